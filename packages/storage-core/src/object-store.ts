@@ -1,0 +1,120 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * What `put` accepts: bytes in memory, or a stream of unknown length (a Node `Readable`
+ * or any async iterable of byte chunks).
+ */
+export type PutBody = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
+
+/** Options of {@link ObjectStore.put}. */
+export interface PutOptions {
+  /** MIME type stored with the object. @default 'application/octet-stream' */
+  contentType?: string;
+  /** User metadata: lower-case `[a-z0-9-]` names, printable ASCII values. */
+  metadata?: Record<string, string>;
+  /**
+   * Expected size in bytes. When given, a body of any other length is rejected with
+   * `E_INTEGRITY` and nothing is stored (a truncated upload never becomes an object).
+   */
+  size?: number;
+  /** Largest body accepted; a longer one is rejected with `E_TOO_LARGE`, nothing stored. */
+  maxSize?: number;
+  /** Cancels the upload: the promise rejects with `E_ABORTED` and nothing is stored. */
+  signal?: AbortSignal;
+}
+
+/** What `put` reports about the stored object. */
+export interface PutResult {
+  key: string;
+  /** Bytes stored. */
+  size: number;
+  /** The store's entity tag, when it has one. */
+  etag?: string;
+}
+
+/** What `head` reports. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  contentType: string;
+  etag?: string;
+  lastModified?: Date;
+  metadata: Record<string, string>;
+}
+
+/** One entry of a listing. */
+export interface ListEntry {
+  key: string;
+  size: number;
+  etag?: string;
+  lastModified?: Date;
+}
+
+/**
+ * A byte range, both ends inclusive as in HTTP `Range: bytes=start-end`. `end` defaults to
+ * the last byte and is clipped to it; a `start` at or past the end of a non-empty object is
+ * `E_INVALID_RANGE`.
+ */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/** Options of {@link ObjectStore.getStream}. */
+export interface GetStreamOptions {
+  range?: ByteRange;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ObjectStore.list}. */
+export interface ListOptions {
+  /** How many entries one round trip fetches; the iterator pages on by itself. */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ObjectStore.signedUrl}. */
+export interface SignedUrlOptions {
+  /** @default 'GET' */
+  method?: 'GET' | 'PUT';
+  /** Lifetime in seconds. @default 900 */
+  expiresIn?: number;
+  /** Content type a GET answers with, or a PUT must send. */
+  contentType?: string;
+  /** Content-Disposition a GET answers with (S3 only; Swift uses `filename`). */
+  contentDisposition?: string;
+}
+
+/**
+ * The contract every store implements (filesystem, memory, database, S3, Swift). Keys are
+ * checked by core before any I/O (see `assertValidKey`); every failure is a `StorageError`.
+ */
+export interface ObjectStore {
+  /** Ref scheme of this store: `file`, `memory`, `db`, `s3` or `swift`. */
+  readonly kind: string;
+  /** Bucket (S3) or container (Swift) the store works in, when it has one. */
+  readonly container?: string;
+
+  /** Stores `body` under `key`, replacing any object there. Atomic: all or nothing. */
+  put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult>;
+  /** The whole object in memory. `E_NOT_FOUND` when missing. */
+  get(key: string, options?: { signal?: AbortSignal }): Promise<Buffer>;
+  /** The object (or a range of it) as a stream. `E_NOT_FOUND` rejects the promise itself. */
+  getStream(key: string, options?: GetStreamOptions): Promise<Readable>;
+  /** Size, content type, etag, last modified and metadata. `E_NOT_FOUND` when missing. */
+  head(key: string): Promise<ObjectInfo>;
+  /** Whether an object exists under `key`. */
+  exists(key: string): Promise<boolean>;
+  /** Removes the object; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, in ascending key order, paged internally. */
+  list(prefix?: string, options?: ListOptions): AsyncIterable<ListEntry>;
+  /** Copies an object within the store (server-side where the server can). */
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Removes many objects, in batches where the server allows it. */
+  deleteMany?(keys: readonly string[]): Promise<void>;
+  /** A URL that lets a client without credentials GET or PUT the object until it expires. */
+  signedUrl?(key: string, options?: SignedUrlOptions): Promise<string>;
+  /** Releases what the store opened (clients, handles). */
+  close?(): Promise<void>;
+}
