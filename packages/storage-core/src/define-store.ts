@@ -1,4 +1,4 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { StorageError, StorageErrorCode, isAbortError, isStorageError } from './errors.js';
 import { assertValidKey, assertValidMetadata, assertValidPrefix } from './keys.js';
 import type { ByteRange, ListEntry, ListOptions, ObjectStore, PutBody, PutOptions, PutResult } from './object-store.js';
@@ -98,53 +98,38 @@ function prepareBody(body: PutBody, options: PutOptions, key: string, store: str
     }
     return buffer;
   }
-  const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
-  const guarded = new LengthGuard(options, key, store);
-  source.once('error', (error) => {
-    guarded.destroy(isStorageError(error) ? error : new StorageError(StorageErrorCode.Aborted, `upload source failed: ${(error as Error).message}`, { key, store, cause: error }));
-  });
-  const signal = options.signal;
-  if (signal) {
-    const onAbort = (): void => {
-      const error = new StorageError(StorageErrorCode.Aborted, 'upload aborted', { key, store, cause: signal.reason });
-      source.destroy(error);
-      guarded.destroy(error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    guarded.once('close', () => signal.removeEventListener('abort', onAbort));
-  }
-  return source.pipe(guarded);
+  // Lazy: nothing is read from the source until the driver reads, so every error below
+  // reaches the driver's own read loop (never an unhandled 'error' event).
+  return Readable.from(guardBody(body, options, key, store), { objectMode: false });
 }
 
-/** Counts bytes; fails the stream when the body breaks `size` or `maxSize`. */
-class LengthGuard extends Transform {
-  private seen = 0;
-  constructor(
-    private readonly limits: PutOptions,
-    private readonly key: string,
-    private readonly store: string,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer | string, _enc: BufferEncoding, done: TransformCallback): void {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.seen += buf.length;
-    const max = this.limits.maxSize ?? this.limits.size;
-    if (max !== undefined && this.seen > max) {
-      const code = this.limits.maxSize !== undefined && this.seen > this.limits.maxSize ? StorageErrorCode.TooLarge : StorageErrorCode.Integrity;
-      done(new StorageError(code, `body is over ${max} bytes`, { key: this.key, store: this.store }));
-      return;
+/** Yields the body's chunks; throws a `StorageError` when it breaks the limits, fails or is aborted. */
+async function* guardBody(body: Readable | AsyncIterable<Uint8Array>, limits: PutOptions, key: string, store: string): AsyncGenerator<Buffer> {
+  const { signal, size, maxSize } = limits;
+  const fail = (code: StorageErrorCode, message: string, cause?: unknown): StorageError => new StorageError(code, message, { key, store, cause });
+  const onAbort = (): void => {
+    if (body instanceof Readable) body.destroy(fail(StorageErrorCode.Aborted, 'upload aborted', signal?.reason));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let seen = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+      if (signal?.aborted) throw fail(StorageErrorCode.Aborted, 'upload aborted', signal.reason);
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      seen += buf.length;
+      if (maxSize !== undefined && seen > maxSize) throw fail(StorageErrorCode.TooLarge, `body is over the limit of ${maxSize} bytes`);
+      if (size !== undefined && seen > size) throw fail(StorageErrorCode.Integrity, `body is longer than its announced ${size} bytes`);
+      yield buf;
     }
-    done(null, buf);
+  } catch (error) {
+    if (isStorageError(error)) throw error;
+    if (signal?.aborted) throw fail(StorageErrorCode.Aborted, 'upload aborted', signal.reason);
+    throw fail(StorageErrorCode.Aborted, `upload source failed: ${error instanceof Error ? error.message : String(error)}`, error);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
-  override _flush(done: TransformCallback): void {
-    const { size } = this.limits;
-    if (size !== undefined && this.seen !== size) {
-      done(new StorageError(StorageErrorCode.Integrity, `body ended after ${this.seen} bytes, expected ${size} (truncated upload)`, { key: this.key, store: this.store }));
-      return;
-    }
-    done();
-  }
+  if (signal?.aborted) throw fail(StorageErrorCode.Aborted, 'upload aborted', signal.reason);
+  if (size !== undefined && seen !== size) throw fail(StorageErrorCode.Integrity, `body ended after ${seen} bytes, expected ${size} (truncated upload)`);
 }
 
 interface WrapContext {

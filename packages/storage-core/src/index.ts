@@ -15,3 +15,8 @@ export type {
 } from './object-store.js';
 export { defineStore, toStorageError } from './define-store.js';
 export type { StoreDriver } from './define-store.js';
+export { collect, readableOf, resolveRange } from './streams.js';
+export { createMemoryStore } from './memory-store.js';
+export type { MemoryStoreOptions } from './memory-store.js';
+export { FILESYSTEM_RESERVED, createFilesystemStore } from './filesystem-store.js';
+export type { FilesystemStoreOptions } from './filesystem-store.js';

@@ -32,7 +32,7 @@ export function keyProblem(key: unknown): string | undefined {
 export function assertValidKey(key: unknown, store?: string): asserts key is string {
   const problem = keyProblem(key);
   if (problem !== undefined) {
-    const shown = typeof key === 'string' ? JSON.stringify(key.slice(0, 200)) : String(typeof key);
+    const shown = typeof key === 'string' ? JSON.stringify(key.slice(0, 200)) : typeof key;
     throw new StorageError(StorageErrorCode.InvalidKey, `invalid key ${shown}: ${problem}`, {
       key: typeof key === 'string' ? key : undefined,
       store,

@@ -1,1 +1,3 @@
-export {};
+export { describeStoreContract } from './contract.js';
+export type { StoreContractOptions } from './contract.js';
+export { patternStream, sha256Hex, sampleRss } from './helpers.js';
