@@ -1,0 +1,54 @@
+import type {
+  AttachmentLocation,
+  Environment,
+  PlatformEnv,
+  PlatformKind,
+} from "../report.js";
+import type { PlatformRule } from "../rules.js";
+
+/** Records one finding of a rule. */
+export type RecordFn = (
+  rule: PlatformRule,
+  variable: string,
+  message: string,
+  hint: string,
+) => void;
+
+/** What every rule sees, and where it records what it found. */
+export interface RuleContext {
+  readonly env: PlatformEnv;
+  readonly environment: Environment;
+  /** `RUNNING_ENV` as given (`''` when unset). */
+  readonly runningEnv: string;
+  /** The kind whose object store the platform uses (`undefined`: none known). */
+  readonly kind: PlatformKind | undefined;
+  /** The kind recorded in the settings (`undefined`: none recorded). */
+  readonly recordedKind: PlatformKind | undefined;
+  readonly location: AttachmentLocation;
+  readonly appName: string;
+  /** Records a broken rule (refuses the start). */
+  readonly problem: RecordFn;
+  /** Records a doubtful setting (does not refuse the start). */
+  readonly warning: RecordFn;
+}
+
+/** Environments that must run on the object store of their kind. */
+export const OBJECT_STORE_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
+  "prod",
+  "integration",
+]);
+
+/** Environments that need a write bucket/container when the object store is in use. */
+export const BUCKET_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
+  "prod",
+  "integration",
+  "labs",
+]);
+
+/** Environments that must keep sessions in Redis. */
+export const REDIS_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
+  "prod",
+  "integration",
+  "labs",
+  "test",
+]);

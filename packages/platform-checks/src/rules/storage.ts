@@ -1,0 +1,150 @@
+import { PlatformRule } from "../rules.js";
+import { escapeRegExp, isOn, readVar, show } from "../values.js";
+import {
+  BUCKET_ENVIRONMENTS,
+  OBJECT_STORE_ENVIRONMENTS,
+  type RuleContext,
+} from "./context.js";
+import {
+  S3_STORE,
+  SWIFT_STORE,
+  storeOfKind,
+  storeOfLocation,
+  type StoreSpec,
+} from "./stores.js";
+
+const DB_PLACEHOLDER = "{db}";
+
+/**
+ * The store whose variables must be complete: the one in use, or on prod/integration the
+ * one of the kind (so a prod still on `file` learns every missing variable at once).
+ */
+function checkedStore(ctx: RuleContext): StoreSpec | undefined {
+  const kindStore = storeOfKind(ctx.kind);
+  const locationStore = storeOfLocation(ctx.location);
+  if (kindStore === undefined) return locationStore;
+  const required = OBJECT_STORE_ENVIRONMENTS.has(ctx.environment);
+  return locationStore !== undefined || required ? kindStore : undefined;
+}
+
+function checkLocation(ctx: RuleContext): void {
+  const kindStore = storeOfKind(ctx.kind);
+  const locationStore = storeOfLocation(ctx.location);
+  if (
+    kindStore !== undefined &&
+    locationStore !== undefined &&
+    kindStore !== locationStore
+  ) {
+    ctx.problem(
+      PlatformRule.StorageLocationKind,
+      "attachment.location",
+      `attachment.location is "${ctx.location}" but this platform's kind is "${kindStore.kind}".`,
+      `Set attachment.location to "${kindStore.location}" (\`cloud-platform install ${kindStore.kind}\` does it).`,
+    );
+  }
+  if (
+    OBJECT_STORE_ENVIRONMENTS.has(ctx.environment) &&
+    locationStore === undefined
+  ) {
+    const target = kindStore?.location ?? "s3 or swift";
+    ctx.problem(
+      PlatformRule.StorageObjectStoreRequired,
+      "attachment.location",
+      `${ctx.environment} stores new files in "${ctx.location}", not in the object store: other hosts would never see them.`,
+      `Set attachment.location to ${target} (\`cloud-platform install ${kindStore?.kind ?? "<kind>"}\` does it and migrates the files).`,
+    );
+  }
+  if (
+    ctx.environment === "test" &&
+    locationStore === undefined &&
+    ctx.location !== "db"
+  ) {
+    ctx.problem(
+      PlatformRule.StorageTestDatabaseRequired,
+      "attachment.location",
+      `test stores new files in "${ctx.location}": a test instance off the object store must keep them in the database.`,
+      'Set attachment.location to "db" (or to the object store of the kind).',
+    );
+  }
+}
+
+function checkStoreVariables(ctx: RuleContext, store: StoreSpec): void {
+  for (const name of store.credentials) {
+    if (readVar(ctx.env, name) !== undefined) continue;
+    ctx.problem(
+      PlatformRule.StorageCredentialsRequired,
+      name,
+      `${name} is not set, but the ${store.location} store is used on ${ctx.environment}.`,
+      `Set ${name} (from the ${store.kind} account of this instance).`,
+    );
+  }
+  const name = readVar(ctx.env, store.nameVariable);
+  if (name === undefined && BUCKET_ENVIRONMENTS.has(ctx.environment)) {
+    ctx.problem(
+      PlatformRule.StorageBucketRequired,
+      store.nameVariable,
+      `${store.nameVariable} is not set: ${ctx.environment} needs its own ${store.noun} for writes.`,
+      `Set ${store.nameVariable} to <client>-${ctx.appName}-${ctx.environment === "prod" ? "prod" : "<env>"}.`,
+    );
+  }
+  if (name !== undefined && ctx.environment === "prod")
+    checkProdShape(ctx, store, name);
+}
+
+function prodShape(appName: string): RegExp {
+  return new RegExp(`^[a-z0-9-]+-${escapeRegExp(appName)}-prod$`);
+}
+
+function checkProdShape(
+  ctx: RuleContext,
+  store: StoreSpec,
+  name: string,
+): void {
+  if (isOn(ctx.env, store.unstructuredVariable)) return;
+  // `{db}` is only known once the index database is open: it cannot prove the shape.
+  const placeholder = name.includes(DB_PLACEHOLDER);
+  if (!placeholder && prodShape(ctx.appName).test(name)) return;
+  ctx.problem(
+    PlatformRule.StorageProdBucketShape,
+    store.nameVariable,
+    placeholder
+      ? `${store.nameVariable}=${show(name)} uses {db}: prod's ${store.noun} name must be checkable at start-up.`
+      : `${store.nameVariable}=${show(name)} is not a prod ${store.noun} name (<client>-${ctx.appName}-prod).`,
+    `Name prod's ${store.noun} <client>-${ctx.appName}-prod (lower-case letters, digits, dashes), or set ${store.unstructuredVariable}=1 for a legacy name.`,
+  );
+}
+
+/**
+ * Every non-prod environment, whatever its location, must not name a prod bucket/container:
+ * reads follow refs, so a copy of prod never needs prod's name to read prod's files. Here
+ * `{db}` stands for an ordinary name, and `*_UNSTRUCTURED` does not lift this guard.
+ */
+function checkNotProdName(ctx: RuleContext, store: StoreSpec): void {
+  const name = readVar(ctx.env, store.nameVariable);
+  if (name === undefined || ctx.environment === "prod") return;
+  if (!prodShape(ctx.appName).test(name.split(DB_PLACEHOLDER).join("db")))
+    return;
+  ctx.problem(
+    PlatformRule.StorageNotProdBucket,
+    store.nameVariable,
+    `${store.nameVariable}=${show(name)} is a prod ${store.noun} name, on ${ctx.environment}: this instance would write into prod's ${store.noun}.`,
+    `Give ${ctx.environment} its own ${store.noun} (e.g. <client>-${ctx.appName}-${ctx.environment}), or unset ${store.nameVariable} to read prod's files read-only.`,
+  );
+}
+
+/** The object storage rules of DESIGN.md "Start-up checks". */
+export function checkStorage(ctx: RuleContext): void {
+  checkLocation(ctx);
+  const store = checkedStore(ctx);
+  if (store !== undefined) checkStoreVariables(ctx, store);
+  checkNotProdName(ctx, S3_STORE);
+  checkNotProdName(ctx, SWIFT_STORE);
+  if (readVar(ctx.env, "SWIFT_TENANT_NAME") !== undefined) {
+    ctx.warning(
+      PlatformRule.StorageDeprecatedTenantName,
+      "SWIFT_TENANT_NAME",
+      "SWIFT_TENANT_NAME is a deprecated alias of SWIFT_PROJECT_NAME.",
+      "Rename SWIFT_TENANT_NAME to SWIFT_PROJECT_NAME.",
+    );
+  }
+}

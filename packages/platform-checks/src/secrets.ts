@@ -1,0 +1,56 @@
+import type { PlatformEnv } from "./report.js";
+
+/** Variables whose whole value is a secret: reported only as set / not set / malformed. */
+export const SECRET_VARIABLES: readonly string[] = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "SWIFT_PASSWORD",
+  "ODOO_SESSION_REDIS_PASSWORD",
+  "ODOO_PROMETHEUS_TOKEN",
+];
+
+/** URL variables that may carry a password: their value is never echoed either. */
+export const SECRET_URL_VARIABLES: readonly string[] = [
+  "ODOO_SESSION_REDIS_URL",
+  "DATABASE_URL",
+];
+
+/** Shorter strings are not scrubbed: replacing every `1` in a message would garble it. */
+const MIN_SCRUB_LENGTH = 4;
+
+function urlPassword(value: string): string[] {
+  try {
+    const url = new URL(value);
+    if (url.password === "") return [];
+    return [url.password, decodeURIComponent(url.password)];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every secret string the environment holds (secret values, whole secret URLs and the
+ * passwords inside them), longest first so a secret containing another is scrubbed whole.
+ */
+export function secretValues(env: PlatformEnv): string[] {
+  const found = new Set<string>();
+  for (const name of [...SECRET_VARIABLES, ...SECRET_URL_VARIABLES]) {
+    const value = env[name];
+    if (value === undefined) continue;
+    for (const candidate of [value, value.trim(), ...urlPassword(value)]) {
+      if (candidate.length >= MIN_SCRUB_LENGTH) found.add(candidate);
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replaces every secret in `text` (and any `user:password@` in a URL) by `[redacted]`:
+ * the last line of defence when an operator pasted a secret into a non-secret variable, or
+ * a probe's error quotes a connection string.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/(\/\/[^/\s:@]*):[^@\s/]*@/g, "$1:[redacted]@");
+  for (const secret of secrets) out = out.split(secret).join("[redacted]");
+  return out;
+}
