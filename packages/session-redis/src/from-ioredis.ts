@@ -1,0 +1,77 @@
+import type { Cluster, Redis } from 'ioredis';
+import { listen, type SessionRedisClient } from './session-redis-client.js';
+
+const DOWN_STATUSES = new Set(['close', 'end', 'reconnecting']);
+
+/**
+ * Wraps an ioredis client (`Redis`, including Sentinel mode, or `Cluster`) as a
+ * {@link SessionRedisClient}. The store does this by itself when given an ioredis client.
+ */
+export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
+  // Tracked from events rather than read from `status`: during a reconnect loop the status
+  // flips to `connecting` before every attempt, and we want "down" until `ready`.
+  let up = !DOWN_STATUSES.has(client.status);
+  const setUp = (value: boolean): void => {
+    up = value;
+  };
+  client.on('ready', () => setUp(true));
+  client.on('close', () => setUp(false));
+  client.on('end', () => setUp(false));
+  const timeout = client.isCluster
+    ? (client as Cluster).options.redisOptions?.commandTimeout
+    : (client as Redis).options.commandTimeout;
+
+  return {
+    kind: 'session-redis-client',
+    commandTimeout: timeout,
+    get: (key) => client.get(key),
+    async set(key, value, ttlSeconds) {
+      if (ttlSeconds === undefined) await client.set(key, value);
+      else await client.set(key, value, 'EX', ttlSeconds);
+    },
+    async expire(key, ttlSeconds) {
+      await client.expire(key, ttlSeconds);
+    },
+    async del(keys) {
+      if (keys.length === 0) return;
+      // A multi-key DEL fails with CROSSSLOT on a cluster: one DEL per key there.
+      if (client.isCluster) await Promise.all(keys.map((key) => client.del(key)));
+      else await client.del(...keys);
+    },
+    async mget(keys) {
+      if (keys.length === 0) return [];
+      if (client.isCluster) return Promise.all(keys.map((key) => client.get(key)));
+      return client.mget(...keys);
+    },
+    scan: (pattern, count) => scanAll(client, pattern, count),
+    isUp: () => up,
+    onStatus(listener) {
+      const offReady = listen(client, 'ready', () => listener(true));
+      const offClose = listen(client, 'close', () => listener(false));
+      const offEnd = listen(client, 'end', () => listener(false));
+      return () => {
+        offReady();
+        offClose();
+        offEnd();
+      };
+    },
+    onError: (listener) => listen(client, 'error', listener),
+    async quit() {
+      await client.quit();
+    },
+  };
+}
+
+async function* scanAll(
+  client: Redis | Cluster,
+  pattern: string,
+  count: number,
+): AsyncGenerator<string[]> {
+  // A cluster has no global keyspace: SCAN every master.
+  const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  for (const node of nodes) {
+    for await (const keys of node.scanStream({ match: pattern, count })) {
+      yield keys as string[];
+    }
+  }
+}

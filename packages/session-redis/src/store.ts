@@ -1,0 +1,200 @@
+/* eslint-disable @typescript-eslint/no-misused-promises --
+ * express-session's Store declares callback methods returning void; like connect-redis, ours
+ * also return a promise. express-session ignores it, and errors still reach the callback. */
+import session, { type SessionData } from 'express-session';
+import { isRedisSessionError } from './errors.js';
+import type { SessionRedisClient } from './session-redis-client.js';
+import { settle, type Callback } from './settle.js';
+import { unavailable, withTimeout } from './command-timeout.js';
+import {
+  resolveStoreOptions,
+  scanPattern,
+  type RedisSessionStoreOptions,
+  type ResolvedStoreOptions,
+  type UnavailablePolicy,
+} from './store-options.js';
+import { sessionTtl } from './ttl.js';
+
+/**
+ * express-session `Store` on Redis: `app.use(session({ store: new RedisSessionStore({ client }) }))`.
+ * Every method takes the usual express-session callback and also returns a promise.
+ * Redis failures surface as {@link RedisSessionError} `E_UNAVAILABLE`, within `commandTimeout`.
+ * Emits `disconnect` when the connection is lost and `connect` when it is back (express-session
+ * then skips sessions meanwhile; `sessionUnavailableHandler(store)` decides what the request gets).
+ */
+export class RedisSessionStore extends session.Store {
+  /** The resolved options (defaults applied). */
+  readonly options: Readonly<ResolvedStoreOptions>;
+  private readonly client: SessionRedisClient;
+  private readonly ownTimer: boolean;
+  private available = true;
+  private readonly unsubscribe: (() => void)[];
+
+  /** @throws {RedisSessionError} `E_INVALID_OPTION` when an option is invalid. */
+  constructor(options: RedisSessionStoreOptions) {
+    super();
+    this.options = resolveStoreOptions(options);
+    this.client = this.options.client;
+    const clientTimeout = this.client.commandTimeout;
+    // Skip our timer when the client already times out every command at least as early.
+    this.ownTimer = !(clientTimeout !== undefined && clientTimeout <= this.options.commandTimeout);
+    this.unsubscribe = [
+      this.client.onStatus((up) => this.setAvailable(up)),
+      this.client.onError((err) => this.onClientError(err)),
+    ];
+  }
+
+  /** False between a lost connection and its recovery. */
+  get isAvailable(): boolean {
+    return this.available;
+  }
+
+  /** The policy `sessionUnavailableHandler(store)` applies by default. */
+  get onUnavailable(): UnavailablePolicy {
+    return this.options.onUnavailable;
+  }
+
+  /** Redis key of a session id. */
+  key(sid: string): string {
+    return this.options.keyPrefix + sid;
+  }
+
+  /** Reads a session; `null` when missing or undecodable (logged, content never). */
+  override async get(sid: string, cb?: Callback<SessionData | null>): Promise<SessionData | null> {
+    return settle(cb, async () => {
+      const raw = await this.run('GET', (c) => c.get(this.key(sid)));
+      return raw === null ? null : this.decode(raw);
+    });
+  }
+
+  /** Writes a session with its TTL; a TTL of zero or less (expiry in the past) deletes it. */
+  override async set(sid: string, sess: SessionData, cb?: Callback<undefined>): Promise<undefined> {
+    return settle(cb, async () => {
+      const ttl = sessionTtl(this.options, sess);
+      if (ttl <= 0) return this.destroy(sid);
+      const value = this.options.serializer.stringify(sess);
+      const ex = this.options.disableTTL ? undefined : ttl;
+      await this.run('SET', (c) => c.set(this.key(sid), value, ex));
+      return undefined;
+    });
+  }
+
+  /** Extends the expiry only (EXPIRE); the stored body is never rewritten. */
+  override async touch(sid: string, sess: SessionData, cb?: Callback<undefined>): Promise<undefined> {
+    return settle(cb, async () => {
+      if (this.options.disableTouch || this.options.disableTTL) return undefined;
+      const ttl = sessionTtl(this.options, sess);
+      if (ttl <= 0) return this.destroy(sid);
+      await this.run('EXPIRE', (c) => c.expire(this.key(sid), ttl));
+      return undefined;
+    });
+  }
+
+  /** Deletes a session (no error when it does not exist). */
+  override async destroy(sid: string, cb?: Callback<undefined>): Promise<undefined> {
+    return settle(cb, async () => {
+      await this.run('DEL', (c) => c.del([this.key(sid)]));
+      return undefined;
+    });
+  }
+
+  /** Deletes every session under this prefix (SCAN, page by page). */
+  override async clear(cb?: Callback<undefined>): Promise<undefined> {
+    return settle(cb, async () => {
+      for await (const keys of this.scanKeys()) await this.run('DEL', (c) => c.del(keys));
+      return undefined;
+    });
+  }
+
+  /** Number of sessions under this prefix (SCAN). */
+  override async length(cb?: Callback<number>): Promise<number> {
+    return settle(cb, async () => (await this.allKeys()).length);
+  }
+
+  /** Session ids under this prefix (SCAN). */
+  async ids(cb?: Callback<string[]>): Promise<string[]> {
+    return settle(cb, async () => {
+      const skip = this.options.keyPrefix.length;
+      return (await this.allKeys()).map((key) => key.slice(skip));
+    });
+  }
+
+  /** Every session under this prefix, each with its `id` (undecodable ones left out). */
+  override async all(cb?: Callback<SessionData[]>): Promise<SessionData[]> {
+    return settle(cb, async () => {
+      const keys = await this.allKeys();
+      const skip = this.options.keyPrefix.length;
+      const values = keys.length === 0 ? [] : await this.run('MGET', (c) => c.mget(keys));
+      const sessions: SessionData[] = [];
+      for (const [i, raw] of values.entries()) {
+        const sess = raw === null ? null : await this.decode(raw);
+        if (sess !== null) sessions.push({ ...sess, id: keys[i]?.slice(skip) } as SessionData);
+      }
+      return sessions;
+    });
+  }
+
+  /** Stops listening to the client, and closes it when the store owns it. */
+  async close(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.options.ownsClient) await this.client.quit();
+  }
+
+  private async allKeys(): Promise<string[]> {
+    // SCAN may return a key twice; a Set removes the duplicates.
+    const keys = new Set<string>();
+    for await (const page of this.scanKeys()) for (const key of page) keys.add(key);
+    return [...keys];
+  }
+
+  private async *scanKeys(): AsyncGenerator<string[]> {
+    const pattern = scanPattern(this.options.keyPrefix);
+    const pages = this.client.scan(pattern, this.options.scanCount)[Symbol.asyncIterator]();
+    for (;;) {
+      const page = await this.run('SCAN', () => pages.next());
+      if (page.done === true) return;
+      if (page.value.length > 0) yield page.value;
+    }
+  }
+
+  private async decode(raw: string): Promise<SessionData | null> {
+    try {
+      // A custom parser may return anything; only an object is a session.
+      const sess: unknown = await this.options.serializer.parse(raw);
+      if (typeof sess === 'object' && sess !== null) return sess as SessionData;
+      throw new TypeError('decoded session is not an object');
+    } catch (err) {
+      // Never log the content, nor the parser's message (JSON.parse quotes the input).
+      this.options.logger.warn('session-redis: undecodable session data, treated as a new session', {
+        prefix: this.options.keyPrefix,
+        bytes: raw.length,
+        error: err instanceof Error ? err.name : typeof err,
+      });
+      return null;
+    }
+  }
+
+  private async run<T>(op: string, command: (c: SessionRedisClient) => Promise<T>): Promise<T> {
+    if (!this.client.isUp()) throw unavailable(op, 'the connection to Redis is down');
+    try {
+      const pending = command(this.client);
+      if (!this.ownTimer) return await pending;
+      return await withTimeout(pending, this.options.commandTimeout, op);
+    } catch (err) {
+      if (isRedisSessionError(err)) throw err;
+      throw unavailable(op, 'Redis answered with an error', err);
+    }
+  }
+
+  private setAvailable(up: boolean): void {
+    if (up === this.available) return;
+    this.available = up;
+    this.emit(up ? 'connect' : 'disconnect');
+  }
+
+  private onClientError(err: Error): void {
+    // One line per outage, not one per reconnect attempt.
+    if (!this.available) return;
+    this.options.logger.warn('session-redis: Redis connection error', { error: err.message });
+  }
+}
