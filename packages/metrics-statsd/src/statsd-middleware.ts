@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { boundedMethod } from './http-method.js';
+import { statsdRouteName } from './names.js';
+import { routeTemplate } from './route-template.js';
+import type { Statsd } from './statsd.js';
+
+/** A connect/Express middleware; also accepted where Express expects a `RequestHandler`. */
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+interface RouteNames {
+  timing: string;
+  status: string;
+}
+
+/** Route names are bounded by the app's routes; the cap only guards against surprises. */
+const MAX_CACHED_NAMES = 10_000;
+
+/** Milliseconds with microsecond precision: statsd parses decimals, shorter lines travel better. */
+function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}
+
+/**
+ * Express middleware sending, when each response finishes:
+ * - `<prefix>.http.request.<customer>.<env>`: timing (ms) of every request;
+ * - `<prefix>.http.route.<customer>.<env>.<method>.<route>`: timing per route template;
+ * - `<prefix>.http.route.<customer>.<env>.<method>.<route>.status.<code>`: counter.
+ *
+ * `<method>` is lower case (`get`); `<route>` is the matched route template made statsd-safe
+ * (`/attachments/:id` → `attachments._id`, `/` → `root`) and `unmatched` when no route
+ * matched, so unknown paths never create new names. Install it before the routes.
+ * Requests the client aborts before the response finishes are not counted.
+ */
+export function statsdMiddleware(statsd: Statsd): Middleware {
+  const base = `${statsd.customer}.${statsd.environment}`;
+  const requestStat = `http.request.${base}`;
+  const names = new Map<string, RouteNames>();
+  const namesFor = (method: string, template: string | undefined): RouteNames => {
+    const key = `${method} ${template ?? ''}`;
+    let found = names.get(key);
+    if (found === undefined) {
+      const timing = `http.route.${base}.${method.toLowerCase()}.${statsdRouteName(template)}`;
+      found = { timing, status: `${timing}.status.` };
+      if (names.size < MAX_CACHED_NAMES) names.set(key, found);
+    }
+    return found;
+  };
+  return (req, res, next) => {
+    const start = performance.now();
+    res.once('finish', () => {
+      const ms = elapsedMs(start);
+      const route = namesFor(boundedMethod(req.method), routeTemplate(req));
+      statsd.timing(requestStat, ms);
+      statsd.timing(route.timing, ms);
+      statsd.increment(route.status + String(res.statusCode));
+    });
+    next();
+  };
+}

@@ -1,0 +1,144 @@
+import { StatsD, type ClientOptions, type MetricOptions } from 'hot-shots';
+import { createCachedLookup } from './dns-cache.js';
+import { createErrorReporter } from './error-reporter.js';
+import type { MetricsError } from './errors.js';
+import { resolveStatsdOptions, type StatsdOptions, type StatsdTags } from './statsd-options.js';
+
+/**
+ * A statsd client with node-statsd's simple API, on hot-shots. Every method sends (or
+ * batches) one metric and never throws: failures go to `onError`.
+ */
+export interface Statsd {
+  /** The metric name prefix (without the trailing dot). */
+  readonly prefix: string;
+  /** The customer segment of the HTTP metric names. */
+  readonly customer: string;
+  /** The environment segment of the HTTP metric names. */
+  readonly environment: string;
+  /** Adds `value` (default 1) to a counter. */
+  increment(stat: string, value?: number, sampleRate?: number, tags?: StatsdTags): void;
+  /** Subtracts `value` (default 1) from a counter. */
+  decrement(stat: string, value?: number, sampleRate?: number, tags?: StatsdTags): void;
+  /** Records a duration in milliseconds. */
+  timing(stat: string, milliseconds: number, sampleRate?: number, tags?: StatsdTags): void;
+  /** Sets a gauge. */
+  gauge(stat: string, value: number, sampleRate?: number, tags?: StatsdTags): void;
+  /** Records a value in a histogram (`|h`; the classic daemon treats it as a timer). */
+  histogram(stat: string, value: number, sampleRate?: number, tags?: StatsdTags): void;
+  /** Counts unique values in a set. */
+  set(stat: string, value: string | number, sampleRate?: number, tags?: StatsdTags): void;
+  /** The lines recorded in `mock` mode (prefix included); empty otherwise. */
+  readonly mockLines: readonly string[];
+  /**
+   * Sends what is batched, waits for in-flight packets at most `closeTimeoutMs`, and closes
+   * the socket. Idempotent; later sends are dropped. Never rejects.
+   */
+  close(): Promise<void>;
+}
+
+function defaultOnError(error: MetricsError): void {
+  process.emitWarning(error.message, { code: error.code });
+}
+
+type Kind = 'increment' | 'decrement' | 'timing' | 'gauge' | 'histogram' | 'set';
+type Send = (stat: string, value: number | string, sampleRate?: number, tags?: StatsdTags) => void;
+
+function metricOptions(sampleRate: number | undefined, tags: StatsdTags | undefined): MetricOptions | undefined {
+  if (sampleRate === undefined && tags === undefined) return undefined;
+  const options: MetricOptions = {};
+  if (sampleRate !== undefined) options.sampleRate = sampleRate;
+  if (tags !== undefined) options.tags = cloneTags(tags);
+  return options;
+}
+
+/**
+ * Creates a statsd client. The host is resolved lazily and cached (`dnsTtlMs`), lines are
+ * batched into packets of `bufferSize` bytes flushed every `flushIntervalMs`.
+ * @throws {MetricsError} `E_METRICS_INVALID_OPTION` when an option is invalid.
+ */
+export function createStatsd(options: StatsdOptions): Statsd {
+  const opts = resolveStatsdOptions(options);
+  const report = createErrorReporter({
+    onError: opts.onError ?? defaultOnError,
+    intervalMs: opts.errorReportIntervalMs,
+    target: `${opts.host}:${opts.port}`,
+  });
+  const clientOptions: ClientOptions = {
+    host: opts.host,
+    port: opts.port,
+    prefix: opts.prefix,
+    mock: opts.mock,
+    maxBufferSize: opts.bufferSize,
+    bufferFlushInterval: opts.flushIntervalMs,
+    errorHandler: report,
+    // hot-shots' own cache does one lookup per packet while the name does not resolve.
+    cacheDns: false,
+    udpSocketOptions: {
+      type: opts.host.includes(':') ? 'udp6' : 'udp4',
+      lookup: createCachedLookup(opts.dnsTtlMs),
+    },
+    // Plain statsd: ignore the DD_* variables hot-shots would otherwise read from process.env.
+    datadog: false,
+    includeDataDogTags: false,
+    includeDatadogTelemetry: false,
+    closingFlushInterval: Math.max(1, Math.floor(opts.closeTimeoutMs / 11)),
+  };
+  if (opts.globalTags !== undefined) clientOptions.globalTags = cloneTags(opts.globalTags);
+  const client = new StatsD(clientOptions);
+  let closing: Promise<void> | undefined;
+
+  const send =
+    (kind: Kind): Send =>
+    (stat, value, sampleRate, tags) => {
+      if (closing) return;
+      try {
+        const options = metricOptions(sampleRate, tags);
+        if (kind === 'set') client.set(stat, value, options);
+        else client[kind](stat, Number(value), options);
+      } catch (error) {
+        report(error);
+      }
+    };
+  const increment = send('increment');
+  const decrement = send('decrement');
+  return {
+    prefix: opts.prefix,
+    customer: opts.customer,
+    environment: opts.environment,
+    increment: (stat, value = 1, sampleRate, tags) => increment(stat, value, sampleRate, tags),
+    decrement: (stat, value = 1, sampleRate, tags) => decrement(stat, value, sampleRate, tags),
+    timing: send('timing'),
+    gauge: send('gauge'),
+    histogram: send('histogram'),
+    set: send('set'),
+    get mockLines(): readonly string[] {
+      return client.mockBuffer ?? [];
+    },
+    close() {
+      closing ??= closeClient(client, opts.closeTimeoutMs, report);
+      return closing;
+    },
+  };
+}
+
+function cloneTags(tags: StatsdTags): string[] | Record<string, string> {
+  return Array.isArray(tags) ? [...(tags as readonly string[])] : { ...(tags as Record<string, string>) };
+}
+
+function closeClient(client: StatsD, timeoutMs: number, report: (error: unknown) => void): Promise<void> {
+  return new Promise((resolve) => {
+    // hot-shots bounds its own wait too; this timer is the hard ceiling whatever happens.
+    const timer = setTimeout(resolve, timeoutMs + 100);
+    try {
+      client.close((error) => {
+        if (error) report(error);
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch (error) {
+      report(error);
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
