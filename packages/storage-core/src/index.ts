@@ -20,3 +20,6 @@ export { createMemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export { FILESYSTEM_RESERVED, createFilesystemStore } from './filesystem-store.js';
 export type { FilesystemStoreOptions } from './filesystem-store.js';
+
+// Attachments service (refs, index contract, routing, force-DB rule, migration).
+export * from './attachments/index.js';
