@@ -1,0 +1,80 @@
+import { StorageError, StorageErrorCode } from '@cloud-platform/storage-core';
+import type { KeystoneAuthOptions } from '../options.js';
+import { authFailure, authUnreachable } from './auth-errors.js';
+import type { AuthContext, SwiftToken } from './token.js';
+
+interface CatalogEndpoint {
+  interface?: string;
+  region?: string;
+  region_id?: string;
+  url?: string;
+}
+interface KeystoneTokenBody {
+  token?: { expires_at?: string; catalog?: { type?: string; endpoints?: CatalogEndpoint[] }[] };
+}
+
+const domain = (id: string | undefined, name: string | undefined): { id: string } | { name: string } =>
+  id !== undefined ? { id } : { name: name ?? 'Default' };
+
+/** The `/auth/tokens` URL of a Keystone identity URL, adding `/v3` when it is missing. */
+export function keystoneTokensUrl(authUrl: string): string {
+  const base = authUrl.replace(/\/+$/, '');
+  return `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
+}
+
+/** Keystone v3 password authentication scoped to a project; the storage URL comes from the catalogue. */
+export async function keystoneAuthenticate(options: KeystoneAuthOptions, context: AuthContext): Promise<SwiftToken> {
+  const body = {
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: {
+          user: { name: options.username, password: options.password, domain: domain(options.userDomainId, options.userDomainName) },
+        },
+      },
+      scope: { project: { name: options.projectName, domain: domain(options.projectDomainId, options.projectDomainName) } },
+    },
+  };
+  const who = `Keystone user ${JSON.stringify(options.username)} (project ${JSON.stringify(options.projectName)})`;
+  const issuedAt = context.now();
+  let response: Response;
+  try {
+    response = await context.fetch(keystoneTokensUrl(options.authUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+  } catch (error) {
+    throw authUnreachable(who, error);
+  }
+  const token = response.headers.get('x-subject-token');
+  if (response.status !== 201 && response.status !== 200) throw await authFailure(who, response);
+  const parsed = (await response.json()) as KeystoneTokenBody;
+  if (!token) throw new StorageError(StorageErrorCode.Unavailable, `${who}: Keystone answered without X-Subject-Token`, { store: 'swift' });
+  const expiresAt = Date.parse(parsed.token?.expires_at ?? '');
+  return {
+    token,
+    storageUrl: pickEndpoint(parsed, options, who),
+    issuedAt,
+    expiresAt: Number.isFinite(expiresAt) ? expiresAt : issuedAt + 3_600_000,
+  };
+}
+
+function pickEndpoint(body: KeystoneTokenBody, options: KeystoneAuthOptions, who: string): string {
+  const wanted = options.interface ?? 'public';
+  const endpoints = (body.token?.catalog ?? [])
+    .filter((service) => service.type === 'object-store')
+    .flatMap((service) => service.endpoints ?? [])
+    .filter((e) => e.interface === wanted && typeof e.url === 'string')
+    .filter((e) => options.region === undefined || e.region === options.region || e.region_id === options.region);
+  const regions = [...new Set(endpoints.map((e) => e.region ?? e.region_id ?? '?'))];
+  const where = `${wanted} object-store endpoint${options.region === undefined ? '' : ` in region ${JSON.stringify(options.region)}`}`;
+  if (endpoints.length === 0) {
+    throw new StorageError(StorageErrorCode.NotConfigured, `${who}: the catalogue has no ${where}`, { store: 'swift' });
+  }
+  if (regions.length > 1) {
+    throw new StorageError(StorageErrorCode.NotConfigured, `${who}: the catalogue has a ${where} in several regions (${regions.join(', ')}); set the region`, { store: 'swift' });
+  }
+  return (endpoints[0]?.url ?? '').replace(/\/+$/, '');
+}

@@ -1,0 +1,104 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+/**
+ * Pulls chunks from a Node stream one at a time (so memory stays bounded by what the
+ * consumer holds) and lets a consumer push back the part of a chunk it did not use.
+ */
+export class ChunkReader {
+  private readonly iterator: AsyncIterator<unknown>;
+  private readonly pushedBack: Buffer[] = [];
+
+  constructor(private readonly source: Readable) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** The next chunk, or `undefined` at the end; rejects with the stream's error. */
+  async next(): Promise<Buffer | undefined> {
+    const back = this.pushedBack.pop();
+    if (back) return back;
+    for (;;) {
+      const result: IteratorResult<unknown> = await this.iterator.next();
+      if (result.done === true) return undefined;
+      const value = result.value;
+      const chunk = Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
+      if (chunk.length > 0) return chunk;
+    }
+  }
+
+  /** Gives back a chunk: the next `next()` returns it. */
+  unshift(chunk: Buffer): void {
+    if (chunk.length > 0) this.pushedBack.push(chunk);
+  }
+
+  /** Reads until more than `limit` bytes were seen or the stream ended. */
+  async readUpTo(limit: number): Promise<{ bytes: Buffer; ended: boolean }> {
+    const parts: Buffer[] = [];
+    let length = 0;
+    while (length <= limit) {
+      const chunk = await this.next();
+      if (!chunk) return { bytes: Buffer.concat(parts, length), ended: true };
+      parts.push(chunk);
+      length += chunk.length;
+    }
+    return { bytes: Buffer.concat(parts, length), ended: false };
+  }
+
+  /** Whether the stream has no byte left (reads ahead one chunk and keeps it). */
+  async atEnd(): Promise<boolean> {
+    const chunk = await this.next();
+    if (!chunk) return true;
+    this.unshift(chunk);
+    return false;
+  }
+
+  /** Stops reading and releases the source. */
+  destroy(): void {
+    if (!this.source.destroyed) this.source.destroy();
+  }
+}
+
+/** A streamed body: what was sent, its MD5, and the error that broke it, if any. */
+export interface MeteredBody {
+  stream: ReadableStream<Uint8Array>;
+  /** Bytes handed to fetch so far. */
+  size: () => number;
+  /** Hex MD5 of the bytes sent (call once, after the upload). */
+  md5: () => string;
+  /** The source error that ended the stream, if one did. */
+  error: () => Error | undefined;
+}
+
+/**
+ * A web stream for `fetch` that pulls from `reader` only when fetch wants more (no read-ahead
+ * beyond one chunk), stops after `limit` bytes, and computes the MD5 on the way.
+ */
+export function meteredBody(reader: ChunkReader, limit = Number.POSITIVE_INFINITY): MeteredBody {
+  const hash: Hash = createHash('md5');
+  let sent = 0;
+  let failure: Error | undefined;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (sent >= limit) return controller.close();
+        let chunk: Buffer | undefined;
+        try {
+          chunk = await reader.next();
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+          throw error;
+        }
+        if (!chunk) return controller.close();
+        if (sent + chunk.length > limit) {
+          reader.unshift(chunk.subarray(limit - sent));
+          chunk = chunk.subarray(0, limit - sent);
+        }
+        sent += chunk.length;
+        hash.update(chunk);
+        controller.enqueue(chunk);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, size: () => sent, md5: () => hash.digest('hex'), error: () => failure };
+}

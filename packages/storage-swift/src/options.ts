@@ -1,0 +1,84 @@
+/** Keystone v3 password authentication (OpenStack, OVH). */
+export interface KeystoneAuthOptions {
+  type: 'keystone';
+  /** Identity URL, e.g. `https://auth.cloud.ovh.net/v3` (`/v3` is added when missing). */
+  authUrl: string;
+  /** User name. */
+  username: string;
+  /** User password. Never logged, never part of an error. */
+  password: string;
+  /** Project (tenant) name the token is scoped to. */
+  projectName: string;
+  /** Domain name of the user; ignored when `userDomainId` is set. @default 'Default' */
+  userDomainName?: string;
+  /** Domain id of the user (wins over `userDomainName`). */
+  userDomainId?: string;
+  /** Domain name of the project; ignored when `projectDomainId` is set. @default 'Default' */
+  projectDomainName?: string;
+  /** Domain id of the project (wins over `projectDomainName`). */
+  projectDomainId?: string;
+  /** Region of the object-store endpoint; required when the catalogue has several. */
+  region?: string;
+  /** Endpoint interface picked from the catalogue. @default 'public' */
+  interface?: 'public' | 'internal' | 'admin';
+}
+
+/** Swift v1 authentication (tempauth, swauth): a URL ending in `/auth/v1.0`. */
+export interface TempAuthOptions {
+  type: 'tempauth';
+  /** The `/auth/v1.0` URL. */
+  authUrl: string;
+  /** `account:user`. */
+  user: string;
+  /** The key (password). Never logged, never part of an error. */
+  key: string;
+}
+
+/** How the store authenticates. */
+export type SwiftAuthOptions = KeystoneAuthOptions | TempAuthOptions;
+
+/** Retry policy for transient failures (network errors, 5xx, 429). */
+export interface SwiftRetryOptions {
+  /** Retries after the first attempt. @default 3 */
+  retries?: number;
+  /** First backoff delay in ms; doubled on each retry, with jitter. @default 100 */
+  minDelayMs?: number;
+  /** Longest backoff delay in ms. @default 2000 */
+  maxDelayMs?: number;
+}
+
+/** Options of `createSwiftStore`. */
+export interface SwiftStoreOptions {
+  /** The container objects are written to and read from. */
+  container: string;
+  /** Credentials; tokens are cached and shared by every store with the same credentials. */
+  auth: SwiftAuthOptions;
+  /**
+   * Segment size of Static Large Objects, in bytes (at most 5 GiB, Swift's object limit).
+   * @default 104857600 (100 MiB)
+   */
+  segmentSize?: number;
+  /**
+   * Objects larger than this (in bytes) are stored as Static Large Objects, their segments in
+   * `<container>_segments`. A stream of unknown size longer than min(threshold, 8 MiB) is
+   * stored as one too. @default 104857600 (100 MiB)
+   */
+  largeObjectThreshold?: number;
+  /**
+   * Create the container (and its `_segments` container) on the first write when missing.
+   * Only for your own write container. @default false
+   */
+  createContainer?: boolean;
+  /**
+   * TempURL key installed on the account or the container (`X-Account-Meta-Temp-URL-Key`);
+   * `signedUrl` exists only when it is set. When the store creates the container it also
+   * installs this key on it.
+   */
+  tempUrlKey?: string;
+  /** Retry policy for transient failures. */
+  retry?: SwiftRetryOptions;
+  /** The `fetch` to use (inject one to observe or route requests). @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Clock in ms since the epoch, used for token expiry and TempURLs. @default Date.now */
+  now?: () => number;
+}

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { StorageError, StorageErrorCode, type PutOptions, type PutResult } from '@cloud-platform/storage-core';
+import { ChunkReader, meteredBody } from './chunk-reader.js';
+import { uploadLargeObject } from './large-object.js';
+import { cleanEtag, objectPath, statusError } from './status.js';
+import { at, type StoreContext } from './store-context.js';
+
+/** Streams of unknown size are buffered up to this much, so small ones get a retryable PUT. */
+const PEEK_LIMIT = 8 * 1024 * 1024;
+
+/** The headers that carry content type and user metadata. */
+export function objectHeaders(options: PutOptions): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
+  for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`x-object-meta-${name}`] = value;
+  return headers;
+}
+
+/**
+ * Stores a body: one PUT up to the threshold, a Static Large Object above it. Buffers and
+ * small streams are sent with their MD5 for the server to check and are retried; larger
+ * streams are sent once, chunked, and their MD5 checked against the server's ETag.
+ */
+export async function putObject(ctx: StoreContext, key: string, body: Buffer | Readable, options: PutOptions): Promise<PutResult> {
+  await ctx.ensureContainer('main');
+  if (Buffer.isBuffer(body)) {
+    return body.length > ctx.largeObjectThreshold ? uploadLargeObject(ctx, key, body, options) : putBuffer(ctx, key, body, options);
+  }
+  const reader = new ChunkReader(body);
+  try {
+    const known = options.size;
+    if (known !== undefined && known > ctx.largeObjectThreshold) return await uploadLargeObject(ctx, key, reader, options);
+    if (known !== undefined && known > PEEK_LIMIT) return await putStream(ctx, key, reader, options);
+    const head = await reader.readUpTo(Math.min(PEEK_LIMIT, ctx.largeObjectThreshold));
+    if (head.ended) return await putBuffer(ctx, key, head.bytes, options);
+    reader.unshift(head.bytes);
+    return await uploadLargeObject(ctx, key, reader, options);
+  } finally {
+    reader.destroy();
+  }
+}
+
+/** One PUT of bytes in memory, with the MD5 as ETag (the server rejects a mismatch with 422). */
+export async function putBuffer(ctx: StoreContext, key: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
+  const etag = createHash('md5').update(bytes).digest('hex');
+  const response = await ctx.client.request({
+    method: 'PUT',
+    path: objectPath(ctx.container, key),
+    headers: { ...objectHeaders(options), etag },
+    body: bytes,
+    signal: options.signal,
+    context: at(ctx, 'put', key),
+  });
+  if (response.status !== 201) throw await statusError(response, at(ctx, 'put', key));
+  await response.body?.cancel();
+  return { key, size: bytes.length, etag };
+}
+
+/** One chunked PUT of a stream of known size; a failing source cuts the request, so nothing is stored. */
+async function putStream(ctx: StoreContext, key: string, reader: ChunkReader, options: PutOptions): Promise<PutResult> {
+  const body = meteredBody(reader);
+  const response = await ctx.client.request({
+    method: 'PUT',
+    path: objectPath(ctx.container, key),
+    headers: objectHeaders(options),
+    body: body.stream,
+    bodyError: body.error,
+    signal: options.signal,
+    context: at(ctx, 'put', key),
+  });
+  if (response.status !== 201) throw await statusError(response, at(ctx, 'put', key));
+  await response.body?.cancel();
+  const sent = body.md5();
+  const etag = cleanEtag(response.headers.get('etag'));
+  if (etag !== sent) {
+    await ctx.client.request({ method: 'DELETE', path: objectPath(ctx.container, key), context: at(ctx, 'delete', key) }).then((r) => r.body?.cancel());
+    throw new StorageError(StorageErrorCode.Integrity, `put ${at(ctx, 'put', key).what}: the server stored other bytes than were sent`, { key, store: ctx.label });
+  }
+  return { key, size: body.size(), etag };
+}
