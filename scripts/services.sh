@@ -123,10 +123,12 @@ apt_install() { # apt_install <package...>: one install; `apt-get update` once, 
   log "apt-get install $* (log: $aptlog)"
   export DEBIAN_FRONTEND=noninteractive
   # fd 9 closed: a package's maintainer script must not keep our lock (or any pipe) open
-  if ! as_root apt-get install -y -q --no-install-recommends "$@" >>"$aptlog" 2>&1 </dev/null 9>&-; then
+  if ! as_root apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >>"$aptlog" 2>&1 </dev/null 9>&-; then
     log "install failed: apt-get update, then retry"
     as_root apt-get update -q >>"$aptlog" 2>&1 </dev/null 9>&- || true
-    as_root apt-get install -y -q --no-install-recommends "$@" >>"$aptlog" 2>&1 </dev/null 9>&- \
+    as_root apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >>"$aptlog" 2>&1 </dev/null 9>&- \
       || { tail -20 "$aptlog" >&2; die "apt-get install failed (log: $aptlog)"; }
   fi
 }
@@ -143,7 +145,7 @@ redis_ok() { # no redis-cli needed
 start_redis() {
   redis_ok && return 0
   port_open "$REDIS_PORT" && die "127.0.0.1:$REDIS_PORT is taken by something that does not answer Redis PING"
-  mkdir -p /var/lib/redis /var/log/redis
+  [ -d /var/lib/redis ] && [ -d /var/log/redis ] || as_root mkdir -p /var/lib/redis /var/log/redis
   log "starting redis-server on $HOST:$REDIS_PORT"
   # daemonizes itself; the marker in its environment lets `stop` recognise it (set-proc-title
   # no: retitling the process overwrites /proc/<pid>/environ)
@@ -186,13 +188,18 @@ pg_cluster() { # pg_cluster <start|restart>: the local Debian cluster `main`, wi
   log "pg_ctlcluster $ver main $1 (pg_hba.conf: $hba)"
   # -o: a postgres option, so /etc/postgresql stays as it is
   as_root pg_ctlcluster --skip-systemctl-redirect -o "-c hba_file=$hba" "$ver" main "$1" \
-    >>"$LOG/postgres.log" 2>&1 </dev/null 9>&- || { tail -20 "$LOG/postgres.log" >&2; die "pg_ctlcluster $ver main $1 failed"; }
+    >>"$LOG/postgres.log" 2>&1 </dev/null 9>&- \
+    && { [ "$1" = restart ] || echo "$ver main" >"$RUN/postgres.started"; return 0; } # stop stops it
+  # "start" of a cluster that is already up (still starting, or another port): wait for it
+  [ "$1" = start ] && pg_lsclusters -h 2>/dev/null | awk -v v="$ver" '$1==v && $2=="main" && $4=="online"' | grep -q . \
+    && return 0
+  tail -20 "$LOG/postgres.log" >&2
+  die "pg_ctlcluster $ver main $1 failed"
 }
 
 start_postgres() {
   if ! pg_ready; then
     pg_cluster start
-    echo "$(pg_version) main" >"$RUN/postgres.started"
     wait_until postgres -- pg_ready
   fi
   if ! pg_trusted; then
@@ -215,12 +222,12 @@ start_postgres() {
 header() { tr -d '\r' | sed -n "s/^$1:[[:space:]]*//Ip" | head -1; }
 http_code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@" 2>/dev/null || true; }
 
-# Whoever runs them: /healthcheck on both proxies, a tempauth round trip (memcached, account
-# server), and a Keystone token whose catalogue's object-store URL accepts it.
+# Whoever runs them: /healthcheck on every Swift server, a tempauth round trip (memcached,
+# account server), and a Keystone token whose catalogue's object-store URL accepts it.
 swift_ok() {
   command -v curl >/dev/null || return 1
   local port hdrs url tok
-  for port in "$PROXY_PORT" "$KS_PROXY_PORT"; do
+  for port in "$PROXY_PORT" "$KS_PROXY_PORT" "$ACCOUNT_PORT" "$CONTAINER_PORT" "$OBJECT_PORT"; do
     [ "$(curl -s -m 3 "http://$HOST:$port/healthcheck" 2>/dev/null)" = OK ] || return 1
   done
   hdrs=$(curl -s -m 10 -D - -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' \
