@@ -3,5 +3,7 @@
 # over every workspace (one summary line at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bash scripts/services.sh start)"
+# A separate assignment, so that a failed start stops this script (set -e).
+service_env=$(bash scripts/services.sh start)
+eval "$service_env"
 npm run test:jest -- "$@"
