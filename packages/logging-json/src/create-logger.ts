@@ -1,0 +1,195 @@
+import winston from 'winston';
+import { DestinationTransport } from './destination-transport.js';
+import { LoggingError, LoggingErrorCode } from './errors.js';
+import { createJsonLine } from './json-line.js';
+import { isLogLevel, LogLevels, type LogLevel } from './levels.js';
+import { CONTEXT, FIELDS, FLUSH, LEVEL, MESSAGE, SOURCE, type LogFields, type LogRecord, type LogSource } from './log-record.js';
+import type { ChildBindings, Logger } from './logger.js';
+import { resolveRedactOptions, type RedactOptions } from './redact-options.js';
+import { getRequestContext } from './request-context.js';
+import { createSanitizer } from './sanitize.js';
+import type { ServiceInfo } from './service.js';
+import { createTextLine } from './text-line.js';
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** `service.name` (required), `service.version`, `service.environment`. */
+  service: ServiceInfo;
+  /**
+   * `service.environment` when `service.environment` is not given: lets the result of
+   * `loggingOptionsFromEnv()` be spread in as is.
+   */
+  environment?: string | undefined;
+  /**
+   * ECS JSON lines when true, readable one-line text when false.
+   * @default true
+   */
+  json?: boolean | undefined;
+  /**
+   * The most verbose level written.
+   * @default 'info'
+   */
+  level?: LogLevel | undefined;
+  /**
+   * Where lines go, one `write()` per line. Never ended by the logger.
+   * @default process.stdout
+   */
+  destination?: NodeJS.WritableStream | undefined;
+  /**
+   * Redaction rules and size bounds; `false` keeps the bounds but redacts nothing.
+   * @default the defaults of {@link RedactOptions}
+   */
+  redact?: RedactOptions | false | undefined;
+}
+
+interface Shared {
+  readonly winston: winston.Logger;
+  readonly threshold: number;
+  readonly level: LogLevel;
+  closed: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the root logger: winston with an ECS JSON (or readable) format, the request
+ * context on every line, secrets redacted.
+ *
+ * @throws {LoggingError} `E_INVALID_OPTION` when the service name, the level, the
+ * destination or a redaction bound is invalid.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const service = checkService(options);
+  const level = options.level ?? 'info';
+  if (!isLogLevel(level)) invalid('level', 'level must be one of error, warn, info, debug');
+  const destination = options.destination ?? process.stdout;
+  if (typeof (destination as { write?: unknown }).write !== 'function') {
+    invalid('destination', 'destination must be a writable stream');
+  }
+  const sanitizer = createSanitizer(resolveRedactOptions(options.redact));
+  const render = options.json === false ? createTextLine(service, sanitizer) : createJsonLine(service, sanitizer);
+  const format = winston.format((info) => {
+    const record = info as unknown as LogRecord;
+    if (record[FLUSH] === undefined) record[MESSAGE] = renderSafely(render, record);
+    return info;
+  })();
+  const transport = new DestinationTransport(destination);
+  // winston takes any object-mode Writable with a log() method; its types name its own class.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+  const logger = winston.createLogger({ levels: { ...LogLevels }, level, format, transports: [transport] });
+  const onError = reportOnce();
+  logger.on('error', onError);
+  destination.on('error', onError);
+  const shared: Shared = {
+    winston: logger,
+    threshold: LogLevels[level],
+    level,
+    closed: false,
+    close: async () => {
+      if (shared.closed) return;
+      await flush(shared);
+      shared.closed = true;
+      logger.close();
+      destination.off('error', onError);
+    },
+  };
+  return makeLogger(shared, { name: undefined, bindings: undefined });
+}
+
+function makeLogger(shared: Shared, source: LogSource): Logger {
+  const at = (level: LogLevel) => (message: string | Error, fields?: LogFields | Error) => {
+    write(shared, source, level, message, fields);
+  };
+  return {
+    name: source.name,
+    level: shared.level,
+    error: at('error'),
+    warn: at('warn'),
+    info: at('info'),
+    debug: at('debug'),
+    log: (level, message, fields) => {
+      write(shared, source, level, message, fields);
+    },
+    isLevelEnabled: (level) => LogLevels[level] <= shared.threshold,
+    child: (bindings) => makeLogger(shared, childSource(source, bindings)),
+    flush: () => flush(shared),
+    close: () => shared.close(),
+    winston: shared.winston,
+  };
+}
+
+function write(shared: Shared, source: LogSource, level: LogLevel, message: string | Error, fields?: LogFields | Error): void {
+  if (shared.closed || LogLevels[level] > shared.threshold) return;
+  let text: string;
+  let own = fields instanceof Error ? { error: fields } : fields;
+  if (message instanceof Error) {
+    text = message.message;
+    own = { ...own, error: message };
+  } else {
+    text = message;
+  }
+  const context = getRequestContext();
+  const record: LogRecord = {
+    level,
+    message: text,
+    [LEVEL]: level,
+    [FIELDS]: own,
+    [SOURCE]: source,
+    [CONTEXT]:
+      context === undefined ? undefined : { request_id: context.requestId, uid: context.uid, dbname: context.dbname },
+  };
+  shared.winston.write(record);
+}
+
+function flush(shared: Shared): Promise<void> {
+  if (shared.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const marker: LogRecord = { level: 'error', message: '', [LEVEL]: 'error', [FLUSH]: resolve };
+    shared.winston.write(marker);
+  });
+}
+
+function childSource(parent: LogSource, bindings: ChildBindings): LogSource {
+  const { component, ...fields } = bindings;
+  if (typeof component !== 'string' || component === '') {
+    invalid('component', 'child() needs a non-empty string component');
+  }
+  const name = parent.name === undefined ? component : `${parent.name}.${component}`;
+  const merged = { ...parent.bindings, ...fields };
+  return { name, bindings: Object.keys(merged).length === 0 ? undefined : merged };
+}
+
+function checkService(options: LoggerOptions): ServiceInfo {
+  const service = (options as Partial<LoggerOptions>).service;
+  if (service === undefined || typeof service.name !== 'string' || service.name.trim() === '') {
+    invalid('service.name', 'service.name is required (a non-empty string)');
+  }
+  return { ...service, environment: service.environment ?? options.environment };
+}
+
+function renderSafely(render: (record: LogRecord) => string, record: LogRecord): string {
+  try {
+    return render(record);
+  } catch (error) {
+    // A field whose getter or toJSON throws must not cost the line, nor crash the app.
+    const reason = error instanceof Error ? error.message : 'unknown error';
+    const fields = { 'log.error': `fields could not be written: ${reason}` };
+    try {
+      return render({ ...record, [FIELDS]: fields, [SOURCE]: { name: record[SOURCE]?.name, bindings: undefined } });
+    } catch {
+      return JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': record.level, ...fields });
+    }
+  }
+}
+
+function reportOnce(): (error: Error) => void {
+  let reported = false;
+  return (error) => {
+    if (reported) return;
+    reported = true;
+    process.stderr.write(`[logging-json] log destination failed, lines may be lost: ${error.message}\n`);
+  };
+}
+
+function invalid(variable: string, message: string): never {
+  throw new LoggingError(LoggingErrorCode.InvalidOption, variable, message);
+}

@@ -1,0 +1,39 @@
+/** Replaces credentials embedded in free text; `isSensitive` decides on parameter names. */
+export type StringRedactor = (text: string) => string;
+
+const PAIR = /(^|[?&;\s])([^=&#?;\s]{1,100})=([^&#;\s]*)/g;
+const JSON_PAIR = /"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
+const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]+/g;
+const USER_INFO = /(\/\/[^/@\s:]+:)[^/@\s]+@/g;
+
+/**
+ * Builds the free-text redactor: `name=value` pairs (query strings, `key=value` messages),
+ * `"name":"value"` pairs (JSON text), `Bearer`/`Basic` credentials and `user:password@` in
+ * URLs. Each rule runs only when a cheap `includes` says it could match, so ordinary
+ * strings cost a few scans.
+ */
+export function createStringRedactor(isSensitive: (name: string) => boolean, censor: string): StringRedactor {
+  const pair = (match: string, sep: string, name: string): string =>
+    isSensitive(decodeName(name)) ? `${sep}${name}=${censor}` : match;
+  const jsonPair = (match: string, name: string, colon: string): string =>
+    isSensitive(name) ? `"${name}"${colon}"${censor}"` : match;
+  return (text) => {
+    let out = text;
+    if (out.includes('=')) out = out.replace(PAIR, pair);
+    if (out.includes('":')) out = out.replace(JSON_PAIR, jsonPair);
+    if (out.includes('Bearer') || out.includes('Basic') || out.includes('Token')) {
+      out = out.replace(AUTH_SCHEME, `$1$2${censor}`);
+    }
+    if (out.includes('@') && out.includes('//')) out = out.replace(USER_INFO, `$1${censor}@`);
+    return out;
+  };
+}
+
+function decodeName(name: string): string {
+  if (!name.includes('%')) return name;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}

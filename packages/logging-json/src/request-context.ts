@@ -1,0 +1,60 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What is known about the request being served. The object is shared by everything that
+ * runs for the request, so a value set with {@link setRequestContext} shows on every later
+ * line of that request.
+ */
+export interface RequestContext {
+  /** The request id: a safe incoming `X-Request-Id`, or a new UUID. */
+  readonly requestId: string;
+  /** The authenticated user, once known. */
+  uid?: string | number | undefined;
+  /** The database the request works on, once known. */
+  dbname?: string | undefined;
+}
+
+/** The values of a {@link RequestContext} that can be set after it started. */
+export interface RequestContextUpdate {
+  uid?: string | number | undefined;
+  dbname?: string | undefined;
+}
+
+// One storage per process, even when two copies of this package are loaded (dist and src,
+// or two versions): metrics and platform read the context the middleware set.
+const STORAGE_KEY: unique symbol = Symbol.for('@cloud-platform/logging-json/request-context');
+const registry = globalThis as unknown as Record<symbol, unknown>;
+const storage = sharedStorage();
+
+function sharedStorage(): AsyncLocalStorage<RequestContext> {
+  const existing = registry[STORAGE_KEY];
+  if (existing instanceof AsyncLocalStorage) return existing as AsyncLocalStorage<RequestContext>;
+  const created = new AsyncLocalStorage<RequestContext>();
+  registry[STORAGE_KEY] = created;
+  return created;
+}
+
+/** The context of the request being served, or undefined outside a request. */
+export function getRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Runs `fn` (and everything it starts, synchronously or not) inside a new request context.
+ * The context object is a copy of `context`; `fn`'s result is returned as is.
+ */
+export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run({ ...context }, fn);
+}
+
+/**
+ * Records values learnt during the request (the user once authenticated, the database).
+ * Returns false, changing nothing, when called outside a request context.
+ */
+export function setRequestContext(update: RequestContextUpdate): boolean {
+  const context = storage.getStore();
+  if (context === undefined) return false;
+  if (update.uid !== undefined) context.uid = update.uid;
+  if (update.dbname !== undefined) context.dbname = update.dbname;
+  return true;
+}
