@@ -78,6 +78,11 @@ export interface S3StoreOptions {
   createBucket?: boolean;
   /** Server-side encryption asked for every written object, e.g. `AES256`. @default none */
   serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  /**
+   * Keys per DeleteObjects call of `deleteMany`; lower it for servers with a smaller limit.
+   * @default 1000 (the S3 maximum)
+   */
+  deleteBatchSize?: number;
   /** Multipart upload tuning. */
   multipart?: S3MultipartOptions;
   /** Compatibility switches for S3-compatible servers. */
@@ -105,6 +110,7 @@ export interface ResolvedS3Options {
   prefix: string;
   createBucket: boolean;
   serverSideEncryption: S3StoreOptions['serverSideEncryption'];
+  deleteBatchSize: number;
   partSize: number;
   queueSize: number;
   compat: Required<S3CompatOptions>;

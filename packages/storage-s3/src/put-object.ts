@@ -1,8 +1,16 @@
-import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { StorageError, StorageErrorCode, type PutOptions } from '@cloud-platform/storage-core';
-import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ResolvedS3Options } from './options.js';
+import { bufferParts, streamParts, type PartSource } from './part-source.js';
 import type { UploadCleanup } from './upload-cleanup.js';
 
 /** What {@link putObject} needs from its store. */
@@ -10,25 +18,23 @@ export interface PutContext {
   client: S3Client;
   options: ResolvedS3Options;
   cleanup: UploadCleanup;
-  store: string;
 }
 
-/** Counts the bytes that pass, so a streamed upload can report its size. */
-class ByteCounter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-}
+/** S3 accepts at most this many parts in one upload. */
+const MAX_PARTS = 10_000;
 
 const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"(.*)"$/, '$1');
+const result = (size: number, etag: string | undefined): { size: number; etag?: string } => {
+  const clean = unquote(etag);
+  return clean === undefined ? { size } : { size, etag: clean };
+};
 
 /**
- * Stores `body` under the bucket key `objectKey`: a buffer up to one part in a single
- * PutObject, anything else as a multipart upload (lib-storage, `queueSize` parts of
- * `partSize` bytes in flight). A failed or aborted multipart upload is aborted on the server
- * (retried in the background while the server is unreachable), so nothing is stored.
+ * Stores `body` under the bucket key `objectKey`. A body that fits in one part goes as a
+ * single PutObject; a longer one as a multipart upload with `queueSize` parts in flight.
+ * When anything fails (body error, abort, server), the parts in flight are cancelled and the
+ * multipart upload is aborted (retried in the background while the server is unreachable):
+ * nothing is stored.
  */
 export async function putObject(ctx: PutContext, objectKey: string, body: Buffer | Readable, options: PutOptions): Promise<{ size: number; etag?: string }> {
   const { client, options: o } = ctx;
@@ -39,45 +45,79 @@ export async function putObject(ctx: PutContext, objectKey: string, body: Buffer
     ...(options.metadata ? { Metadata: options.metadata } : {}),
     ...(o.serverSideEncryption ? { ServerSideEncryption: o.serverSideEncryption } : {}),
   };
-  if (Buffer.isBuffer(body) && body.length <= o.partSize) {
-    const out = await client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }), options.signal ? { abortSignal: options.signal } : {});
-    return withEtag({ size: body.length }, out.ETag);
-  }
-  const counter = Buffer.isBuffer(body) ? undefined : new ByteCounter();
-  // pipeline, not pipe: a failing body must fail the counter too, or lib-storage waits forever.
-  const source = counter === undefined ? bufferBody(body as Buffer, options.signal, ctx.store, objectKey) : pipeline(body as Readable, counter, () => undefined);
-  const upload = new Upload({ client, params: { ...params, Body: source }, partSize: o.partSize, queueSize: o.queueSize, leavePartsOnError: true });
+  const parts = Buffer.isBuffer(body) ? bufferParts(body, o.partSize) : streamParts(body, o.partSize);
   try {
-    const out = await upload.done();
-    return withEtag({ size: counter?.bytes ?? (body as Buffer).length }, out.ETag);
-  } catch (error) {
-    if (source instanceof Readable) source.destroy();
+    const first = await parts.next();
+    if (first === undefined || first.length < o.partSize || (Buffer.isBuffer(body) && body.length === o.partSize)) {
+      const data = first ?? Buffer.alloc(0);
+      const out = await client.send(new PutObjectCommand({ ...params, Body: data, ContentLength: data.length }), options.signal ? { abortSignal: options.signal } : {});
+      return result(data.length, out.ETag);
+    }
+    return await multipartUpload(ctx, params, parts, first, options.signal);
+  } finally {
     if (!Buffer.isBuffer(body)) body.destroy();
-    if (upload.uploadId !== undefined) await ctx.cleanup.abort(objectKey, upload.uploadId);
+  }
+}
+
+async function multipartUpload(ctx: PutContext, params: PutObjectCommandInput, parts: PartSource, first: Buffer, signal?: AbortSignal): Promise<{ size: number; etag?: string }> {
+  const { client } = ctx;
+  const created = await client.send(new CreateMultipartUploadCommand(params), signal ? { abortSignal: signal } : {});
+  const target = { Bucket: params.Bucket, Key: params.Key, UploadId: created.UploadId };
+  try {
+    const { completed, size } = await uploadParts(ctx, target, parts, first, signal);
+    const out = await client.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: completed } }));
+    return result(size, out.ETag);
+  } catch (error) {
+    if (target.UploadId !== undefined && target.Key !== undefined) await ctx.cleanup.abort(target.Key, target.UploadId);
     throw error;
   }
 }
 
-function withEtag(result: { size: number }, etag: string | undefined): { size: number; etag?: string } {
-  const clean = unquote(etag);
-  return clean === undefined ? result : { ...result, etag: clean };
+interface PartTarget {
+  Bucket: string | undefined;
+  Key: string | undefined;
+  UploadId: string | undefined;
 }
 
-/**
- * A large buffer as is (lib-storage slices it without copying), or, when the upload can be
- * aborted, as a stream of slices that the signal destroys: lib-storage stops reading and the
- * upload fails like any broken body.
- */
-function bufferBody(buffer: Buffer, signal: AbortSignal | undefined, store: string, key: string): Buffer | Readable {
-  if (!signal) return buffer;
-  const slices = function* (): Generator<Buffer> {
-    for (let at = 0; at < buffer.length; at += 1024 * 1024) yield buffer.subarray(at, at + 1024 * 1024);
+/** Uploads every part, `queueSize` at a time; on the first failure cancels the others and rethrows it. */
+async function uploadParts(ctx: PutContext, target: PartTarget, parts: PartSource, first: Buffer, signal?: AbortSignal): Promise<{ completed: CompletedPart[]; size: number }> {
+  const { client, options: o } = ctx;
+  const completed: CompletedPart[] = [];
+  const inflight = new Set<Promise<void>>();
+  const stop = new AbortController();
+  const abortSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    stop.abort();
   };
-  const stream = Readable.from(slices(), { objectMode: false });
-  const onAbort = (): void => {
-    stream.destroy(new StorageError(StorageErrorCode.Aborted, 'upload aborted', { key, store, cause: signal.reason }));
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  stream.once('close', () => signal.removeEventListener('abort', onAbort));
-  return stream;
+  // A function, not a test of `failure`: a callback sets it between awaits, which narrowing cannot see.
+  const failed = (): boolean => failure !== undefined;
+  let size = 0;
+  for (let part: Buffer | undefined = first, n = 1; part !== undefined && !failed(); n++) {
+    if (n > MAX_PARTS) {
+      fail(new StorageError(StorageErrorCode.TooLarge, `body needs more than ${MAX_PARTS} parts: raise multipart.partSize`, { key: target.Key }));
+      break;
+    }
+    const body = part;
+    size += body.length;
+    const sent = client
+      .send(new UploadPartCommand({ ...target, PartNumber: n, Body: body, ContentLength: body.length }), { abortSignal })
+      .then((out) => {
+        completed.push({ PartNumber: n, ETag: out.ETag });
+        parts.release(body);
+      }, fail)
+      .finally(() => inflight.delete(sent));
+    inflight.add(sent);
+    while (inflight.size >= o.queueSize && !failed()) await Promise.race(inflight);
+    part = failed()
+      ? undefined
+      : await parts.next().catch((error: unknown) => {
+          fail(error);
+          return undefined;
+        });
+  }
+  await Promise.all(inflight);
+  if (failure !== undefined) throw failure.error;
+  return { completed: completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0)), size };
 }

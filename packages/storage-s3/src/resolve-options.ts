@@ -14,6 +14,7 @@ export function resolveS3Options(options: S3StoreOptions): ResolvedS3Options {
     prefix: options.prefix ?? '',
     createBucket: options.createBucket ?? false,
     serverSideEncryption: options.serverSideEncryption,
+    deleteBatchSize: options.deleteBatchSize ?? 1000,
     partSize: options.multipart?.partSize ?? 8 * 1024 * 1024,
     queueSize: options.multipart?.queueSize ?? 4,
     compat: {
@@ -47,6 +48,7 @@ function optionProblems(options: S3StoreOptions, r: ResolvedS3Options): S3Config
     add('prefix', 'must be a valid key path ending with "/" (e.g. "attachments/")');
   }
   if (!positiveInt(r.partSize) || r.partSize < MIN_PART_SIZE) add('multipart.partSize', `must be an integer of at least ${MIN_PART_SIZE} (5 MiB)`);
+  if (!positiveInt(r.deleteBatchSize) || r.deleteBatchSize > 1000) add('deleteBatchSize', 'must be an integer from 1 to 1000');
   if (!positiveInt(r.queueSize)) add('multipart.queueSize', 'must be a positive integer');
   if (!positiveInt(r.retry.maxAttempts)) add('retry.maxAttempts', 'must be a positive integer');
   for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {

@@ -11,9 +11,6 @@ import { resolveS3Options } from './resolve-options.js';
 import { signUrl } from './signed-url.js';
 import { createUploadCleanup } from './upload-cleanup.js';
 
-/** S3 allows at most this many keys in one DeleteObjects call. */
-const DELETE_BATCH = 1000;
-
 /**
  * Creates an {@link ObjectStore} on an S3 bucket (AWS or any S3-compatible server). Keys are
  * checked, bodies normalised and errors wrapped by core's `defineStore`; S3 errors become
@@ -39,7 +36,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     container: bucket,
     put: async (key, body, putOptions) => {
       await bucketGuard.beforeWrite().catch(fail('put', key));
-      const result = await putObject({ client, options: o, cleanup, store }, at(key), body, putOptions).catch(fail('put', key, putOptions.signal));
+      const result = await putObject({ client, options: o, cleanup }, at(key), body, putOptions).catch(fail('put', key, putOptions.signal));
       return { key, ...result };
     },
     get: async (key, getOptions = {}) => {
@@ -81,8 +78,8 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       await client.send(new CopyObjectCommand(input)).catch(fail('copy', from));
     },
     deleteMany: async (keys) => {
-      for (let i = 0; i < keys.length; i += DELETE_BATCH) {
-        const batch = keys.slice(i, i + DELETE_BATCH).map((k) => ({ Key: at(k) }));
+      for (let i = 0; i < keys.length; i += o.deleteBatchSize) {
+        const batch = keys.slice(i, i + o.deleteBatchSize).map((k) => ({ Key: at(k) }));
         const command = new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } });
         if (o.compat.deleteObjectsContentMd5) command.middlewareStack.add(contentMd5Middleware, contentMd5MiddlewareOptions);
         const out = await client.send(command).catch(fail('deleteMany'));

@@ -107,9 +107,11 @@ export async function digestStream(stream: AsyncIterable<Buffer>): Promise<{ sha
   return { sha256: hash.digest('hex'), size };
 }
 
-/** Samples RSS every 25 ms while `run` runs; resolves with its result and the peak growth. */
-export async function measureRss<T>(run: () => Promise<T>): Promise<{ result: T; peakGrowth: number }> {
-  const baseline = process.memoryUsage.rss();
+/**
+ * Samples RSS every 25 ms while `run` runs; resolves with its result and the peak growth over
+ * `baseline` (default: the RSS when called).
+ */
+export async function measureRss<T>(run: () => Promise<T>, baseline = process.memoryUsage.rss()): Promise<{ result: T; peakGrowth: number }> {
   let peak = baseline;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());

@@ -85,13 +85,25 @@ describe('createS3Store against the local S3 API', () => {
     await expect(store.copy('src/none', 'dst/none')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
 
-  it('deletes 1,001 keys in batches and ignores missing ones', async () => {
-    const keys = Array.from({ length: 1001 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
-    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => store.put(k, 'x')));
-    await store.deleteMany?.([...keys, 'many/not-there']);
+  it('deletes many keys in batches of deleteBatchSize and ignores missing ones', async () => {
+    const client = rawClient();
+    let calls = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DeleteObjectsCommand') calls++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countDeleteObjects' },
+    );
+    const batched = createS3Store({ bucket, client, deleteBatchSize: 10 });
+    const keys = Array.from({ length: 25 }, (_, i) => `many/${String(i).padStart(2, '0')}`);
+    await Promise.all(keys.map((k) => batched.put(k, 'x')));
+    await batched.deleteMany?.([...keys, 'many/not-there']);
     const left: string[] = [];
-    for await (const e of store.list('many/')) left.push(e.key);
+    for await (const e of batched.list('many/')) left.push(e.key);
     expect(left).toEqual([]);
+    expect(calls).toBe(3);
+    client.destroy();
   });
 
   it('deletes idempotently', async () => {
