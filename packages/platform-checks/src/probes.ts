@@ -76,17 +76,33 @@ function variableOf(name: ProbeName, env: PlatformEnv, kind: PlatformKind | unde
   }
 }
 
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message: string;
+  cause?: unknown;
+}
+
+// Duck-typed, not `instanceof Error`: errors from another realm (a VM context, a worker)
+// are errors too.
+function isErrorLike(value: unknown): value is ErrorLike {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ErrorLike).message === 'string'
+  );
+}
+
 /** Error name, code and message down the cause chain, bounded in length. */
 function describe(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
-    if (!(current instanceof Error)) {
+    if (!isErrorLike(current)) {
       parts.push(typeof current === 'string' ? current : `a thrown ${typeof current}`);
       break;
     }
-    const code = (current as { code?: unknown }).code;
-    parts.push(`${current.name}${typeof code === 'string' ? ` ${code}` : ''}: ${current.message}`);
+    const name = typeof current.name === 'string' ? current.name : 'Error';
+    const code = typeof current.code === 'string' ? ` ${current.code}` : '';
+    parts.push(`${name}${code}: ${current.message}`);
     current = current.cause;
   }
   const text = parts.join(' <- ');
@@ -113,7 +129,7 @@ async function runOne(probe: Probe, timeoutMs: number): Promise<string | undefin
     return undefined;
   } catch (error) {
     return error instanceof ProbeTimeout
-      ? `no answer within ${timeoutMs} ms`
+      ? `timed out: no answer within ${timeoutMs} ms`
       : `failed: ${describe(error)}`;
   } finally {
     clearTimeout(timer);

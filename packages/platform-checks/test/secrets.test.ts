@@ -59,16 +59,31 @@ interface Setup {
 const setups: Setup[] = [
   { env: { RUNNING_ENV: 'prod', ...secretEnv(true) }, kind: 'exoscale', location: 'file' },
   { env: { RUNNING_ENV: 'prod', ...secretEnv(false) }, kind: 'ovh', location: 'swift' },
-  { env: { RUNNING_ENV: 'integration', ...secretEnv(true), ...pastedEverywhere }, kind: 'ovh', location: 's3' },
-  { env: { ...secretEnv(true), ...pastedEverywhere, RUNNING_ENV: 'prod' }, kind: 'exoscale', location: 's3' },
-  { env: { RUNNING_ENV: 'test', ...secretEnv(false), ODOO_CLOUD_PLATFORM_UNSAFE: '1' }, kind: undefined, location: 'file' },
+  {
+    env: { RUNNING_ENV: 'integration', ...secretEnv(true), ...pastedEverywhere },
+    kind: 'ovh',
+    location: 's3',
+  },
+  {
+    env: { ...secretEnv(true), ...pastedEverywhere, RUNNING_ENV: 'prod' },
+    kind: 'exoscale',
+    location: 's3',
+  },
+  {
+    env: { RUNNING_ENV: 'test', ...secretEnv(false), ODOO_CLOUD_PLATFORM_UNSAFE: '1' },
+    kind: undefined,
+    location: 'file',
+  },
 ];
 
 function everyOutput(setup: Setup): string[] {
   const options = { kind: setup.kind, location: setup.location };
   const report = checkPlatform(setup.env, options);
   const outputs = [formatReport(report), reportToJson(report), JSON.stringify(report)];
-  outputs.push(runCheckCli(setup.env, [], options).output, runCheckCli(setup.env, ['--json'], options).output);
+  outputs.push(
+    runCheckCli(setup.env, [], options).output,
+    runCheckCli(setup.env, ['--json'], options).output,
+  );
   try {
     assertPlatform(setup.env, options);
   } catch (error) {
