@@ -10,7 +10,7 @@ interface CatalogEndpoint {
   url?: string;
 }
 interface KeystoneTokenBody {
-  token?: { expires_at?: string; catalog?: { type?: string; endpoints?: CatalogEndpoint[] }[] };
+  token?: { expires_at?: string; issued_at?: string; catalog?: { type?: string; endpoints?: CatalogEndpoint[] }[] };
 }
 
 const domain = (id: string | undefined, name: string | undefined): { id: string } | { name: string } =>
@@ -52,12 +52,13 @@ export async function keystoneAuthenticate(options: KeystoneAuthOptions, context
   if (response.status !== 201 && response.status !== 200) throw await authFailure(who, response);
   const parsed = (await response.json()) as KeystoneTokenBody;
   if (!token) throw new StorageError(StorageErrorCode.Unavailable, `${who}: Keystone answered without X-Subject-Token`, { store: 'swift' });
-  const expiresAt = Date.parse(parsed.token?.expires_at ?? '');
+  // The lifetime counts from our own clock: the server's may be off from ours.
+  const life = Date.parse(parsed.token?.expires_at ?? '') - Date.parse(parsed.token?.issued_at ?? '');
   return {
     token,
     storageUrl: pickEndpoint(parsed, options, who),
     issuedAt,
-    expiresAt: Number.isFinite(expiresAt) ? expiresAt : issuedAt + 3_600_000,
+    expiresAt: issuedAt + (Number.isFinite(life) && life > 0 ? life : 3_600_000),
   };
 }
 
