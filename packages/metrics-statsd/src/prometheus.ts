@@ -18,7 +18,11 @@ export interface PrometheusMetricsOptions {
   registry?: Registry | undefined;
   /** Distinct (route, method, status class) label sets kept before collapsing. @default 1000 */
   maxLabelSets?: number | undefined;
-  /** Also collect prom-client's Node default metrics (CPU, memory, event loop, GC). @default true */
+  /**
+   * Also collect prom-client's Node default metrics (CPU, memory, event loop, GC), minus the
+   * three misnamed `nodejs_active_*_total` gauges. They cannot be stopped once started.
+   * @default true
+   */
   defaultMetrics?: boolean | undefined;
   /** Histogram buckets in seconds. @default prom-client's [0.005 … 10] */
   buckets?: readonly number[] | undefined;
@@ -45,6 +49,12 @@ export interface PrometheusMetrics {
   /** Unregisters what this object registered (all of it when it owns the registry). */
   close(): void;
 }
+
+/**
+ * prom-client gauges whose `_total` suffix breaks the naming rules (`promtool check metrics`
+ * rejects the whole exposition); the per-type gauges without the suffix carry the same counts.
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** Name of the HTTP duration histogram. */
 export const HTTP_DURATION_METRIC = 'http_request_duration_seconds';
@@ -79,6 +89,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   registry.setDefaultLabels(labels);
   if ((options.defaultMetrics ?? true) && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
     collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   }
   const histogram = new Histogram<keyof HttpLabels>({
     name: HTTP_DURATION_METRIC,
