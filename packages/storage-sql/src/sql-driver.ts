@@ -1,0 +1,51 @@
+/** Runs SQL written with `$1, $2, …` placeholders (rewritten for SQLite). */
+export interface SqlExecutor {
+  /** Rows of a query (SELECT, or a statement with RETURNING). */
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement; resolves to the number of rows changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** The executor of a transaction. */
+export interface SqlTransaction extends SqlExecutor {
+  /** Takes more per-key locks until the end of the transaction (no-op where the transaction already excludes writers). */
+  lock(keys: readonly string[]): Promise<void>;
+}
+
+/** A held session lock. */
+export interface SessionLock {
+  /** Aborted when the lock is lost (its connection died). */
+  readonly signal: AbortSignal;
+  /** Runs a statement on the lock's own connection (heartbeats). */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  release(): Promise<void>;
+}
+
+/** What the index needs from a database: the only place where SQLite and PostgreSQL differ. */
+export interface SqlDriver extends SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** The database's name (for the `{db}` bucket-name placeholder). */
+  readonly databaseName: string;
+  /**
+   * Runs `fn` in a transaction that also holds the per-key locks in `lockKeys` (PostgreSQL:
+   * advisory transaction locks, taken in sorted order; SQLite: `BEGIN IMMEDIATE` already
+   * excludes every other writer). Commits when `fn` resolves, rolls back when it throws.
+   */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>, lockKeys?: readonly string[]): Promise<T>;
+  /**
+   * PostgreSQL only: a session advisory lock on its own connection, or `undefined` when
+   * another session holds it. SQLite returns `undefined` always (the index uses a lock row).
+   */
+  trySessionLock?(name: string): Promise<SessionLock | undefined>;
+  close(): Promise<void>;
+}
+
+/** Rewrites `$n` placeholders to `?` and orders the parameters to match. */
+export function toPositional(sql: string, params: readonly unknown[]): { sql: string; params: unknown[] } {
+  const ordered: unknown[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    ordered.push(params[Number(n) - 1]);
+    return '?';
+  });
+  return { sql: text, params: ordered };
+}

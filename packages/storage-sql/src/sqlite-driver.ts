@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, extname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { StorageError, StorageErrorCode } from '@cloud-platform/storage-core';
+import { Mutex } from './mutex.js';
+import { toPositional, type SqlDriver, type SqlExecutor } from './sql-driver.js';
+
+/** Options of the SQLite driver. */
+export interface SqliteDriverOptions {
+  /** Database file path, or `:memory:`. */
+  path: string;
+  /** How long a writer waits for another process's write lock, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+function unavailable(error: unknown, path: string): StorageError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StorageError(StorageErrorCode.Unavailable, `SQLite ${path}: ${message}`, { store: 'db', cause: error });
+}
+
+/**
+ * Opens a SQLite database through better-sqlite3 (WAL, `synchronous=FULL` so a committed ref
+ * survives a power cut, `busy_timeout`). One connection per process; async transactions are
+ * serialised by a mutex so no other statement of this process slips into them.
+ */
+export async function openSqliteDriver(options: SqliteDriverOptions): Promise<SqlDriver> {
+  const { path } = options;
+  let Database: typeof BetterSqlite3;
+  try {
+    Database = (await import('better-sqlite3')).default;
+  } catch (error) {
+    throw new StorageError(StorageErrorCode.NotConfigured, 'SQLite needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
+  }
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    throw unavailable(error, path);
+  }
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string): BetterSqlite3.Statement => {
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const direct: SqlExecutor = {
+    all: <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
+      const q = toPositional(sql, params);
+      return Promise.resolve(prepare(q.sql).all(...q.params) as T[]);
+    },
+    run: (sql, params = []) => {
+      const q = toPositional(sql, params);
+      return Promise.resolve(prepare(q.sql).run(...q.params).changes);
+    },
+  };
+  const mutex = new Mutex();
+  const guarded = <T>(fn: () => Promise<T>): Promise<T> =>
+    mutex.run(fn).catch((error: unknown) => {
+      // Only database failures become E_UNAVAILABLE; errors of the caller's work pass through.
+      throw error instanceof Error && error.name === 'SqliteError' ? unavailable(error, path) : error;
+    });
+  const name = path === ':memory:' ? 'memory' : basename(path, extname(path));
+  return {
+    dialect: 'sqlite',
+    databaseName: name,
+    all: (sql, params) => guarded(() => direct.all(sql, params)),
+    run: (sql, params) => guarded(() => direct.run(sql, params)),
+    transaction: (fn) =>
+      guarded(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn({ ...direct, lock: () => Promise.resolve() });
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      }),
+    close: () => mutex.run(() => void db.close()),
+  };
+}
