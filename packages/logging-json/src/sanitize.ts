@@ -85,6 +85,9 @@ class Walker {
     this.ancestors.push(value);
     try {
       return this.dispatch(value, depth);
+    } catch (error) {
+      // A throwing getter or toJSON costs this one value, not the line.
+      return this.sanitizeString(`[unserializable: ${error instanceof Error ? error.message : 'unknown error'}]`);
     } finally {
       this.ancestors.pop();
     }
