@@ -28,6 +28,9 @@ export function createRedisClient(
   const common: RedisOptions = {
     commandTimeout: options.commandTimeout ?? 1000,
     connectTimeout: 2000,
+    // ioredis arms this timer on close even when the socket is already gone (Redis down), and
+    // it then holds the process open for its whole length: keep it short.
+    disconnectTimeout: 500,
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
     ...(connection.password === undefined ? {} : { password: connection.password }),

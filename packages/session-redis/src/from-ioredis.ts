@@ -57,7 +57,9 @@ export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
     },
     onError: (listener) => listen(client, 'error', listener),
     async quit() {
-      await client.quit();
+      // QUIT needs a live connection; while down it would wait for one that may never come.
+      if (client.status === 'ready') await client.quit();
+      else client.disconnect();
     },
   };
 }

@@ -11,6 +11,7 @@ export interface NodeRedisClientLike {
   mGet(keys: string[]): Promise<unknown[]>;
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<unknown[]>;
   close(): Promise<void>;
+  destroy(): void;
   on: EventEmitter['on'];
   off: EventEmitter['off'];
 }
@@ -64,7 +65,11 @@ export function fromNodeRedis(client: NodeRedisClientLike): SessionRedisClient {
       };
     },
     onError: (listener) => listen(client, 'error', listener),
-    quit: () => client.close(),
+    async quit() {
+      // A graceful close waits for pending replies; while down, drop the connection instead.
+      if (client.isReady) await client.close();
+      else client.destroy();
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { testEndpoints, uniqueName } from '@cloud-platform/test-services';
 import { fromNodeRedis, RedisSessionStore, type SessionStoreLogger } from '@cloud-platform/session-redis';
 
 const anonymous = (extra: Record<string, unknown> = {}): SessionData =>
-  ({ cookie: { originalMaxAge: null, expires: null }, ...extra }) as unknown as SessionData;
+  ({ cookie: { originalMaxAge: null, expires: null }, ...extra });
 
 describe('RedisSessionStore on a real Redis', () => {
   const redis = new Redis(testEndpoints().redisUrl);
@@ -97,7 +97,7 @@ describe('RedisSessionStore on a real Redis', () => {
   it('calls express-session style callbacks', async () => {
     await store.set('cb', anonymous({ note: 'callback' }));
     const value = await new Promise((resolve, reject) => {
-      store.get('cb', (err, sess) => (err ? reject(err as Error) : resolve(sess)));
+      store.get('cb', (err, sess) => (err ? reject(err) : resolve(sess)));
     });
     expect(value).toMatchObject({ note: 'callback' });
   });

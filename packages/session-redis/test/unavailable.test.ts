@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedisServer, uniqueName, type OwnedRedis } from '@cloud-platform/test-services';
+import {
+  createRedisSessionStore,
+  isRedisSessionError,
+  type RedisSessionStore,
+} from '@cloud-platform/session-redis';
+import { createBrowser, startApp, waitForEvent, type Browser, type TestApp } from './helpers.js';
+
+/** Fires requests from a few browsers until `stop` resolves; every call aborts after 1.5 s. */
+async function traffic(app: TestApp, browsers: Browser[], stop: Promise<void>): Promise<number[]> {
+  const statuses: number[] = [];
+  let done = false;
+  void stop.then(() => (done = true));
+  await Promise.all(
+    browsers.map(async (browser) => {
+      while (!done) {
+        const { status } = await browser.call(`${app.url}/visit`, 'POST', 1500);
+        statuses.push(status);
+        await sleep(20);
+      }
+    }),
+  );
+  return statuses;
+}
+
+describe('Redis unavailable', () => {
+  let redis: OwnedRedis;
+  let store: RedisSessionStore;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    store = createRedisSessionStore({
+      connection: { mode: 'url', url: redis.url },
+      prefix: uniqueName('sr-down'),
+      logger: { warn: () => undefined },
+    });
+    app = await startApp(store);
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+    await redis.stop();
+  });
+
+  it('answers every request within 1.5 s while Redis is stopped mid-traffic, with 503', async () => {
+    const browsers = [createBrowser(), createBrowser(), createBrowser()];
+    await browsers[0]!.call(`${app.url}/login`, 'POST');
+    const stopped = (async () => {
+      await sleep(300);
+      await redis.stop();
+      await sleep(2500);
+    })();
+    const statuses = await traffic(app, browsers, stopped);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(503);
+    const down = await createBrowser().call(`${app.url}/me`, 'GET', 1500);
+    expect(down.status).toBe(503);
+    expect(down.body).toContain('Sessions are temporarily unavailable');
+  });
+
+  it('fails store calls fast with E_UNAVAILABLE while Redis is down', async () => {
+    const err: unknown = await store.get('any').catch((e: unknown) => e);
+    expect(isRedisSessionError(err, 'E_UNAVAILABLE')).toBe(true);
+  });
+
+  it('serves sessions again after Redis restarts, without restarting the app', async () => {
+    const connected = waitForEvent(store, 'connect', 10_000);
+    await redis.start();
+    await connected;
+    const browser = createBrowser();
+    expect((await browser.call(`${app.url}/login`, 'POST')).status).toBe(200);
+    expect(JSON.parse((await browser.call(`${app.url}/me`)).body)).toMatchObject({ uid: 42 });
+  });
+});
+
+describe('Redis unavailable with the continue policy', () => {
+  it('serves the request without a session', async () => {
+    const redis = await startRedisServer();
+    const store = createRedisSessionStore({
+      connection: { mode: 'url', url: redis.url },
+      onUnavailable: 'continue',
+      logger: { warn: () => undefined },
+    });
+    const app = await startApp(store);
+    const browser = createBrowser();
+    await browser.call(`${app.url}/login`, 'POST');
+    const disconnected = waitForEvent(store, 'disconnect', 5000);
+    await redis.stop();
+    await disconnected;
+    const res = await browser.call(`${app.url}/me`, 'GET', 1500);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ hasSession: false, uid: null, views: 0 });
+    await app.close();
+    await store.close();
+  });
+});
