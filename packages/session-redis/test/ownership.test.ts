@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SessionData } from 'express-session';
 import { Redis } from 'ioredis';
 import { testEndpoints } from '@cloud-platform/test-services';
 import {
@@ -21,7 +22,7 @@ describe('client ownership', () => {
     const store = createRedisSessionStore({
       connection: { mode: 'standalone', host: url.hostname, port: Number(url.port || 6379) },
     });
-    await store.set('own', { cookie: { originalMaxAge: null } });
+    await store.set('own', JSON.parse('{"cookie":{"originalMaxAge":null}}') as SessionData);
     await store.destroy('own');
     await store.close();
     const err: unknown = await store.get('own').catch((e: unknown) => e);

@@ -5,8 +5,9 @@ import { createClient } from 'redis';
 import { testEndpoints, uniqueName } from '@cloud-platform/test-services';
 import { fromNodeRedis, RedisSessionStore, type SessionStoreLogger } from '@cloud-platform/session-redis';
 
+// Plain objects, as sessions come back from JSON; the cast is the test's shortcut.
 const anonymous = (extra: Record<string, unknown> = {}): SessionData =>
-  ({ cookie: { originalMaxAge: null, expires: null }, ...extra });
+  JSON.parse(JSON.stringify({ cookie: { originalMaxAge: null, expires: null }, ...extra })) as SessionData;
 
 describe('RedisSessionStore on a real Redis', () => {
   const redis = new Redis(testEndpoints().redisUrl);
@@ -97,7 +98,7 @@ describe('RedisSessionStore on a real Redis', () => {
   it('calls express-session style callbacks', async () => {
     await store.set('cb', anonymous({ note: 'callback' }));
     const value = await new Promise((resolve, reject) => {
-      store.get('cb', (err, sess) => (err ? reject(err) : resolve(sess)));
+      store.get('cb', (err, sess) => (err ? reject(new Error('get failed', { cause: err })) : resolve(sess)));
     });
     expect(value).toMatchObject({ note: 'callback' });
   });
