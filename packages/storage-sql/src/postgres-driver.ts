@@ -63,7 +63,9 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
   // An idle client losing its connection must not crash the process; the next query reconnects.
   if (!options.pool) pool.on('error', () => undefined);
   const namespace = lockNamespace(schema);
+  let closed = false;
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (closed) throw new StorageError(StorageErrorCode.Unavailable, 'PostgreSQL: the index is closed', { store: 'db' });
     try {
       return await fn();
     } catch (error) {
@@ -103,6 +105,8 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
       }),
     trySessionLock: (name) => guard(() => sessionLock(new pg.Client(base), namespace, name)),
     close: async () => {
+      if (closed) return;
+      closed = true;
       if (!options.pool) await pool.end();
     },
   };

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StorageError, StorageErrorCode } from '@cloud-platform/storage-core';
 import { Mutex } from './mutex.js';
@@ -16,6 +17,21 @@ export interface SqliteDriverOptions {
 function unavailable(error: unknown, path: string): StorageError {
   const message = error instanceof Error ? error.message : String(error);
   return new StorageError(StorageErrorCode.Unavailable, `SQLite ${path}: ${message}`, { store: 'db', cause: error });
+}
+
+// Connections of one process to the same file share one mutex: a second connection that
+// waited on the file lock synchronously (better-sqlite3 blocks the thread) would never let
+// the first one finish its async transaction.
+const mutexes = new Map<string, Mutex>();
+
+function mutexFor(path: string): Mutex {
+  const key = path === ':memory:' ? `:memory:${mutexes.size}` : resolve(path);
+  let mutex = mutexes.get(key);
+  if (!mutex) {
+    mutex = new Mutex();
+    mutexes.set(key, mutex);
+  }
+  return mutex;
 }
 
 /**
@@ -60,9 +76,16 @@ export async function openSqliteDriver(options: SqliteDriverOptions): Promise<Sq
       return Promise.resolve(prepare(q.sql).run(...q.params).changes);
     },
   };
-  const mutex = new Mutex();
+  const mutex = mutexFor(path);
+  let closed = false;
+  const inside = new AsyncLocalStorage<true>();
+  // Statements issued from inside a transaction of this connection (a database-store delete
+  // run under a ref lock) join it instead of queueing behind it, which would deadlock.
   const guarded = <T>(fn: () => Promise<T>): Promise<T> =>
-    mutex.run(fn).catch((error: unknown) => {
+    (inside.getStore() ? Promise.resolve().then(fn) : mutex.run(() => {
+      if (closed) throw new StorageError(StorageErrorCode.Unavailable, `SQLite ${path}: the index is closed`, { store: 'db' });
+      return fn();
+    })).catch((error: unknown) => {
       // Only database failures become E_UNAVAILABLE; errors of the caller's work pass through.
       throw error instanceof Error && error.name === 'SqliteError' ? unavailable(error, path) : error;
     });
@@ -74,9 +97,11 @@ export async function openSqliteDriver(options: SqliteDriverOptions): Promise<Sq
     run: (sql, params) => guarded(() => direct.run(sql, params)),
     transaction: (fn) =>
       guarded(async () => {
+        const tx = { ...direct, lock: () => Promise.resolve() };
+        if (inside.getStore()) return fn(tx);
         db.exec('BEGIN IMMEDIATE');
         try {
-          const result = await fn({ ...direct, lock: () => Promise.resolve() });
+          const result = await inside.run(true, () => fn(tx));
           db.exec('COMMIT');
           return result;
         } catch (error) {
@@ -84,6 +109,11 @@ export async function openSqliteDriver(options: SqliteDriverOptions): Promise<Sq
           throw error;
         }
       }),
-    close: () => mutex.run(() => void db.close()),
+    close: () =>
+      mutex.run(() => {
+        if (closed) return;
+        closed = true;
+        db.close();
+      }),
   };
 }
