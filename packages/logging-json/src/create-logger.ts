@@ -1,15 +1,15 @@
-import winston from 'winston';
-import { DestinationTransport } from './destination-transport.js';
+import type winston from 'winston';
 import { LoggingError, LoggingErrorCode } from './errors.js';
 import { createJsonLine } from './json-line.js';
 import { isLogLevel, LogLevels, type LogLevel } from './levels.js';
-import { CONTEXT, FIELDS, FLUSH, LEVEL, MESSAGE, SOURCE, type LogFields, type LogRecord, type LogSource } from './log-record.js';
+import { CONTEXT, FIELDS, FLUSH, LEVEL, SOURCE, TIME, type LogFields, type LogRecord, type LogSource } from './log-record.js';
 import type { ChildBindings, Logger } from './logger.js';
 import { resolveRedactOptions, type RedactOptions } from './redact-options.js';
 import { getRequestContext } from './request-context.js';
 import { createSanitizer } from './sanitize.js';
 import type { ServiceInfo } from './service.js';
 import { createTextLine } from './text-line.js';
+import { createPipeline } from './winston-pipeline.js';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -67,18 +67,8 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   const sanitizer = createSanitizer(resolveRedactOptions(options.redact));
   const render = options.json === false ? createTextLine(service, sanitizer) : createJsonLine(service, sanitizer);
-  const format = winston.format((info) => {
-    const record = info as unknown as LogRecord;
-    if (record[FLUSH] === undefined) record[MESSAGE] = renderSafely(render, record);
-    return info;
-  })();
-  const transport = new DestinationTransport(destination);
-  // winston takes any object-mode Writable with a log() method; its types name its own class.
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-  const logger = winston.createLogger({ levels: { ...LogLevels }, level, format, transports: [transport] });
-  const onError = reportOnce();
-  logger.on('error', onError);
-  destination.on('error', onError);
+  const pipeline = createPipeline({ render, level, destination });
+  const logger = pipeline.winston;
   const shared: Shared = {
     winston: logger,
     threshold: LogLevels[level],
@@ -88,8 +78,7 @@ export function createLogger(options: LoggerOptions): Logger {
       if (shared.closed) return;
       await flush(shared);
       shared.closed = true;
-      logger.close();
-      destination.off('error', onError);
+      pipeline.detach();
     },
   };
   return makeLogger(shared, { name: undefined, bindings: undefined });
@@ -133,6 +122,7 @@ function write(shared: Shared, source: LogSource, level: LogLevel, message: stri
     message: text,
     [LEVEL]: level,
     [FIELDS]: own,
+    [TIME]: Date.now(),
     [SOURCE]: source,
     [CONTEXT]:
       context === undefined ? undefined : { request_id: context.requestId, uid: context.uid, dbname: context.dbname },
@@ -164,30 +154,6 @@ function checkService(options: LoggerOptions): ServiceInfo {
     invalid('service.name', 'service.name is required (a non-empty string)');
   }
   return { ...service, environment: service.environment ?? options.environment };
-}
-
-function renderSafely(render: (record: LogRecord) => string, record: LogRecord): string {
-  try {
-    return render(record);
-  } catch (error) {
-    // A field whose getter or toJSON throws must not cost the line, nor crash the app.
-    const reason = error instanceof Error ? error.message : 'unknown error';
-    const fields = { 'log.error': `fields could not be written: ${reason}` };
-    try {
-      return render({ ...record, [FIELDS]: fields, [SOURCE]: { name: record[SOURCE]?.name, bindings: undefined } });
-    } catch {
-      return JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': record.level, ...fields });
-    }
-  }
-}
-
-function reportOnce(): (error: Error) => void {
-  let reported = false;
-  return (error) => {
-    if (reported) return;
-    reported = true;
-    process.stderr.write(`[logging-json] log destination failed, lines may be lost: ${error.message}\n`);
-  };
 }
 
 function invalid(variable: string, message: string): never {

@@ -1,4 +1,4 @@
-import { eachField, messageText, SOURCE, type LogRecord } from './log-record.js';
+import { eachField, messageText, SOURCE, timestamp, type LogRecord } from './log-record.js';
 import type { Sanitizer } from './sanitize.js';
 import { ECS_VERSION, RESERVED_FIELDS, type ServiceInfo } from './service.js';
 
@@ -25,7 +25,7 @@ export function createJsonLine(service: ServiceInfo, sanitizer: Sanitizer): (rec
   return (record) => {
     const name = record[SOURCE]?.name;
     let line =
-      `{"@timestamp":"${new Date().toISOString()}","log.level":"${record.level}","message":` +
+      `{"@timestamp":"${timestamp(record)}","log.level":"${record.level}","message":` +
       JSON.stringify(sanitizer.sanitizeString(messageText(record))) +
       (name === undefined ? '' : `,"log.logger":${JSON.stringify(name)}`) +
       constant;

@@ -14,6 +14,8 @@ export const FLUSH = Symbol('logging-json.flush');
 export const FIELDS = Symbol('logging-json.fields');
 /** The logger (name and bound fields) that made the record. */
 export const SOURCE = Symbol('logging-json.source');
+/** When the log call was made (ms since the epoch): winston may render the line later. */
+export const TIME = Symbol('logging-json.time');
 /** The request context values at the time of the call (the context may change later). */
 export const CONTEXT = Symbol('logging-json.context');
 
@@ -40,6 +42,7 @@ export interface LogRecord {
   [LEVEL]?: string;
   [MESSAGE]?: string;
   [FIELDS]?: LogFields | undefined;
+  [TIME]?: number | undefined;
   [SOURCE]?: LogSource | undefined;
   [CONTEXT]?: ContextValues | undefined;
   [FLUSH]?: (() => void) | undefined;
@@ -55,6 +58,11 @@ export function messageText(record: LogRecord): string {
   } catch {
     return '[unprintable message]';
   }
+}
+
+/** The ISO timestamp of the call, or of now for records written straight through winston. */
+export function timestamp(record: LogRecord): string {
+  return new Date(record[TIME] ?? Date.now()).toISOString();
 }
 
 const CONTEXT_KEYS = ['request_id', 'uid', 'dbname'] as const;

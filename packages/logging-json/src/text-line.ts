@@ -1,5 +1,5 @@
 import { valueJson } from './json-line.js';
-import { eachField, messageText, SOURCE, type LogRecord } from './log-record.js';
+import { eachField, messageText, SOURCE, timestamp, type LogRecord } from './log-record.js';
 import type { Sanitizer } from './sanitize.js';
 import type { ServiceInfo } from './service.js';
 
@@ -19,7 +19,7 @@ export function createTextLine(service: ServiceInfo, sanitizer: Sanitizer): (rec
     ` [${process.pid}]`;
   return (record) => {
     let line =
-      `${new Date().toISOString()} ${record.level.toUpperCase().padEnd(5)} ${who} ` +
+      `${timestamp(record)} ${record.level.toUpperCase().padEnd(5)} ${who} ` +
       `${record[SOURCE]?.name ?? '-'}: ${oneLine(sanitizer.sanitizeString(messageText(record)))}`;
     eachField(record, (key, value) => {
       const text = sanitizer.isSensitiveKey(key) ? sanitizer.censor : valueText(value, sanitizer);

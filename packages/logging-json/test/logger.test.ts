@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { createLogger, isLoggingError, LoggingErrorCode, runWithRequestContext, setRequestContext } from '../src/index.js';
 import { memoryDestination } from './helpers.js';
@@ -154,5 +155,26 @@ describe('createLogger', () => {
       }
       expect(isLoggingError(caught, LoggingErrorCode.InvalidOption)).toBe(true);
     }
+  });
+});
+
+describe('a failing destination', () => {
+  it('never crashes the application and still lets flush resolve', async () => {
+    const broken = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(new Error('disk gone'));
+      },
+    });
+    const stderr: string[] = [];
+    const logger = createLogger({ service, destination: broken });
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => stderr.push(chunk) > 0);
+    try {
+      logger.info('first');
+      await logger.flush();
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(stderr.join('')).toContain('log destination failed, lines may be lost: disk gone');
   });
 });
