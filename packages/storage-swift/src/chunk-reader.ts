@@ -31,17 +31,21 @@ export class ChunkReader {
     if (chunk.length > 0) this.pushedBack.push(chunk);
   }
 
-  /** Reads until more than `limit` bytes were seen or the stream ended. */
-  async readUpTo(limit: number): Promise<{ bytes: Buffer; ended: boolean }> {
+  /**
+   * Reads until more than `limit` bytes were seen or the stream ended. At the end it answers
+   * the bytes; otherwise it pushes them back (uncopied) and answers `undefined`.
+   */
+  async readAllUpTo(limit: number): Promise<Buffer | undefined> {
     const parts: Buffer[] = [];
     let length = 0;
     while (length <= limit) {
       const chunk = await this.next();
-      if (!chunk) return { bytes: Buffer.concat(parts, length), ended: true };
+      if (!chunk) return Buffer.concat(parts, length);
       parts.push(chunk);
       length += chunk.length;
     }
-    return { bytes: Buffer.concat(parts, length), ended: false };
+    for (let i = parts.length - 1; i >= 0; i--) this.unshift(parts[i] as Buffer);
+    return undefined;
   }
 
   /** Whether the stream has no byte left (reads ahead one chunk and keeps it). */

@@ -86,6 +86,9 @@ async function send(fetchImpl: typeof fetch, token: SwiftToken, req: SwiftReques
   const query = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
   const init: RequestInit & { duplex?: 'half' } = {
     method: req.method,
+    // Swift never redirects. With any other mode, fetch clones the request, which tees a
+    // streamed body and keeps every byte sent in memory until the request ends.
+    redirect: 'error',
     headers: { ...req.headers, 'x-auth-token': token.token },
     ...(req.body === undefined ? {} : { body: req.body }),
     ...(req.body instanceof ReadableStream ? { duplex: 'half' } : {}),

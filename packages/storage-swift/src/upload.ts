@@ -31,9 +31,8 @@ export async function putObject(ctx: StoreContext, key: string, body: Buffer | R
     const known = options.size;
     if (known !== undefined && known > ctx.largeObjectThreshold) return await uploadLargeObject(ctx, key, reader, options);
     if (known !== undefined && known > PEEK_LIMIT) return await putStream(ctx, key, reader, options);
-    const head = await reader.readUpTo(Math.min(PEEK_LIMIT, ctx.largeObjectThreshold));
-    if (head.ended) return await putBuffer(ctx, key, head.bytes, options);
-    reader.unshift(head.bytes);
+    const small = await reader.readAllUpTo(Math.min(PEEK_LIMIT, ctx.largeObjectThreshold));
+    if (small) return await putBuffer(ctx, key, small, options);
     return await uploadLargeObject(ctx, key, reader, options);
   } finally {
     reader.destroy();
