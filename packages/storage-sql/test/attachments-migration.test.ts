@@ -1,19 +1,30 @@
-import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { MIGRATION_LOCK, StorageErrorCode, type Attachments, type AttachmentRecord, type MigrationProgress } from '@cloud-platform/storage-core';
-import type { SqlIndex } from '../src/index.js';
-import { testAttachments, testStores, type TestStores } from './attachments-fixture.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from './helpers.js';
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import {
+  MIGRATION_LOCK,
+  StorageErrorCode,
+  type Attachments,
+  type AttachmentRecord,
+  type MigrationProgress,
+} from "@cloud-platform/storage-core";
+import type { SqlIndex } from "../src/index.js";
+import {
+  testAttachments,
+  testStores,
+  type TestStores,
+} from "./attachments-fixture.js";
+import { BACKENDS, createTestDatabase, type TestDatabase } from "./helpers.js";
 
-const sha = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const sha = (data: Buffer | string): string =>
+  createHash("sha256").update(data).digest("hex");
 
-async function listKeys(store: TestStores['file']): Promise<string[]> {
+async function listKeys(store: TestStores["file"]): Promise<string[]> {
   const keys: string[] = [];
-  for await (const entry of store.list('')) keys.push(entry.key);
+  for await (const entry of store.list("")) keys.push(entry.key);
   return keys;
 }
 
-describe.each(BACKENDS)('migration on %s', (backend) => {
+describe.each(BACKENDS)("migration on %s", (backend) => {
   let db: TestDatabase;
   let index: SqlIndex;
   let stores: TestStores;
@@ -23,8 +34,8 @@ describe.each(BACKENDS)('migration on %s', (backend) => {
     db = await createTestDatabase(backend);
     index = await db.open();
     stores = testStores(index, db.dir);
-    local = testAttachments(index, stores, 'file');
-    cloud = testAttachments(index, stores, 's3');
+    local = testAttachments(index, stores, "file");
+    cloud = testAttachments(index, stores, "s3");
   });
   afterEach(async () => {
     await index.close();
@@ -33,44 +44,73 @@ describe.each(BACKENDS)('migration on %s', (backend) => {
 
   async function seed(count: number): Promise<AttachmentRecord[]> {
     const records: AttachmentRecord[] = [];
-    for (let i = 0; i < count; i++) records.push(await local.create({ name: `f${i}.txt`, mimetype: 'text/plain', body: `file number ${i}` }));
+    for (let i = 0; i < count; i++)
+      records.push(
+        await local.create({
+          name: `f${i}.txt`,
+          mimetype: "text/plain",
+          body: `file number ${i}`,
+        }),
+      );
     return records;
   }
 
-  it('moves local files to the bucket, deletes them locally, and keeps every checksum', async () => {
+  it("moves local files to the bucket, deletes them locally, and keeps every checksum", async () => {
     const records = await seed(25);
     const report = await cloud.migrate({ batchSize: 7, concurrency: 3 });
-    expect(report).toMatchObject({ status: 'done', moved: 25, failed: [], target: 's3' });
+    expect(report).toMatchObject({
+      status: "done",
+      moved: 25,
+      failed: [],
+      target: "s3",
+    });
     expect(report.bytes).toBe(records.reduce((sum, r) => sum + r.size, 0));
     for (const r of records) {
-      expect((await index.get(r.id))?.ref).toBe(r.ref.replace('file:', 's3://ours/'));
+      expect((await index.get(r.id))?.ref).toBe(
+        r.ref.replace("file:", "s3://ours/"),
+      );
       expect(sha(await cloud.read(r.id))).toBe(r.checksum);
     }
     expect(await listKeys(stores.file)).toEqual([]);
   });
 
-  it('lists the work in a dry run and changes nothing', async () => {
+  it("lists the work in a dry run and changes nothing", async () => {
     const records = await seed(5);
     const seen: MigrationProgress[] = [];
-    const report = await cloud.migrate({ dryRun: true, onProgress: (p) => seen.push(p) });
-    expect(report).toMatchObject({ status: 'done', dryRun: true, moved: 5 });
-    expect(seen.map((p) => p.item.status)).toEqual(Array(5).fill('planned'));
+    const report = await cloud.migrate({
+      dryRun: true,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(report).toMatchObject({ status: "done", dryRun: true, moved: 5 });
+    expect(seen.map((p) => p.item.status)).toEqual(Array(5).fill("planned"));
     expect(seen.at(-1)).toMatchObject({ done: 5, total: 5 });
     for (const r of records) expect((await index.get(r.id))?.ref).toBe(r.ref);
     expect((await listKeys(stores.file)).length).toBe(5);
   });
 
-  it('sends files the force-DB rule keeps in the database there, not to the bucket', async () => {
-    const icon = await local.create({ name: 'icon.png', mimetype: 'image/png', body: Buffer.alloc(500, 9) });
+  it("sends files the force-DB rule keeps in the database there, not to the bucket", async () => {
+    const icon = await local.create({
+      name: "icon.png",
+      mimetype: "image/png",
+      body: Buffer.alloc(500, 9),
+    });
     await cloud.migrate();
     expect((await index.get(icon.id))?.ref).toMatch(/^db:/);
     expect(sha(await cloud.read(icon.id))).toBe(icon.checksum);
   });
 
-  it('moves database files to the bucket only when asked, leaving force-DB ones', async () => {
-    const dbLocal = testAttachments(index, stores, 'db');
-    const doc = await dbLocal.create({ name: 'doc.txt', mimetype: 'text/plain', body: 'in the database' });
-    const icon = await dbLocal.create({ name: 'i.png', mimetype: 'image/png', body: Buffer.alloc(10, 1) });
+  it("moves database files to the bucket only when asked, leaving force-DB ones", async () => {
+    const dbLocal = testAttachments(index, stores, "db");
+    const doc = await dbLocal.create({
+      name: "doc.txt",
+      mimetype: "text/plain",
+      body: "in the database",
+    });
+    const icon = await dbLocal.create({
+      name: "i.png",
+      mimetype: "image/png",
+      body: Buffer.alloc(10, 1),
+    });
     expect((await cloud.migrate()).moved).toBe(0);
     const report = await cloud.migrate({ includeDatabase: true });
     expect(report).toMatchObject({ moved: 1, skipped: 1 });
@@ -79,73 +119,108 @@ describe.each(BACKENDS)('migration on %s', (backend) => {
     expect(await stores.db.exists(doc.ref.slice(3))).toBe(false);
   });
 
-  it('moves force-DB files back into the database with forceDatabase()', async () => {
-    const noRule = testAttachments(index, stores, 's3', { forceDatabase: {} });
-    const css = await noRule.create({ name: 'a.css', mimetype: 'text/css', body: 'body{}' });
-    const pdf = await noRule.create({ name: 'a.pdf', mimetype: 'application/pdf', body: 'pdf' });
+  it("moves force-DB files back into the database with forceDatabase()", async () => {
+    const noRule = testAttachments(index, stores, "s3", { forceDatabase: {} });
+    const css = await noRule.create({
+      name: "a.css",
+      mimetype: "text/css",
+      body: "body{}",
+    });
+    const pdf = await noRule.create({
+      name: "a.pdf",
+      mimetype: "application/pdf",
+      body: "pdf",
+    });
     const report = await cloud.forceDatabase();
-    expect(report).toMatchObject({ status: 'done', moved: 1, target: 'db' });
+    expect(report).toMatchObject({ status: "done", moved: 1, target: "db" });
     expect((await index.get(css.id))?.ref).toMatch(/^db:/);
     expect((await index.get(pdf.id))?.ref).toBe(pdf.ref);
-    expect(await stores.ours.exists(css.ref.replace('s3://ours/', ''))).toBe(false);
+    expect(await stores.ours.exists(css.ref.replace("s3://ours/", ""))).toBe(
+      false,
+    );
   });
 
-  it('reports a file whose bytes do not match its checksum as failed, and leaves it in place', async () => {
+  it("reports a file whose bytes do not match its checksum as failed, and leaves it in place", async () => {
     const [bad, good] = await seed(2);
-    await stores.file.put(bad!.ref.slice(5), 'corrupted!');
+    await stores.file.put(bad!.ref.slice(5), "corrupted!");
     const report = await cloud.migrate();
     expect(report.moved).toBe(1);
-    expect(report.failed).toEqual([expect.objectContaining({ id: bad!.id, code: StorageErrorCode.Integrity })]);
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        id: bad!.id,
+        code: StorageErrorCode.Integrity,
+      }),
+    ]);
     expect((await index.get(bad!.id))?.ref).toBe(bad!.ref);
     expect(await stores.file.exists(bad!.ref.slice(5))).toBe(true);
     expect((await index.get(good!.id))?.ref).toMatch(/^s3:/);
   });
 
-  it('keeps a local file until the last attachment using it has moved', async () => {
-    const a = await local.create({ name: 'a', body: Buffer.from('shared local bytes') });
-    const b = await local.create({ name: 'b', body: Buffer.from('shared local bytes') });
+  it("keeps a local file until the last attachment using it has moved", async () => {
+    const a = await local.create({
+      name: "a",
+      body: Buffer.from("shared local bytes"),
+    });
+    const b = await local.create({
+      name: "b",
+      body: Buffer.from("shared local bytes"),
+    });
     const report = await cloud.migrate({ batchSize: 1 });
     expect(report.moved).toBe(2);
     expect(await stores.file.exists(a.ref.slice(5))).toBe(false);
     expect(sha(await cloud.read(b.id))).toBe(b.checksum);
   });
 
-  it('sweeps a local file left behind by a crash after the commit', async () => {
+  it("sweeps a local file left behind by a crash after the commit", async () => {
     const [r] = await seed(1);
     const key = r!.ref.slice(5);
     // What a crash between the commit and the local delete leaves: moved ref, queued old ref.
     await stores.ours.put(key, await stores.file.get(key));
-    await index.claimBatch({ locations: ['file'], limit: 10 }, async () => [{ id: r!.id, from: r!.ref, to: `s3://ours/${key}`, collect: true }]);
+    await index.claimBatch({ locations: ["file"], limit: 10 }, async () => [
+      { id: r!.id, from: r!.ref, to: `s3://ours/${key}`, collect: true },
+    ]);
     expect(await stores.file.exists(key)).toBe(true);
     const report = await cloud.migrate();
     expect(report.collected).toBe(1);
     expect(await stores.file.exists(key)).toBe(false);
   });
 
-  it('answers already-running while another process holds the migration lock', async () => {
+  it("answers already-running while another process holds the migration lock", async () => {
     await seed(1);
     const other = await db.open();
-    const held = await other.acquireLock(MIGRATION_LOCK, 'other');
-    expect(await cloud.migrate()).toMatchObject({ status: 'already-running', moved: 0 });
-    expect(await index.lockHolder(MIGRATION_LOCK)).toMatchObject({ holder: 'other' });
+    const held = await other.acquireLock(MIGRATION_LOCK, "other");
+    expect(await cloud.migrate()).toMatchObject({
+      status: "already-running",
+      moved: 0,
+    });
+    expect(await index.lockHolder(MIGRATION_LOCK)).toMatchObject({
+      holder: "other",
+    });
     await held?.release();
     await other.close();
-    expect(await cloud.migrate()).toMatchObject({ status: 'done', moved: 1 });
+    expect(await cloud.migrate()).toMatchObject({ status: "done", moved: 1 });
   });
 
-  it('migrates on start only after an upgrade', async () => {
-    expect(await cloud.shouldMigrateOnStart('1.0.0')).toBe(true);
-    await cloud.recordVersion('1.0.0');
-    expect(await cloud.shouldMigrateOnStart('1.0.0')).toBe(false);
-    expect(await cloud.shouldMigrateOnStart('1.1.0')).toBe(true);
+  it("migrates on start only after an upgrade", async () => {
+    expect(await cloud.shouldMigrateOnStart("1.0.0")).toBe(true);
+    await cloud.recordVersion("1.0.0");
+    expect(await cloud.shouldMigrateOnStart("1.0.0")).toBe(false);
+    expect(await cloud.shouldMigrateOnStart("1.1.0")).toBe(true);
   });
 
-  it('stops when aborted, and a rerun finishes the work', async () => {
+  it("stops when aborted, and a rerun finishes the work", async () => {
     await seed(6);
     const controller = new AbortController();
-    const report = await cloud.migrate({ batchSize: 3, concurrency: 1, signal: controller.signal, onProgress: (p) => p.done === 3 && controller.abort() });
-    expect(report).toMatchObject({ status: 'aborted', moved: 3 });
-    expect((await index.stats()).find((s) => s.location === 'file')?.count).toBe(3);
-    expect(await cloud.migrate()).toMatchObject({ status: 'done', moved: 3 });
+    const report = await cloud.migrate({
+      batchSize: 3,
+      concurrency: 1,
+      signal: controller.signal,
+      onProgress: (p) => p.done === 3 && controller.abort(),
+    });
+    expect(report).toMatchObject({ status: "aborted", moved: 3 });
+    expect(
+      (await index.stats()).find((s) => s.location === "file")?.count,
+    ).toBe(3);
+    expect(await cloud.migrate()).toMatchObject({ status: "done", moved: 3 });
   });
 });

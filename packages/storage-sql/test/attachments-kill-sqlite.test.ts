@@ -1,0 +1,3 @@
+import { describeKillTest } from "./kill-scenario.js";
+
+describeKillTest("sqlite");
