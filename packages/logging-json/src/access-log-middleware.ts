@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from './logger.js';
-import type { Middleware } from './middleware.js';
-import { getRequestContext, type RequestContext } from './request-context.js';
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "./logger.js";
+import type { Middleware } from "./middleware.js";
+import { getRequestContext, type RequestContext } from "./request-context.js";
 
 /** Options of {@link accessLogMiddleware}. */
 export interface AccessLogOptions {
@@ -33,9 +33,14 @@ interface ExpressRequest extends IncomingMessage {
  * bytes, user agent, request id and user. Level `error` for 5xx, `info` otherwise. Mount it
  * after `requestContextMiddleware()`.
  */
-export function accessLogMiddleware(logger: Pick<Logger, 'info' | 'error'>, options: AccessLogOptions = {}): Middleware {
-  const ignored = new Set((options.ignorePaths ?? ['/monitoring/status']).map(trimSlash));
-  const unmatched = options.unmatchedRoute ?? 'unmatched';
+export function accessLogMiddleware(
+  logger: Pick<Logger, "info" | "error">,
+  options: AccessLogOptions = {},
+): Middleware {
+  const ignored = new Set(
+    (options.ignorePaths ?? ["/monitoring/status"]).map(trimSlash),
+  );
+  const unmatched = options.unmatchedRoute ?? "unmatched";
   return (req, res, next) => {
     const path = pathOf(req);
     if (ignored.has(trimSlash(path))) {
@@ -50,11 +55,19 @@ export function accessLogMiddleware(logger: Pick<Logger, 'info' | 'error'>, opti
       if (logged) return;
       logged = true;
       if (options.skip?.(req, res) === true) return;
-      const line = { req: req as ExpressRequest, res, path, start, context, bytes: bytes(), unmatched };
+      const line = {
+        req: req as ExpressRequest,
+        res,
+        path,
+        start,
+        context,
+        bytes: bytes(),
+        unmatched,
+      };
       writeLine(logger, line);
     };
-    res.once('finish', done);
-    res.once('close', done);
+    res.once("finish", done);
+    res.once("close", done);
     next();
   };
 }
@@ -69,26 +82,26 @@ interface Line {
   unmatched: string;
 }
 
-function writeLine(logger: Pick<Logger, 'info' | 'error'>, line: Line): void {
+function writeLine(logger: Pick<Logger, "info" | "error">, line: Line): void {
   const { req, res } = line;
   const nanoseconds = Number(process.hrtime.bigint() - line.start);
-  const method = req.method ?? 'GET';
+  const method = req.method ?? "GET";
   const status = res.statusCode;
   const aborted = !res.writableFinished;
   const fields: Record<string, unknown> = {
-    'http.request.method': method,
-    'http.route': routeOf(req) ?? line.unmatched,
-    'url.path': line.path,
-    'http.response.status_code': status,
-    'http.response.body.bytes': line.bytes,
-    'event.duration': nanoseconds,
-    'user_agent.original': req.headers['user-agent'],
+    "http.request.method": method,
+    "http.route": routeOf(req) ?? line.unmatched,
+    "url.path": line.path,
+    "http.response.status_code": status,
+    "http.response.body.bytes": line.bytes,
+    "event.duration": nanoseconds,
+    "user_agent.original": req.headers["user-agent"],
     request_id: line.context?.requestId,
     uid: line.context?.uid,
     dbname: line.context?.dbname,
   };
-  if (aborted) fields['event.outcome'] = 'unknown';
-  const message = `${method} ${line.path} ${status}${aborted ? ' (client went away)' : ''} ${(nanoseconds / 1e6).toFixed(1)}ms`;
+  if (aborted) fields["event.outcome"] = "unknown";
+  const message = `${method} ${line.path} ${status}${aborted ? " (client went away)" : ""} ${(nanoseconds / 1e6).toFixed(1)}ms`;
   if (status >= 500) logger.error(message, fields);
   else logger.info(message, fields);
 }
@@ -96,22 +109,23 @@ function writeLine(logger: Pick<Logger, 'info' | 'error'>, line: Line): void {
 function routeOf(req: ExpressRequest): string | undefined {
   const template = req.route?.path;
   let path: string;
-  if (typeof template === 'string') path = template;
-  else if (Array.isArray(template) || template instanceof RegExp) path = template.toString();
+  if (typeof template === "string") path = template;
+  else if (Array.isArray(template) || template instanceof RegExp)
+    path = template.toString();
   else return undefined;
-  const base = req.baseUrl ?? '';
-  if (base === '') return path;
-  return path === '/' ? base : base + path;
+  const base = req.baseUrl ?? "";
+  if (base === "") return path;
+  return path === "/" ? base : base + path;
 }
 
 function pathOf(req: ExpressRequest): string {
-  const url = req.originalUrl ?? req.url ?? '/';
-  const query = url.indexOf('?');
+  const url = req.originalUrl ?? req.url ?? "/";
+  const query = url.indexOf("?");
   return query === -1 ? url : url.slice(0, query);
 }
 
 function trimSlash(path: string): string {
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 
 // Counts what the application writes: Content-Length is absent from streamed responses.
@@ -131,8 +145,11 @@ function countBodyBytes(res: ServerResponse): () => number {
 }
 
 function sizeOf(chunk: unknown, encoding: unknown): number {
-  if (typeof chunk === 'string') {
-    return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  if (typeof chunk === "string") {
+    return Buffer.byteLength(
+      chunk,
+      typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8",
+    );
   }
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }

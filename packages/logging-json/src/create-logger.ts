@@ -1,15 +1,25 @@
-import type winston from 'winston';
-import { LoggingError, LoggingErrorCode } from './errors.js';
-import { createJsonLine } from './json-line.js';
-import { isLogLevel, LogLevels, type LogLevel } from './levels.js';
-import { CONTEXT, FIELDS, FLUSH, LEVEL, SOURCE, TIME, type LogFields, type LogRecord, type LogSource } from './log-record.js';
-import type { ChildBindings, Logger } from './logger.js';
-import { resolveRedactOptions, type RedactOptions } from './redact-options.js';
-import { getRequestContext } from './request-context.js';
-import { createSanitizer } from './sanitize.js';
-import type { ServiceInfo } from './service.js';
-import { createTextLine } from './text-line.js';
-import { createPipeline } from './winston-pipeline.js';
+import type winston from "winston";
+import { LoggingError, LoggingErrorCode } from "./errors.js";
+import { createJsonLine } from "./json-line.js";
+import { isLogLevel, LogLevels, type LogLevel } from "./levels.js";
+import {
+  CONTEXT,
+  FIELDS,
+  FLUSH,
+  LEVEL,
+  SOURCE,
+  TIME,
+  type LogFields,
+  type LogRecord,
+  type LogSource,
+} from "./log-record.js";
+import type { ChildBindings, Logger } from "./logger.js";
+import { resolveRedactOptions, type RedactOptions } from "./redact-options.js";
+import { getRequestContext } from "./request-context.js";
+import { createSanitizer } from "./sanitize.js";
+import type { ServiceInfo } from "./service.js";
+import { createTextLine } from "./text-line.js";
+import { createPipeline } from "./winston-pipeline.js";
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -59,14 +69,18 @@ interface Shared {
  */
 export function createLogger(options: LoggerOptions): Logger {
   const service = checkService(options);
-  const level = options.level ?? 'info';
-  if (!isLogLevel(level)) invalid('level', 'level must be one of error, warn, info, debug');
+  const level = options.level ?? "info";
+  if (!isLogLevel(level))
+    invalid("level", "level must be one of error, warn, info, debug");
   const destination = options.destination ?? process.stdout;
-  if (typeof (destination as { write?: unknown }).write !== 'function') {
-    invalid('destination', 'destination must be a writable stream');
+  if (typeof (destination as { write?: unknown }).write !== "function") {
+    invalid("destination", "destination must be a writable stream");
   }
   const sanitizer = createSanitizer(resolveRedactOptions(options.redact));
-  const render = options.json === false ? createTextLine(service, sanitizer) : createJsonLine(service, sanitizer);
+  const render =
+    options.json === false
+      ? createTextLine(service, sanitizer)
+      : createJsonLine(service, sanitizer);
   const pipeline = createPipeline({ render, level, destination });
   const logger = pipeline.winston;
   const shared: Shared = {
@@ -85,16 +99,18 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 function makeLogger(shared: Shared, source: LogSource): Logger {
-  const at = (level: LogLevel) => (message: string | Error, fields?: LogFields | Error) => {
-    write(shared, source, level, message, fields);
-  };
+  const at =
+    (level: LogLevel) =>
+    (message: string | Error, fields?: LogFields | Error) => {
+      write(shared, source, level, message, fields);
+    };
   return {
     name: source.name,
     level: shared.level,
-    error: at('error'),
-    warn: at('warn'),
-    info: at('info'),
-    debug: at('debug'),
+    error: at("error"),
+    warn: at("warn"),
+    info: at("info"),
+    debug: at("debug"),
     log: (level, message, fields) => {
       write(shared, source, level, message, fields);
     },
@@ -106,7 +122,13 @@ function makeLogger(shared: Shared, source: LogSource): Logger {
   };
 }
 
-function write(shared: Shared, source: LogSource, level: LogLevel, message: string | Error, fields?: LogFields | Error): void {
+function write(
+  shared: Shared,
+  source: LogSource,
+  level: LogLevel,
+  message: string | Error,
+  fields?: LogFields | Error,
+): void {
   if (shared.closed || LogLevels[level] > shared.threshold) return;
   let text: string;
   let own = fields instanceof Error ? { error: fields } : fields;
@@ -125,7 +147,13 @@ function write(shared: Shared, source: LogSource, level: LogLevel, message: stri
     [TIME]: Date.now(),
     [SOURCE]: source,
     [CONTEXT]:
-      context === undefined ? undefined : { request_id: context.requestId, uid: context.uid, dbname: context.dbname },
+      context === undefined
+        ? undefined
+        : {
+            request_id: context.requestId,
+            uid: context.uid,
+            dbname: context.dbname,
+          },
   };
   shared.winston.write(record);
 }
@@ -133,27 +161,43 @@ function write(shared: Shared, source: LogSource, level: LogLevel, message: stri
 function flush(shared: Shared): Promise<void> {
   if (shared.closed) return Promise.resolve();
   return new Promise((resolve) => {
-    const marker: LogRecord = { level: 'error', message: '', [LEVEL]: 'error', [FLUSH]: resolve };
+    const marker: LogRecord = {
+      level: "error",
+      message: "",
+      [LEVEL]: "error",
+      [FLUSH]: resolve,
+    };
     shared.winston.write(marker);
   });
 }
 
 function childSource(parent: LogSource, bindings: ChildBindings): LogSource {
   const { component, ...fields } = bindings;
-  if (typeof component !== 'string' || component === '') {
-    invalid('component', 'child() needs a non-empty string component');
+  if (typeof component !== "string" || component === "") {
+    invalid("component", "child() needs a non-empty string component");
   }
-  const name = parent.name === undefined ? component : `${parent.name}.${component}`;
+  const name =
+    parent.name === undefined ? component : `${parent.name}.${component}`;
   const merged = { ...parent.bindings, ...fields };
-  return { name, bindings: Object.keys(merged).length === 0 ? undefined : merged };
+  return {
+    name,
+    bindings: Object.keys(merged).length === 0 ? undefined : merged,
+  };
 }
 
 function checkService(options: LoggerOptions): ServiceInfo {
   const service = (options as Partial<LoggerOptions>).service;
-  if (service === undefined || typeof service.name !== 'string' || service.name.trim() === '') {
-    invalid('service.name', 'service.name is required (a non-empty string)');
+  if (
+    service === undefined ||
+    typeof service.name !== "string" ||
+    service.name.trim() === ""
+  ) {
+    invalid("service.name", "service.name is required (a non-empty string)");
   }
-  return { ...service, environment: service.environment ?? options.environment };
+  return {
+    ...service,
+    environment: service.environment ?? options.environment,
+  };
 }
 
 function invalid(variable: string, message: string): never {

@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
-import { FLUSH, MESSAGE, type LogRecord } from './log-record.js';
+import { Writable } from "node:stream";
+import { FLUSH, MESSAGE, type LogRecord } from "./log-record.js";
 
 /**
  * The winston transport: writes each rendered line to the destination and knows how many
@@ -26,17 +26,21 @@ export class DestinationTransport extends Writable {
 
   /** winston's transport contract (it checks that this method exists); same as a write. */
   log(record: LogRecord, next: () => void): void {
-    this._write(record, 'utf8', next);
+    this._write(record, "utf8", next);
   }
 
-  override _write(record: LogRecord, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(
+    record: LogRecord,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
     const flush = record[FLUSH];
     if (flush !== undefined) {
       if (this.pending === 0) flush();
       else this.waiters.push(flush);
     } else {
       this.pending += 1;
-      this.destination.write(`${record[MESSAGE] ?? ''}\n`, this.written);
+      this.destination.write(`${record[MESSAGE] ?? ""}\n`, this.written);
     }
     // Called at once, as winston's Stream transport does: the destination's own buffer, not
     // this transport, absorbs bursts.

@@ -1,6 +1,12 @@
-import { eachField, messageText, SOURCE, timestamp, type LogRecord } from './log-record.js';
-import type { Sanitizer } from './sanitize.js';
-import { ECS_VERSION, RESERVED_FIELDS, type ServiceInfo } from './service.js';
+import {
+  eachField,
+  messageText,
+  SOURCE,
+  timestamp,
+  type LogRecord,
+} from "./log-record.js";
+import type { Sanitizer } from "./sanitize.js";
+import { ECS_VERSION, RESERVED_FIELDS, type ServiceInfo } from "./service.js";
 
 const PREFIX_CACHE_LIMIT = 10_000;
 
@@ -9,7 +15,10 @@ const PREFIX_CACHE_LIMIT = 10_000;
  * (pid, service, ECS version) is serialized once; each field is serialized on its own, so
  * a line is a few string concatenations plus one `JSON.stringify` per non-string field.
  */
-export function createJsonLine(service: ServiceInfo, sanitizer: Sanitizer): (record: LogRecord) => string {
+export function createJsonLine(
+  service: ServiceInfo,
+  sanitizer: Sanitizer,
+): (record: LogRecord) => string {
   const constant = constantPart(service);
   const censor = JSON.stringify(sanitizer.censor);
   const prefixes = new Map<string, string>();
@@ -27,10 +36,12 @@ export function createJsonLine(service: ServiceInfo, sanitizer: Sanitizer): (rec
     let line =
       `{"@timestamp":"${timestamp(record)}","log.level":"${record.level}","message":` +
       JSON.stringify(sanitizer.sanitizeString(messageText(record))) +
-      (name === undefined ? '' : `,"log.logger":${JSON.stringify(name)}`) +
+      (name === undefined ? "" : `,"log.logger":${JSON.stringify(name)}`) +
       constant;
     eachField(record, (key, value) => {
-      const json = sanitizer.isSensitiveKey(key) ? censor : valueJson(value, sanitizer);
+      const json = sanitizer.isSensitiveKey(key)
+        ? censor
+        : valueJson(value, sanitizer);
       if (json !== undefined) line += prefix(key) + json;
     });
     return `${line}}`;
@@ -38,28 +49,38 @@ export function createJsonLine(service: ServiceInfo, sanitizer: Sanitizer): (rec
 }
 
 function constantPart(service: ServiceInfo): string {
-  const fields: Record<string, unknown> = { 'process.pid': process.pid, 'service.name': service.name };
-  if (service.version !== undefined) fields['service.version'] = service.version;
-  if (service.environment !== undefined) fields['service.environment'] = service.environment;
-  fields['event.dataset'] = service.name;
-  fields['ecs.version'] = ECS_VERSION;
+  const fields: Record<string, unknown> = {
+    "process.pid": process.pid,
+    "service.name": service.name,
+  };
+  if (service.version !== undefined)
+    fields["service.version"] = service.version;
+  if (service.environment !== undefined)
+    fields["service.environment"] = service.environment;
+  fields["event.dataset"] = service.name;
+  fields["ecs.version"] = ECS_VERSION;
   return `,${JSON.stringify(fields).slice(1, -1)}`;
 }
 
 /** JSON of one field value, or undefined when JSON would leave the field out. */
-export function valueJson(value: unknown, sanitizer: Sanitizer): string | undefined {
+export function valueJson(
+  value: unknown,
+  sanitizer: Sanitizer,
+): string | undefined {
   switch (typeof value) {
-    case 'string':
+    case "string":
       return JSON.stringify(sanitizer.sanitizeString(value));
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
       return `"${value.toString()}"`;
-    case 'object':
+    case "object":
       // JSON.stringify gives undefined when a toJSON() returns undefined.
-      return value === null ? 'null' : JSON.stringify(sanitizer.sanitize(value));
+      return value === null
+        ? "null"
+        : JSON.stringify(sanitizer.sanitize(value));
     default:
       return undefined;
   }

@@ -9,5 +9,5 @@ export type LogLevel = keyof typeof LogLevels;
 
 /** True when `value` is one of the {@link LogLevels}. */
 export function isLogLevel(value: unknown): value is LogLevel {
-  return typeof value === 'string' && Object.hasOwn(LogLevels, value);
+  return typeof value === "string" && Object.hasOwn(LogLevels, value);
 }

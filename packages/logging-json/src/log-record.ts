@@ -1,23 +1,23 @@
-import type { LogLevel } from './levels.js';
+import type { LogLevel } from "./levels.js";
 
 /** Fields given with one log call; nested objects are kept as objects. */
 export type LogFields = Readonly<Record<string, unknown>>;
 
 /** winston's level key (triple-beam registers it with `Symbol.for`). */
-export const LEVEL: unique symbol = Symbol.for('level');
+export const LEVEL: unique symbol = Symbol.for("level");
 /** winston's key for the rendered line (triple-beam registers it with `Symbol.for`). */
-export const MESSAGE: unique symbol = Symbol.for('message');
+export const MESSAGE: unique symbol = Symbol.for("message");
 
 /** Marks the info object that asks the transport to report when all lines are written. */
-export const FLUSH = Symbol('logging-json.flush');
+export const FLUSH = Symbol("logging-json.flush");
 /** The fields of the log call, kept apart from winston's own `level` and `message`. */
-export const FIELDS = Symbol('logging-json.fields');
+export const FIELDS = Symbol("logging-json.fields");
 /** The logger (name and bound fields) that made the record. */
-export const SOURCE = Symbol('logging-json.source');
+export const SOURCE = Symbol("logging-json.source");
 /** When the log call was made (ms since the epoch): winston may render the line later. */
-export const TIME = Symbol('logging-json.time');
+export const TIME = Symbol("logging-json.time");
 /** The request context values at the time of the call (the context may change later). */
-export const CONTEXT = Symbol('logging-json.context');
+export const CONTEXT = Symbol("logging-json.context");
 
 /** What a (child) logger adds to each of its lines. */
 export interface LogSource {
@@ -52,11 +52,11 @@ export interface LogRecord {
 /** The record's message as text, whatever winston was given. */
 export function messageText(record: LogRecord): string {
   const message = record.message;
-  if (typeof message === 'string') return message;
+  if (typeof message === "string") return message;
   try {
     return String(message);
   } catch {
-    return '[unprintable message]';
+    return "[unprintable message]";
   }
 }
 
@@ -65,7 +65,7 @@ export function timestamp(record: LogRecord): string {
   return new Date(record[TIME] ?? Date.now()).toISOString();
 }
 
-const CONTEXT_KEYS = ['request_id', 'uid', 'dbname'] as const;
+const CONTEXT_KEYS = ["request_id", "uid", "dbname"] as const;
 
 /**
  * Calls `visit` for every field of a record, in line order: request context, bound fields,
@@ -73,23 +73,31 @@ const CONTEXT_KEYS = ['request_id', 'uid', 'dbname'] as const;
  * holding an Error is written as `error`, as `@elastic/ecs-winston-format` does. Records
  * written straight through winston (no FIELDS) contribute their own keys.
  */
-export function eachField(record: LogRecord, visit: (key: string, value: unknown) => void): void {
+export function eachField(
+  record: LogRecord,
+  visit: (key: string, value: unknown) => void,
+): void {
   const fields = record[FIELDS];
   const context = record[CONTEXT];
   if (context !== undefined) {
     for (const key of CONTEXT_KEYS) {
       const value = context[key];
-      if (value !== undefined && (fields === undefined || fields[key] === undefined)) visit(key, value);
+      if (
+        value !== undefined &&
+        (fields === undefined || fields[key] === undefined)
+      )
+        visit(key, value);
     }
   }
   const bindings = record[SOURCE]?.bindings;
   if (bindings !== undefined) {
-    for (const key in bindings) if (fields === undefined || !(key in fields)) visit(key, bindings[key]);
+    for (const key in bindings)
+      if (fields === undefined || !(key in fields)) visit(key, bindings[key]);
   }
   const own = fields ?? record;
   for (const key in own) {
-    if (own === record && (key === 'level' || key === 'message')) continue;
+    if (own === record && (key === "level" || key === "message")) continue;
     const value = own[key];
-    visit(key === 'err' && value instanceof Error ? 'error' : key, value);
+    visit(key === "err" && value instanceof Error ? "error" : key, value);
   }
 }

@@ -1,6 +1,6 @@
-import type winston from 'winston';
-import type { LogLevel } from './levels.js';
-import type { LogFields } from './log-record.js';
+import type winston from "winston";
+import type { LogLevel } from "./levels.js";
+import type { LogFields } from "./log-record.js";
 
 /** What `child()` binds: the component name (`log.logger`) and any fields to repeat. */
 export interface ChildBindings {
@@ -14,7 +14,10 @@ export interface ChildBindings {
  * Writes one log event. `fields` may be an Error (written as `error.*`); `message` may be
  * an Error too (its message becomes the line's message and it is written as `error.*`).
  */
-export type LogMethod = (message: string | Error, fields?: LogFields | Error) => void;
+export type LogMethod = (
+  message: string | Error,
+  fields?: LogFields | Error,
+) => void;
 
 /** A logger made by `createLogger`, or a child of one. */
 export interface Logger {
@@ -27,7 +30,11 @@ export interface Logger {
   info: LogMethod;
   debug: LogMethod;
   /** Writes at the given level. */
-  log(level: LogLevel, message: string | Error, fields?: LogFields | Error): void;
+  log(
+    level: LogLevel,
+    message: string | Error,
+    fields?: LogFields | Error,
+  ): void;
   /** True when a line at `level` would be written: guard costly field computations. */
   isLevelEnabled(level: LogLevel): boolean;
   /**

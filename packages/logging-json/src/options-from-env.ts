@@ -1,5 +1,5 @@
-import { LoggingError, LoggingErrorCode } from './errors.js';
-import { isLogLevel, type LogLevel } from './levels.js';
+import { LoggingError, LoggingErrorCode } from "./errors.js";
+import { isLogLevel, type LogLevel } from "./levels.js";
 
 /** What {@link loggingOptionsFromEnv} reads; spread it into `createLogger` options. */
 export interface LoggingEnvOptions {
@@ -14,8 +14,8 @@ export interface LoggingEnvOptions {
 /** The environment as `process.env` types it. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off']);
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off"]);
 
 /**
  * Maps the documented environment variables to logger options. Pure: pass `process.env` at
@@ -30,15 +30,15 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
  */
 export function loggingOptionsFromEnv(env: Env): LoggingEnvOptions {
   return {
-    json: parseBoolean(env, 'ODOO_LOGGING_JSON', false),
-    level: parseLevel(env, 'LOG_LEVEL', 'info'),
-    environment: nonEmpty(env['RUNNING_ENV']) ?? 'dev',
+    json: parseBoolean(env, "ODOO_LOGGING_JSON", false),
+    level: parseLevel(env, "LOG_LEVEL", "info"),
+    environment: nonEmpty(env["RUNNING_ENV"]) ?? "dev",
   };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+  return trimmed === undefined || trimmed === "" ? undefined : trimmed;
 }
 
 function parseBoolean(env: Env, name: string, fallback: boolean): boolean {

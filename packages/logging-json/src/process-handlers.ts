@@ -1,5 +1,5 @@
-import { constants } from 'node:os';
-import type { Logger } from './logger.js';
+import { constants } from "node:os";
+import type { Logger } from "./logger.js";
 
 /** Options of {@link installProcessHandlers}. */
 export interface ProcessHandlersOptions {
@@ -33,7 +33,7 @@ export interface ProcessHandlersOptions {
  * never lost. Returns a function removing the handlers.
  */
 export function installProcessHandlers(
-  logger: Pick<Logger, 'error' | 'info' | 'flush'>,
+  logger: Pick<Logger, "error" | "info" | "flush">,
   options: ProcessHandlersOptions = {},
 ): () => void {
   const proc = options.process ?? process;
@@ -47,33 +47,48 @@ export function installProcessHandlers(
     void flushWithin(logger, timeoutMs).then(() => exit(code));
   };
   const onException = (error: unknown, origin: string): void => {
-    logger.error('uncaught exception, exiting', fatalFields(error, origin));
+    logger.error("uncaught exception, exiting", fatalFields(error, origin));
     flushThenExit(1);
   };
   const onRejection = (reason: unknown): void => {
-    logger.error('unhandled promise rejection, exiting', fatalFields(reason, 'unhandledRejection'));
+    logger.error(
+      "unhandled promise rejection, exiting",
+      fatalFields(reason, "unhandledRejection"),
+    );
     flushThenExit(1);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
-    logger.info(`received ${signal}, flushing logs`, { 'process.signal': signal });
+    logger.info(`received ${signal}, flushing logs`, {
+      "process.signal": signal,
+    });
     if (options.exitOnSignal === false) void flushWithin(logger, timeoutMs);
-    else flushThenExit(128 + (constants.signals[signal] as number | undefined ?? 15));
+    else
+      flushThenExit(
+        128 + ((constants.signals[signal] as number | undefined) ?? 15),
+      );
   };
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  proc.on('uncaughtException', onException);
-  proc.on('unhandledRejection', onRejection);
+  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
+  proc.on("uncaughtException", onException);
+  proc.on("unhandledRejection", onRejection);
   for (const signal of signals) proc.on(signal, onSignal);
   return () => {
-    proc.off('uncaughtException', onException);
-    proc.off('unhandledRejection', onRejection);
+    proc.off("uncaughtException", onException);
+    proc.off("unhandledRejection", onRejection);
     for (const signal of signals) proc.off(signal, onSignal);
   };
 }
 
 function fatalFields(error: unknown, origin: string): Record<string, unknown> {
-  if (error instanceof Error) return { error, 'error.origin': origin };
+  if (error instanceof Error) return { error, "error.origin": origin };
   // A rejection with a non-error value: keep the value itself (sanitized like any field).
-  return { error: { type: error === null ? 'null' : typeof error, message: safeString(error) }, reason: error, 'error.origin': origin };
+  return {
+    error: {
+      type: error === null ? "null" : typeof error,
+      message: safeString(error),
+    },
+    reason: error,
+    "error.origin": origin,
+  };
 }
 
 function safeString(value: unknown): string {
@@ -84,7 +99,10 @@ function safeString(value: unknown): string {
   }
 }
 
-async function flushWithin(logger: Pick<Logger, 'flush'>, timeoutMs: number): Promise<void> {
+async function flushWithin(
+  logger: Pick<Logger, "flush">,
+  timeoutMs: number,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, timeoutMs);

@@ -1,4 +1,4 @@
-import { LoggingError, LoggingErrorCode } from './errors.js';
+import { LoggingError, LoggingErrorCode } from "./errors.js";
 
 /**
  * Field names redacted by default, whatever their depth: the credential-carrying HTTP
@@ -66,22 +66,37 @@ export interface ResolvedRedactOptions {
  *
  * @throws {LoggingError} `E_INVALID_OPTION` when a bound is not a positive integer.
  */
-export function resolveRedactOptions(options: RedactOptions | false | undefined): ResolvedRedactOptions {
+export function resolveRedactOptions(
+  options: RedactOptions | false | undefined,
+): ResolvedRedactOptions {
   const given = options === false ? {} : (options ?? {});
   const extra = given.keys ?? [];
-  const keys = options === false ? [] : given.replaceDefaultKeys === true ? extra : [...defaultRedactKeys, ...extra];
+  const keys =
+    options === false
+      ? []
+      : given.replaceDefaultKeys === true
+        ? extra
+        : [...defaultRedactKeys, ...extra];
   return {
     keys,
-    censor: given.censor ?? '[REDACTED]',
-    maxStringLength: bound('maxStringLength', given.maxStringLength, 10_000),
-    maxArrayLength: bound('maxArrayLength', given.maxArrayLength, 100),
-    maxObjectKeys: bound('maxObjectKeys', given.maxObjectKeys, 200),
-    maxDepth: bound('maxDepth', given.maxDepth, 8),
+    censor: given.censor ?? "[REDACTED]",
+    maxStringLength: bound("maxStringLength", given.maxStringLength, 10_000),
+    maxArrayLength: bound("maxArrayLength", given.maxArrayLength, 100),
+    maxObjectKeys: bound("maxObjectKeys", given.maxObjectKeys, 200),
+    maxDepth: bound("maxDepth", given.maxDepth, 8),
   };
 }
 
-function bound(name: string, value: number | undefined, fallback: number): number {
+function bound(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
   if (value === undefined) return fallback;
   if (Number.isSafeInteger(value) && value > 0) return value;
-  throw new LoggingError(LoggingErrorCode.InvalidOption, `redact.${name}`, `redact.${name} must be a positive integer`);
+  throw new LoggingError(
+    LoggingErrorCode.InvalidOption,
+    `redact.${name}`,
+    `redact.${name} must be a positive integer`,
+  );
 }

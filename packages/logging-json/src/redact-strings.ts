@@ -12,25 +12,33 @@ const USER_INFO = /(\/\/[^/@\s:]+:)[^/@\s]+@/g;
  * URLs. Each rule runs only when a cheap `includes` says it could match, so ordinary
  * strings cost a few scans.
  */
-export function createStringRedactor(isSensitive: (name: string) => boolean, censor: string): StringRedactor {
+export function createStringRedactor(
+  isSensitive: (name: string) => boolean,
+  censor: string,
+): StringRedactor {
   const pair = (match: string, sep: string, name: string): string =>
     isSensitive(decodeName(name)) ? `${sep}${name}=${censor}` : match;
   const jsonPair = (match: string, name: string, colon: string): string =>
     isSensitive(name) ? `"${name}"${colon}"${censor}"` : match;
   return (text) => {
     let out = text;
-    if (out.includes('=')) out = out.replace(PAIR, pair);
+    if (out.includes("=")) out = out.replace(PAIR, pair);
     if (out.includes('":')) out = out.replace(JSON_PAIR, jsonPair);
-    if (out.includes('Bearer') || out.includes('Basic') || out.includes('Token')) {
+    if (
+      out.includes("Bearer") ||
+      out.includes("Basic") ||
+      out.includes("Token")
+    ) {
       out = out.replace(AUTH_SCHEME, `$1$2${censor}`);
     }
-    if (out.includes('@') && out.includes('//')) out = out.replace(USER_INFO, `$1${censor}@`);
+    if (out.includes("@") && out.includes("//"))
+      out = out.replace(USER_INFO, `$1${censor}@`);
     return out;
   };
 }
 
 function decodeName(name: string): string {
-  if (!name.includes('%')) return name;
+  if (!name.includes("%")) return name;
   try {
     return decodeURIComponent(name);
   } catch {

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { Middleware } from './middleware.js';
-import { runWithRequestContext } from './request-context.js';
+import { randomUUID } from "node:crypto";
+import type { Middleware } from "./middleware.js";
+import { runWithRequestContext } from "./request-context.js";
 
 /** Options of {@link requestContextMiddleware}. */
 export interface RequestContextMiddlewareOptions {
@@ -29,7 +29,7 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * digits, `.`, `_` and `-` (nothing that could forge a log line or a header).
  */
 export function isSafeRequestId(value: unknown): value is string {
-  return typeof value === 'string' && SAFE_ID.test(value);
+  return typeof value === "string" && SAFE_ID.test(value);
 }
 
 /**
@@ -38,14 +38,17 @@ export function isSafeRequestId(value: unknown): value is string {
  * `X-Request-Id` response header, and every log line written while serving the request,
  * however deep in library code, carries it as `request_id`. Mount it first.
  */
-export function requestContextMiddleware(options: RequestContextMiddlewareOptions = {}): Middleware {
-  const header = (options.header ?? 'x-request-id').toLowerCase();
+export function requestContextMiddleware(
+  options: RequestContextMiddlewareOptions = {},
+): Middleware {
+  const header = (options.header ?? "x-request-id").toLowerCase();
   const trust = options.trustIncomingId ?? true;
   const generate = options.generateId ?? randomUUID;
   return (req, res, next) => {
     const incoming = req.headers[header];
-    const requestId = trust && isSafeRequestId(incoming) ? incoming : generate();
-    res.setHeader('X-Request-Id', requestId);
+    const requestId =
+      trust && isSafeRequestId(incoming) ? incoming : generate();
+    res.setHeader("X-Request-Id", requestId);
     runWithRequestContext({ requestId }, () => next());
   };
 }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
  * What is known about the request being served. The object is shared by everything that
@@ -22,13 +22,16 @@ export interface RequestContextUpdate {
 
 // One storage per process, even when two copies of this package are loaded (dist and src,
 // or two versions): metrics and platform read the context the middleware set.
-const STORAGE_KEY: unique symbol = Symbol.for('@cloud-platform/logging-json/request-context');
+const STORAGE_KEY: unique symbol = Symbol.for(
+  "@cloud-platform/logging-json/request-context",
+);
 const registry = globalThis as unknown as Record<symbol, unknown>;
 const storage = sharedStorage();
 
 function sharedStorage(): AsyncLocalStorage<RequestContext> {
   const existing = registry[STORAGE_KEY];
-  if (existing instanceof AsyncLocalStorage) return existing as AsyncLocalStorage<RequestContext>;
+  if (existing instanceof AsyncLocalStorage)
+    return existing as AsyncLocalStorage<RequestContext>;
   const created = new AsyncLocalStorage<RequestContext>();
   registry[STORAGE_KEY] = created;
   return created;
@@ -43,7 +46,10 @@ export function getRequestContext(): RequestContext | undefined {
  * Runs `fn` (and everything it starts, synchronously or not) inside a new request context.
  * The context object is a copy of `context`; `fn`'s result is returned as is.
  */
-export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
+export function runWithRequestContext<T>(
+  context: RequestContext,
+  fn: () => T,
+): T {
   return storage.run({ ...context }, fn);
 }
 

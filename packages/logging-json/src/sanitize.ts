@@ -1,6 +1,6 @@
-import { createStringRedactor } from './redact-strings.js';
-import type { ResolvedRedactOptions } from './redact-options.js';
-import { serializeError } from './serialize-error.js';
+import { createStringRedactor } from "./redact-strings.js";
+import type { ResolvedRedactOptions } from "./redact-options.js";
+import { serializeError } from "./serialize-error.js";
 
 /** Makes any value safe to write: redacted, bounded, acyclic, JSON-compatible. */
 export interface Sanitizer {
@@ -18,7 +18,11 @@ const VERDICT_CACHE_LIMIT = 10_000;
 
 /** Builds the sanitizer for one logger; it keeps a bounded cache of key verdicts. */
 export function createSanitizer(options: ResolvedRedactOptions): Sanitizer {
-  const exact = new Set(options.keys.filter((k) => typeof k === 'string').map((k) => k.toLowerCase()));
+  const exact = new Set(
+    options.keys
+      .filter((k) => typeof k === "string")
+      .map((k) => k.toLowerCase()),
+  );
   const patterns = options.keys.filter((k) => k instanceof RegExp);
   const verdicts = new Map<string, boolean>();
   const redacting = options.keys.length > 0;
@@ -27,7 +31,9 @@ export function createSanitizer(options: ResolvedRedactOptions): Sanitizer {
   const isSensitiveKey = (name: string): boolean => {
     let verdict = verdicts.get(name);
     if (verdict === undefined) {
-      verdict = exact.has(name.toLowerCase()) || patterns.some((p) => testOnce(p, name));
+      verdict =
+        exact.has(name.toLowerCase()) ||
+        patterns.some((p) => testOnce(p, name));
       if (verdicts.size >= VERDICT_CACHE_LIMIT) verdicts.clear();
       verdicts.set(name, verdict);
     }
@@ -41,7 +47,11 @@ export function createSanitizer(options: ResolvedRedactOptions): Sanitizer {
         : text;
     return redacting ? redactText(cut) : cut;
   };
-  const walker = new Walker(options, redacting ? isSensitiveKey : () => false, sanitizeString);
+  const walker = new Walker(
+    options,
+    redacting ? isSensitiveKey : () => false,
+    sanitizeString,
+  );
   return {
     isSensitiveKey: redacting ? isSensitiveKey : () => false,
     sanitizeString,
@@ -66,11 +76,11 @@ class Walker {
 
   value(value: unknown, depth: number): unknown {
     switch (typeof value) {
-      case 'string':
+      case "string":
         return this.sanitizeString(value);
-      case 'bigint':
+      case "bigint":
         return value.toString();
-      case 'object':
+      case "object":
         return value === null ? null : this.object(value, depth);
       default:
         // numbers, booleans, undefined, functions and symbols: JSON handles them
@@ -80,14 +90,17 @@ class Walker {
 
   private object(value: object, depth: number): unknown {
     if (value instanceof Date) return value;
-    if (this.ancestors.includes(value)) return '[Circular]';
-    if (depth >= this.options.maxDepth) return Array.isArray(value) ? '[Array]' : '[Object]';
+    if (this.ancestors.includes(value)) return "[Circular]";
+    if (depth >= this.options.maxDepth)
+      return Array.isArray(value) ? "[Array]" : "[Object]";
     this.ancestors.push(value);
     try {
       return this.dispatch(value, depth);
     } catch (error) {
       // A throwing getter or toJSON costs this one value, not the line.
-      return this.sanitizeString(`[unserializable: ${error instanceof Error ? error.message : 'unknown error'}]`);
+      return this.sanitizeString(
+        `[unserializable: ${error instanceof Error ? error.message : "unknown error"}]`,
+      );
     } finally {
       this.ancestors.pop();
     }
@@ -96,11 +109,14 @@ class Walker {
   private dispatch(value: object, depth: number): unknown {
     if (Array.isArray(value)) return this.array(value, depth);
     if (value instanceof Error) return this.value(serializeError(value), depth);
-    if (ArrayBuffer.isView(value)) return `[${value.constructor.name} ${value.byteLength} bytes]`;
-    if (value instanceof Map) return this.value(Object.fromEntries(value), depth);
+    if (ArrayBuffer.isView(value))
+      return `[${value.constructor.name} ${value.byteLength} bytes]`;
+    if (value instanceof Map)
+      return this.value(Object.fromEntries(value), depth);
     if (value instanceof Set) return this.array([...value], depth);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return this.value(toJSON.call(value), depth);
+    if (typeof toJSON === "function")
+      return this.value(toJSON.call(value), depth);
     return this.record(value as Record<string, unknown>, depth);
   }
 
@@ -121,7 +137,10 @@ class Walker {
     return out ?? (value as unknown[]);
   }
 
-  private record(value: Record<string, unknown>, depth: number): Record<string, unknown> {
+  private record(
+    value: Record<string, unknown>,
+    depth: number,
+  ): Record<string, unknown> {
     const keys = Object.keys(value);
     const limit = Math.min(keys.length, this.options.maxObjectKeys);
     let out: Record<string, unknown> | undefined;
@@ -129,19 +148,25 @@ class Walker {
       const key = keys[i];
       if (key === undefined) break;
       const item = value[key];
-      const safe = this.isSensitiveKey(key) ? this.options.censor : this.value(item, depth + 1);
+      const safe = this.isSensitiveKey(key)
+        ? this.options.censor
+        : this.value(item, depth + 1);
       if (out === undefined && safe !== item) out = copyKeys(value, keys, i);
       if (out !== undefined) out[key] = safe;
     }
     if (keys.length > limit) {
       out ??= copyKeys(value, keys, limit);
-      out['…'] = `${keys.length - limit} more keys`;
+      out["…"] = `${keys.length - limit} more keys`;
     }
     return out ?? value;
   }
 }
 
-function copyKeys(source: Record<string, unknown>, keys: readonly string[], count: number): Record<string, unknown> {
+function copyKeys(
+  source: Record<string, unknown>,
+  keys: readonly string[],
+  count: number,
+): Record<string, unknown> {
   // A null prototype: a "__proto__" key stays a plain key.
   const out = Object.create(null) as Record<string, unknown>;
   for (const key of keys.slice(0, count)) out[key] = source[key];

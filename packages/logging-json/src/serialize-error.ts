@@ -22,7 +22,17 @@ export interface EcsError extends EcsErrorLink {
 
 const MAX_CAUSES = 8;
 const MAX_AGGREGATED = 20;
-const RESERVED = new Set(['type', 'message', 'stack_trace', 'code', 'causes', 'errors', 'stack', 'cause', 'name']);
+const RESERVED = new Set([
+  "type",
+  "message",
+  "stack_trace",
+  "code",
+  "causes",
+  "errors",
+  "stack",
+  "cause",
+  "name",
+]);
 
 /**
  * Turns an error into ECS fields: type, message, stack trace, code, the cause chain (at most
@@ -33,7 +43,11 @@ export function serializeError(error: Error): EcsError {
   const causes: EcsErrorLink[] = [];
   const seen = new Set<unknown>([error]);
   let cause = readCause(error);
-  while (cause !== undefined && causes.length < MAX_CAUSES && !seen.has(cause)) {
+  while (
+    cause !== undefined &&
+    causes.length < MAX_CAUSES &&
+    !seen.has(cause)
+  ) {
     seen.add(cause);
     causes.push(link(cause));
     cause = readCause(cause);
@@ -47,27 +61,42 @@ export function serializeError(error: Error): EcsError {
 
 function link(value: unknown): EcsErrorLink {
   if (!(value instanceof Error)) {
-    return { type: value === null ? 'null' : typeof value, message: describe(value) };
+    return {
+      type: value === null ? "null" : typeof value,
+      message: describe(value),
+    };
   }
-  const out: EcsErrorLink = { type: typeName(value), message: describe(value.message) };
-  if (typeof value.stack === 'string') out.stack_trace = value.stack;
+  const out: EcsErrorLink = {
+    type: typeName(value),
+    message: describe(value.message),
+  };
+  if (typeof value.stack === "string") out.stack_trace = value.stack;
   const code = (value as { code?: unknown }).code;
-  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  if (typeof code === "string" || typeof code === "number") out.code = code;
   return out;
 }
 
 function typeName(error: Error): string {
   const ctor = (error as { constructor?: unknown }).constructor;
-  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : describe(error.name);
+  return typeof ctor === "function" && ctor.name !== ""
+    ? ctor.name
+    : describe(error.name);
 }
 
 function readCause(value: unknown): unknown {
-  return value instanceof Error ? (value as { cause?: unknown }).cause : undefined;
+  return value instanceof Error
+    ? (value as { cause?: unknown }).cause
+    : undefined;
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return String(value);
+  if (typeof value === "string") return value;
+  if (
+    value === undefined ||
+    typeof value === "function" ||
+    typeof value === "symbol"
+  )
+    return String(value);
   try {
     return JSON.stringify(value);
   } catch {
@@ -78,7 +107,8 @@ function describe(value: unknown): string {
 function extraProperties(error: Error): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {
-    if (!RESERVED.has(key)) out[key] = (error as unknown as Record<string, unknown>)[key];
+    if (!RESERVED.has(key))
+      out[key] = (error as unknown as Record<string, unknown>)[key];
   }
   return out;
 }

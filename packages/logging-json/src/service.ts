@@ -13,17 +13,17 @@ export interface ServiceInfo {
  * so it can neither forge nor duplicate them.
  */
 export const RESERVED_FIELDS: ReadonlySet<string> = new Set([
-  '@timestamp',
-  'log.level',
-  'log.logger',
-  'message',
-  'process.pid',
-  'service.name',
-  'service.version',
-  'service.environment',
-  'event.dataset',
-  'ecs.version',
+  "@timestamp",
+  "log.level",
+  "log.logger",
+  "message",
+  "process.pid",
+  "service.name",
+  "service.version",
+  "service.environment",
+  "event.dataset",
+  "ecs.version",
 ]);
 
 /** The ECS version whose field names the lines follow (as `@elastic/ecs-winston-format`). */
-export const ECS_VERSION = '8.10.0';
+export const ECS_VERSION = "8.10.0";

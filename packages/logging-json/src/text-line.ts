@@ -1,7 +1,13 @@
-import { valueJson } from './json-line.js';
-import { eachField, messageText, SOURCE, timestamp, type LogRecord } from './log-record.js';
-import type { Sanitizer } from './sanitize.js';
-import type { ServiceInfo } from './service.js';
+import { valueJson } from "./json-line.js";
+import {
+  eachField,
+  messageText,
+  SOURCE,
+  timestamp,
+  type LogRecord,
+} from "./log-record.js";
+import type { Sanitizer } from "./sanitize.js";
+import type { ServiceInfo } from "./service.js";
 
 const BARE = /^[^\s"=\\]+$/;
 
@@ -11,18 +17,23 @@ const BARE = /^[^\s"=\\]+$/;
  * Same fields and redaction as the JSON line; values with spaces or newlines are JSON-quoted,
  * so an event (stack traces included) is always one line.
  */
-export function createTextLine(service: ServiceInfo, sanitizer: Sanitizer): (record: LogRecord) => string {
+export function createTextLine(
+  service: ServiceInfo,
+  sanitizer: Sanitizer,
+): (record: LogRecord) => string {
   const who =
     service.name +
-    (service.version === undefined ? '' : `@${service.version}`) +
-    (service.environment === undefined ? '' : `/${service.environment}`) +
+    (service.version === undefined ? "" : `@${service.version}`) +
+    (service.environment === undefined ? "" : `/${service.environment}`) +
     ` [${process.pid}]`;
   return (record) => {
     let line =
       `${timestamp(record)} ${record.level.toUpperCase().padEnd(5)} ${who} ` +
-      `${record[SOURCE]?.name ?? '-'}: ${oneLine(sanitizer.sanitizeString(messageText(record)))}`;
+      `${record[SOURCE]?.name ?? "-"}: ${oneLine(sanitizer.sanitizeString(messageText(record)))}`;
     eachField(record, (key, value) => {
-      const text = sanitizer.isSensitiveKey(key) ? sanitizer.censor : valueText(value, sanitizer);
+      const text = sanitizer.isSensitiveKey(key)
+        ? sanitizer.censor
+        : valueText(value, sanitizer);
       if (text !== undefined) line += ` ${key}=${text}`;
     });
     return line;
@@ -30,7 +41,7 @@ export function createTextLine(service: ServiceInfo, sanitizer: Sanitizer): (rec
 }
 
 function valueText(value: unknown, sanitizer: Sanitizer): string | undefined {
-  if (typeof value === 'string') {
+  if (typeof value === "string") {
     const safe = sanitizer.sanitizeString(value);
     return BARE.test(safe) ? safe : JSON.stringify(safe);
   }
@@ -38,5 +49,7 @@ function valueText(value: unknown, sanitizer: Sanitizer): string | undefined {
 }
 
 function oneLine(text: string): string {
-  return text.includes('\n') || text.includes('\r') ? text.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : text;
+  return text.includes("\n") || text.includes("\r")
+    ? text.replace(/\r/g, "\\r").replace(/\n/g, "\\n")
+    : text;
 }

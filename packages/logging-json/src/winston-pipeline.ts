@@ -1,7 +1,13 @@
-import winston from 'winston';
-import { DestinationTransport } from './destination-transport.js';
-import { LogLevels, type LogLevel } from './levels.js';
-import { FIELDS, FLUSH, MESSAGE, SOURCE, type LogRecord } from './log-record.js';
+import winston from "winston";
+import { DestinationTransport } from "./destination-transport.js";
+import { LogLevels, type LogLevel } from "./levels.js";
+import {
+  FIELDS,
+  FLUSH,
+  MESSAGE,
+  SOURCE,
+  type LogRecord,
+} from "./log-record.js";
 
 /** What {@link createPipeline} needs. */
 export interface PipelineOptions {
@@ -26,36 +32,53 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const { render, level, destination } = options;
   const format = winston.format((info) => {
     const record = info as unknown as LogRecord;
-    if (record[FLUSH] === undefined) record[MESSAGE] = renderSafely(render, record);
+    if (record[FLUSH] === undefined)
+      record[MESSAGE] = renderSafely(render, record);
     return info;
   })();
   const transport = new DestinationTransport(destination);
+  const logger = winston.createLogger({
+    levels: { ...LogLevels },
+    level,
+    format,
+  });
   // winston takes any object-mode Writable with a log() method; its types name its own class.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-  const logger = winston.createLogger({ levels: { ...LogLevels }, level, format, transports: [transport] });
+  logger.add(transport);
   const onError = reportOnce();
-  logger.on('error', onError);
-  destination.on('error', onError);
+  logger.on("error", onError);
+  destination.on("error", onError);
   return {
     winston: logger,
     detach: () => {
       logger.close();
-      destination.off('error', onError);
+      destination.off("error", onError);
     },
   };
 }
 
-function renderSafely(render: (record: LogRecord) => string, record: LogRecord): string {
+function renderSafely(
+  render: (record: LogRecord) => string,
+  record: LogRecord,
+): string {
   try {
     return render(record);
   } catch (error) {
     // Values are already guarded one by one; this is the last net, so a line is never lost.
-    const reason = error instanceof Error ? error.message : 'unknown error';
-    const fields = { 'log.error': `fields could not be written: ${reason}` };
+    const reason = error instanceof Error ? error.message : "unknown error";
+    const fields = { "log.error": `fields could not be written: ${reason}` };
     try {
-      return render({ ...record, [FIELDS]: fields, [SOURCE]: { name: record[SOURCE]?.name, bindings: undefined } });
+      return render({
+        ...record,
+        [FIELDS]: fields,
+        [SOURCE]: { name: record[SOURCE]?.name, bindings: undefined },
+      });
     } catch {
-      return JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': record.level, ...fields });
+      return JSON.stringify({
+        "@timestamp": new Date().toISOString(),
+        "log.level": record.level,
+        ...fields,
+      });
     }
   }
 }
@@ -65,6 +88,8 @@ function reportOnce(): (error: Error) => void {
   return (error) => {
     if (reported) return;
     reported = true;
-    process.stderr.write(`[logging-json] log destination failed, lines may be lost: ${error.message}\n`);
+    process.stderr.write(
+      `[logging-json] log destination failed, lines may be lost: ${error.message}\n`,
+    );
   };
 }
