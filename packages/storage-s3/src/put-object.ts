@@ -61,7 +61,9 @@ export async function putObject(ctx: PutContext, objectKey: string, body: Buffer
 
 async function multipartUpload(ctx: PutContext, params: PutObjectCommandInput, parts: PartSource, first: Buffer, signal?: AbortSignal): Promise<{ size: number; etag?: string }> {
   const { client } = ctx;
-  const created = await client.send(new CreateMultipartUploadCommand(params), signal ? { abortSignal: signal } : {});
+  // Not cancelled by `signal`: an abort after the server created the upload but before we
+  // read its id would orphan it. It is short; an abort shows up at the first part instead.
+  const created = await client.send(new CreateMultipartUploadCommand(params));
   const target = { Bucket: params.Bucket, Key: params.Key, UploadId: created.UploadId };
   try {
     const { completed, size } = await uploadParts(ctx, target, parts, first, signal);

@@ -45,6 +45,20 @@ export async function openUploads(client: S3Client, bucket: string): Promise<{ k
   return (out.Uploads ?? []).map((u) => ({ key: u.Key ?? '', uploadId: u.UploadId ?? '' }));
 }
 
+/**
+ * Part objects the server still keeps for a bucket. Swift's s3api stores multipart parts in
+ * a `<bucket>+segments` container that the S3 API does not show, so this asks the Swift API.
+ */
+export async function leftoverSegments(bucket: string): Promise<string[]> {
+  const { authUrl, user, key } = testEndpoints().swiftV1;
+  const auth = await fetch(authUrl, { headers: { 'x-auth-user': user, 'x-auth-key': key } });
+  const storageUrl = auth.headers.get('x-storage-url') ?? '';
+  const token = auth.headers.get('x-auth-token') ?? '';
+  const response = await fetch(`${storageUrl}/${encodeURIComponent(`${bucket}+segments`)}?format=json`, { headers: { 'x-auth-token': token } });
+  if (response.status === 404) return [];
+  return ((await response.json()) as { name: string }[]).map((o) => o.name);
+}
+
 /** Aborts open uploads, deletes every object, then the bucket; ignores a missing bucket. */
 export async function dropBucket(client: S3Client, bucket: string): Promise<void> {
   try {
