@@ -101,7 +101,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   const cap = createLabelCap(options.maxLabelSets ?? 1000, options.onWarning ?? defaultWarning);
   const middleware: Middleware = (req, res, next) => {
     const start = performance.now();
-    res.once('finish', () => {
+    res.on('finish', () => {
       const seconds = (performance.now() - start) / 1000;
       const labelSet = cap(routeTemplate(req) ?? UNMATCHED, boundedMethod(req.method), res.statusCode);
       histogram.observe(labelSet, seconds);

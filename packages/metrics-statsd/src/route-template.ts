@@ -26,6 +26,9 @@ interface ExpressRequestLike {
   app?: AppLike | undefined;
 }
 
+/** The templates of routes requested without a mount path (the common case). */
+const unmounted = new WeakMap<object, string>();
+
 /** The mount chains found for a route, or its final mount template once it is unambiguous. */
 const mounts = new WeakMap<object, string | LayerLike[][]>();
 
@@ -39,9 +42,15 @@ export function routeTemplate(req: IncomingMessage): string | undefined {
   const r = req as IncomingMessage & ExpressRequestLike;
   const route = r.route;
   if (typeof route !== 'object') return undefined;
-  const own = patternText(route.path) ?? UNKNOWN_MOUNT;
-  if (r.baseUrl === undefined || r.baseUrl === '') return normalise(own);
-  return normalise((mountTemplate(r, route) ?? UNKNOWN_MOUNT) + own);
+  if (r.baseUrl === undefined || r.baseUrl === '') {
+    let template = unmounted.get(route);
+    if (template === undefined) {
+      template = normalise(patternText(route.path) ?? UNKNOWN_MOUNT);
+      unmounted.set(route, template);
+    }
+    return template;
+  }
+  return normalise((mountTemplate(r, route) ?? UNKNOWN_MOUNT) + (patternText(route.path) ?? UNKNOWN_MOUNT));
 }
 
 function normalise(template: string): string {

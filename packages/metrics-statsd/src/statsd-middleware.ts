@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { boundedMethod } from './http-method.js';
 import { statsdRouteName } from './names.js';
+import { lineSenders } from './raw-lines.js';
 import { routeTemplate } from './route-template.js';
 import type { Statsd } from './statsd.js';
 
@@ -21,6 +22,20 @@ function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
 }
 
+function routeNamer(base: string): (method: string, template: string | undefined) => RouteNames {
+  const names = new Map<string, RouteNames>();
+  return (method, template) => {
+    const key = `${method} ${template ?? ''}`;
+    let found = names.get(key);
+    if (found === undefined) {
+      const timing = `http.route.${base}.${method.toLowerCase()}.${statsdRouteName(template)}`;
+      found = { timing, status: `${timing}.status.` };
+      if (names.size < MAX_CACHED_NAMES) names.set(key, found);
+    }
+    return found;
+  };
+}
+
 /**
  * Express middleware sending, when each response finishes:
  * - `<prefix>.http.request.<customer>.<env>`: timing (ms) of every request;
@@ -35,25 +50,22 @@ function elapsedMs(start: number): number {
 export function statsdMiddleware(statsd: Statsd): Middleware {
   const base = `${statsd.customer}.${statsd.environment}`;
   const requestStat = `http.request.${base}`;
-  const names = new Map<string, RouteNames>();
-  const namesFor = (method: string, template: string | undefined): RouteNames => {
-    const key = `${method} ${template ?? ''}`;
-    let found = names.get(key);
-    if (found === undefined) {
-      const timing = `http.route.${base}.${method.toLowerCase()}.${statsdRouteName(template)}`;
-      found = { timing, status: `${timing}.status.` };
-      if (names.size < MAX_CACHED_NAMES) names.set(key, found);
-    }
-    return found;
-  };
+  const namesFor = routeNamer(base);
+  const lines = lineSenders.get(statsd);
+  const p = `${statsd.prefix}.`;
+  const record = lines
+    ? (ms: number, route: RouteNames, code: number) => {
+        lines(`${p}${requestStat}:${ms}|ms\n${p}${route.timing}:${ms}|ms\n${p}${route.status}${code}:1|c`);
+      }
+    : (ms: number, route: RouteNames, code: number) => {
+        statsd.timing(requestStat, ms);
+        statsd.timing(route.timing, ms);
+        statsd.increment(route.status + String(code));
+      };
   return (req, res, next) => {
     const start = performance.now();
-    res.once('finish', () => {
-      const ms = elapsedMs(start);
-      const route = namesFor(boundedMethod(req.method), routeTemplate(req));
-      statsd.timing(requestStat, ms);
-      statsd.timing(route.timing, ms);
-      statsd.increment(route.status + String(res.statusCode));
+    res.on('finish', () => {
+      record(elapsedMs(start), namesFor(boundedMethod(req.method), routeTemplate(req)), res.statusCode);
     });
     next();
   };

@@ -1,6 +1,8 @@
 import { StatsD, type ClientOptions, type MetricOptions } from 'hot-shots';
 import { createCachedLookup } from './dns-cache.js';
 import { createErrorReporter } from './error-reporter.js';
+import { createLineBatcher, type LineBatcher } from './line-batcher.js';
+import { lineSenders, type LineSender } from './raw-lines.js';
 import type { MetricsError } from './errors.js';
 import { resolveStatsdOptions, type StatsdOptions, type StatsdTags } from './statsd-options.js';
 
@@ -87,6 +89,7 @@ export function createStatsd(options: StatsdOptions): Statsd {
   if (opts.globalTags !== undefined) clientOptions.globalTags = cloneTags(opts.globalTags);
   const client = new StatsD(clientOptions);
   let closing: Promise<void> | undefined;
+  const batcher = opts.globalTags === undefined ? fastPath(client, opts.bufferSize, opts.flushIntervalMs, report) : undefined;
 
   const send =
     (kind: Kind): Send =>
@@ -102,7 +105,7 @@ export function createStatsd(options: StatsdOptions): Statsd {
     };
   const increment = send('increment');
   const decrement = send('decrement');
-  return {
+  const statsd: Statsd = {
     prefix: opts.prefix,
     customer: opts.customer,
     environment: opts.environment,
@@ -113,13 +116,37 @@ export function createStatsd(options: StatsdOptions): Statsd {
     histogram: send('histogram'),
     set: send('set'),
     get mockLines(): readonly string[] {
-      return client.mockBuffer ?? [];
+      batcher?.drain();
+      return (client.mockBuffer ?? []).flatMap((entry) => entry.split('\n'));
     },
     close() {
-      closing ??= closeClient(client, opts.closeTimeoutMs, report);
+      if (!closing) {
+        batcher?.stop();
+        closing = closeClient(client, opts.closeTimeoutMs, report);
+      }
       return closing;
     },
   };
+  if (batcher) lineSenders.set(statsd, (lines) => (closing ? undefined : batcher.add(lines)));
+  return statsd;
+}
+
+/**
+ * The middleware's path: ready-made lines, batched here, handed to hot-shots' post-formatting
+ * entry point `send` (tags, buffer, socket, errors) and flushed as one packet.
+ */
+function fastPath(client: StatsD, bufferSize: number, intervalMs: number, report: (error: unknown) => void): LineBatcher {
+  const raw = client as unknown as { send(message: string): void };
+  const emit: LineSender = (batch) => {
+    try {
+      raw.send(batch);
+      if (bufferSize > 0) client.flush();
+    } catch (error) {
+      report(error);
+    }
+  };
+  if (bufferSize === 0) return { add: emit, drain: () => undefined, stop: () => undefined };
+  return createLineBatcher({ maxBytes: bufferSize, intervalMs, emit });
 }
 
 function cloneTags(tags: StatsdTags): string[] | Record<string, string> {
