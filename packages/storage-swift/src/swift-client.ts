@@ -13,10 +13,10 @@ export interface SwiftRequest {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   /**
-   * Bytes (replayed on retries and after a re-auth) or a stream, which is sent once: a
-   * request whose streamed body has started is never retried.
+   * Bytes or a stream factory (both replayed on retries and after a re-auth), or a stream,
+   * which is sent once: a request whose streamed body has started is never retried.
    */
-  body?: Buffer | string | ReadableStream<Uint8Array>;
+  body?: Buffer | string | ReadableStream<Uint8Array> | (() => ReadableStream<Uint8Array>);
   signal?: AbortSignal | undefined;
   /** The body's own failure (source error, size mismatch, abort), reported instead of the fetch error. */
   bodyError?: () => Error | undefined;
@@ -83,6 +83,7 @@ export function createSwiftClient(options: SwiftClientOptions): SwiftClient {
 }
 
 async function send(fetchImpl: typeof fetch, token: SwiftToken, req: SwiftRequest): Promise<Response> {
+  const body = typeof req.body === 'function' ? req.body() : req.body;
   const query = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
   const init: RequestInit & { duplex?: 'half' } = {
     method: req.method,
@@ -90,8 +91,8 @@ async function send(fetchImpl: typeof fetch, token: SwiftToken, req: SwiftReques
     // streamed body and keeps every byte sent in memory until the request ends.
     redirect: 'error',
     headers: { ...req.headers, 'x-auth-token': token.token },
-    ...(req.body === undefined ? {} : { body: req.body }),
-    ...(req.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    ...(body === undefined ? {} : { body }),
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   };
   return fetchImpl(`${token.storageUrl}${req.path}${query}`, init);

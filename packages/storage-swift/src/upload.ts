@@ -8,6 +8,9 @@ import { at, type StoreContext } from './store-context.js';
 
 /** Streams of unknown size are buffered up to this much, so small ones get a retryable PUT. */
 const PEEK_LIMIT = 8 * 1024 * 1024;
+/** Buffers larger than this are hashed while they are sent rather than before. */
+const HASH_WHILE_SENDING = 4 * 1024 * 1024;
+const SLICE = 1024 * 1024;
 
 /** The headers that carry content type and user metadata. */
 export function objectHeaders(options: PutOptions): Record<string, string> {
@@ -39,8 +42,13 @@ export async function putObject(ctx: StoreContext, key: string, body: Buffer | R
   }
 }
 
-/** One PUT of bytes in memory, with the MD5 as ETag (the server rejects a mismatch with 422). */
+/**
+ * One PUT of bytes in memory, with the MD5 as ETag (the server rejects a mismatch with 422).
+ * Past a few MiB, hashing first would delay the upload by the whole hashing time, so the
+ * bytes go out in slices, hashed as they are sent, and the MD5 is compared afterwards.
+ */
 export async function putBuffer(ctx: StoreContext, key: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
+  if (bytes.length > HASH_WHILE_SENDING) return putSlices(ctx, key, bytes, options);
   const etag = createHash('md5').update(bytes).digest('hex');
   const response = await ctx.client.request({
     method: 'PUT',
@@ -55,6 +63,37 @@ export async function putBuffer(ctx: StoreContext, key: string, bytes: Buffer, o
   return { key, size: bytes.length, etag };
 }
 
+async function putSlices(ctx: StoreContext, key: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
+  let hash = createHash('md5');
+  const slices = (): ReadableStream<Uint8Array> => {
+    hash = createHash('md5');
+    let offset = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close();
+        const slice = bytes.subarray(offset, offset + SLICE);
+        offset += slice.length;
+        hash.update(slice);
+        controller.enqueue(slice);
+      },
+    }, { highWaterMark: 0 });
+  };
+  const headers = { ...objectHeaders(options), 'content-length': String(bytes.length) };
+  const response = await ctx.client.request({ method: 'PUT', path: objectPath(ctx.container, key), headers, body: slices, signal: options.signal, context: at(ctx, 'put', key) });
+  return checkStored(ctx, key, response, hash.digest('hex'), bytes.length);
+}
+
+/** Compares the server's ETag with the MD5 of what was sent; removes the object on a mismatch. */
+async function checkStored(ctx: StoreContext, key: string, response: Response, md5: string, size: number): Promise<PutResult> {
+  if (response.status !== 201) throw await statusError(response, at(ctx, 'put', key));
+  await response.body?.cancel();
+  if (cleanEtag(response.headers.get('etag')) !== md5) {
+    await ctx.client.request({ method: 'DELETE', path: objectPath(ctx.container, key), context: at(ctx, 'delete', key) }).then((r) => r.body?.cancel());
+    throw new StorageError(StorageErrorCode.Integrity, `put ${at(ctx, 'put', key).what}: the server stored other bytes than were sent`, { key, store: ctx.label });
+  }
+  return { key, size, etag: md5 };
+}
+
 /** One chunked PUT of a stream of known size; a failing source cuts the request, so nothing is stored. */
 async function putStream(ctx: StoreContext, key: string, reader: ChunkReader, options: PutOptions): Promise<PutResult> {
   const body = meteredBody(reader);
@@ -67,13 +106,5 @@ async function putStream(ctx: StoreContext, key: string, reader: ChunkReader, op
     signal: options.signal,
     context: at(ctx, 'put', key),
   });
-  if (response.status !== 201) throw await statusError(response, at(ctx, 'put', key));
-  await response.body?.cancel();
-  const sent = body.md5();
-  const etag = cleanEtag(response.headers.get('etag'));
-  if (etag !== sent) {
-    await ctx.client.request({ method: 'DELETE', path: objectPath(ctx.container, key), context: at(ctx, 'delete', key) }).then((r) => r.body?.cancel());
-    throw new StorageError(StorageErrorCode.Integrity, `put ${at(ctx, 'put', key).what}: the server stored other bytes than were sent`, { key, store: ctx.label });
-  }
-  return { key, size: body.size(), etag };
+  return checkStored(ctx, key, response, body.md5(), body.size());
 }

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { isStorageError } from '@cloud-platform/storage-core';
@@ -79,5 +80,18 @@ describe('swift store (tempauth)', () => {
     const error = await other.put('a', 'b').catch((e: unknown) => e);
     expect(isStorageError(error, 'E_NOT_FOUND')).toBe(true);
     expect((await swiftRaw(tempAuth, 'HEAD', `/${container}-nope`)).status).toBe(404);
+  });
+});
+
+describe('swift store, buffers of several MiB', () => {
+  const { store: big, container: bigContainer } = freshStore(tempAuth);
+  afterAll(() => dropContainer(tempAuth, bigContainer));
+
+  it('stores a buffer hashed while it is sent, and reports its MD5 as ETag', async () => {
+    const data = Buffer.alloc(6 * 1024 * 1024 + 3, 0x41);
+    data[12345] = 7;
+    const result = await big.put('several/mib', data);
+    expect(result.etag).toBe(createHash('md5').update(data).digest('hex'));
+    expect((await big.get('several/mib')).equals(data)).toBe(true);
   });
 });
