@@ -131,7 +131,7 @@ function write(
 ): void {
   if (shared.closed || LogLevels[level] > shared.threshold) return;
   let text: string;
-  let own = fields instanceof Error ? { error: fields } : fields;
+  let own = ownFields(fields);
   if (message instanceof Error) {
     text = message.message;
     own = { ...own, error: message };
@@ -156,6 +156,14 @@ function write(
           },
   };
   shared.winston.write(record);
+}
+
+// Untyped callers pass anything: a string or number must not be iterated character by
+// character as if it were an object.
+function ownFields(fields: unknown): LogFields | undefined {
+  if (fields === undefined || fields === null) return undefined;
+  if (fields instanceof Error) return { error: fields };
+  return typeof fields === "object" ? (fields as LogFields) : { extra: fields };
 }
 
 function flush(shared: Shared): Promise<void> {

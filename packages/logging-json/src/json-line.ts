@@ -6,9 +6,10 @@ import {
   type LogRecord,
 } from "./log-record.js";
 import type { Sanitizer } from "./sanitize.js";
-import { ECS_VERSION, RESERVED_FIELDS, type ServiceInfo } from "./service.js";
+import { ECS_VERSION, fieldName, type ServiceInfo } from "./service.js";
 
 const PREFIX_CACHE_LIMIT = 10_000;
+const OPEN_BRACE = 0x7b;
 
 /**
  * Builds the function that renders one record as an ECS JSON line. The constant part
@@ -21,15 +22,18 @@ export function createJsonLine(
 ): (record: LogRecord) => string {
   const constant = constantPart(service);
   const censor = JSON.stringify(sanitizer.censor);
-  const prefixes = new Map<string, string>();
-  const prefix = (key: string): string => {
+  // `,"name":` for an object value and for any other value, computed once per name.
+  const prefixes = new Map<string, readonly [string, string]>();
+  const prefix = (key: string, json: string): string => {
     let cached = prefixes.get(key);
     if (cached === undefined) {
-      cached = `,${JSON.stringify(RESERVED_FIELDS.has(key) ? `field.${key}` : key)}:`;
+      const asObject = `,${JSON.stringify(fieldName(key, true))}:`;
+      const asScalar = `,${JSON.stringify(fieldName(key, false))}:`;
+      cached = [asObject, asScalar];
       if (prefixes.size >= PREFIX_CACHE_LIMIT) prefixes.clear();
       prefixes.set(key, cached);
     }
-    return cached;
+    return json.charCodeAt(0) === OPEN_BRACE ? cached[0] : cached[1];
   };
   return (record) => {
     const name = record[SOURCE]?.name;
@@ -42,7 +46,7 @@ export function createJsonLine(
       const json = sanitizer.isSensitiveKey(key)
         ? censor
         : valueJson(value, sanitizer);
-      if (json !== undefined) line += prefix(key) + json;
+      if (json !== undefined) line += prefix(key, json) + json;
     });
     return `${line}}`;
   };

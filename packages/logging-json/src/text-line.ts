@@ -7,7 +7,7 @@ import {
   type LogRecord,
 } from "./log-record.js";
 import type { Sanitizer } from "./sanitize.js";
-import type { ServiceInfo } from "./service.js";
+import { fieldName, type ServiceInfo } from "./service.js";
 
 const BARE = /^[^\s"=\\]+$/;
 
@@ -34,10 +34,16 @@ export function createTextLine(
       const text = sanitizer.isSensitiveKey(key)
         ? sanitizer.censor
         : valueText(value, sanitizer);
-      if (text !== undefined) line += ` ${key}=${text}`;
+      if (text !== undefined) {
+        line += ` ${fieldName(key, isPlainObject(value))}=${text}`;
+      }
     });
     return line;
   };
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function valueText(value: unknown, sanitizer: Sanitizer): string | undefined {

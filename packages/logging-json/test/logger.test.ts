@@ -131,6 +131,27 @@ describe("createLogger", () => {
     });
   });
 
+  it("writes non-object values of ECS object names under their ECS leaf, so Elasticsearch mappings never clash", async () => {
+    const out = memoryDestination();
+    const logger = createLogger({ service, destination: out.stream });
+    logger.info("clash", {
+      url: "/x?page=2",
+      event: "login",
+      error: "timeout",
+      service: "storage",
+      user: { id: 7 },
+    });
+    await logger.flush();
+    expect(out.records()[0]).toMatchObject({
+      "url.original": "/x?page=2",
+      "event.action": "login",
+      "error.message": "timeout",
+      "field.service": "storage",
+      user: { id: 7 },
+      "service.name": "example",
+    });
+  });
+
   it("drops lines below the level", async () => {
     const out = memoryDestination();
     const logger = createLogger({

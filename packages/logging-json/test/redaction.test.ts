@@ -45,7 +45,7 @@ describe("redaction", () => {
   it("redacts secret parameters in query strings, key=value text, JSON text and URLs", async () => {
     const { raw, record } = await logOnce(
       {
-        url: "/attachments?id=1&token=s3cr3t-a&api_key=s3cr3t-b&Password=s3cr3t-c",
+        link: "/attachments?id=1&token=s3cr3t-a&api_key=s3cr3t-b&Password=s3cr3t-c",
         note: "retry with secret=s3cr3t-d and page=2",
         payload: '{"login":"alice","password":"s3cr3t-e"}',
         target: "redis://default:s3cr3t-f@cache:6379/0",
@@ -55,7 +55,7 @@ describe("redaction", () => {
       "GET /x?access_key=s3cr3t-h",
     );
     expect(raw).not.toMatch(/s3cr3t/);
-    expect(record["url"]).toBe(
+    expect(record["link"]).toBe(
       "/attachments?id=1&token=[REDACTED]&api_key=[REDACTED]&Password=[REDACTED]",
     );
     expect(record["note"]).toBe("retry with secret=[REDACTED] and page=2");
@@ -64,7 +64,7 @@ describe("redaction", () => {
   it("keeps harmless fields and values untouched", async () => {
     const fields = {
       user: { id: 7, login: "alice" },
-      url: "/a?page=2",
+      link: "/a?page=2",
       bytes: 10,
       ok: true,
       when: new Date(0),
