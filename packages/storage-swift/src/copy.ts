@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { deleteObjects } from './delete.js';
-import { segmentBase, type ManifestEntry } from './large-object.js';
+import { deleteObjects } from './bulk-delete.js';
+import type { ManifestEntry } from './large-object.js';
+import { newUploadPrefix, removeSegmentsOf, segmentName } from './segments.js';
 import { headRaw, metadataOf } from './read.js';
 import { encodeKey, errorForStatus, objectPath, statusError } from './status.js';
 import { at, type StoreContext } from './store-context.js';
@@ -37,12 +37,12 @@ async function copyLargeObject(ctx: StoreContext, from: string, to: string, head
   });
   if (manifestResponse.status !== 200) throw await statusError(manifestResponse, context);
   const source = (await manifestResponse.json()) as ManifestEntry[];
-  const prefix = `${segmentBase(to)}${Date.now().toString(36)}-${randomUUID().slice(0, 8)}/`;
+  const prefix = newUploadPrefix(to);
   const copied: string[] = [];
   try {
     const entries: ManifestEntry[] = [];
     for (const [index, segment] of source.entries()) {
-      const name = `${prefix}${String(index + 1).padStart(8, '0')}`;
+      const name = segmentName(prefix, index);
       copied.push(name);
       const segContext = at(ctx, 'copy segment', name, ctx.segmentsContainer);
       const response = await ctx.client.request({
@@ -68,6 +68,7 @@ async function copyLargeObject(ctx: StoreContext, from: string, to: string, head
     });
     if (response.status !== 201) throw await statusError(response, putContext);
     await response.body?.cancel();
+    await removeSegmentsOf(ctx, to, prefix);
   } catch (error) {
     await deleteObjects(ctx, ctx.segmentsContainer, copied).catch(() => undefined);
     throw error;

@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { StorageError, StorageErrorCode, type PutOptions, type PutResult } from '@cloud-platform/storage-core';
 import { ChunkReader, meteredBody } from './chunk-reader.js';
-import { deleteObjects } from './delete.js';
-import { listContainer } from './list.js';
+import { deleteObjects } from './bulk-delete.js';
+import { newUploadPrefix, removeSegmentsOf, segmentName } from './segments.js';
 import { cleanEtag, objectPath, statusError } from './status.js';
 import { at, type StoreContext } from './store-context.js';
 import { objectHeaders } from './upload.js';
@@ -17,11 +17,6 @@ export interface ManifestEntry {
   size_bytes: number;
 }
 
-/** Where the segments of every upload of `key` go: `<key>/slo/` (the key hashed when long). */
-export function segmentBase(key: string): string {
-  return `${Buffer.byteLength(key) > 900 ? createHash('sha256').update(key).digest('hex') : key}/slo/`;
-}
-
 /**
  * Uploads a Static Large Object: segments of `segmentSize` one after the other (each
  * streamed, its ETag checked), then the manifest. On any failure the segments already
@@ -29,13 +24,12 @@ export function segmentBase(key: string): string {
  */
 export async function uploadLargeObject(ctx: StoreContext, key: string, body: Buffer | ChunkReader, options: PutOptions): Promise<PutResult> {
   await ctx.ensureContainer('segments');
-  const base = segmentBase(key);
-  const prefix = `${base}${Date.now().toString(36)}-${randomUUID().slice(0, 8)}/`;
+  const prefix = newUploadPrefix(key);
   const entries: ManifestEntry[] = [];
   const stored: string[] = [];
   try {
     for (let index = 0; ; index++) {
-      const name = `${prefix}${String(index + 1).padStart(8, '0')}`;
+      const name = segmentName(prefix, index);
       const piece = Buffer.isBuffer(body) ? body.subarray(index * ctx.segmentSize, (index + 1) * ctx.segmentSize) : body;
       if (Buffer.isBuffer(piece) ? piece.length === 0 && index > 0 : await piece.atEnd()) break;
       if (index >= MAX_SEGMENTS) {
@@ -45,7 +39,8 @@ export async function uploadLargeObject(ctx: StoreContext, key: string, body: Bu
       entries.push(await putSegment(ctx, name, piece, options.signal));
     }
     const etag = await putManifest(ctx, key, entries, options);
-    await removeOlderUploads(ctx, base, prefix);
+    // Segments of an earlier large object under this key are garbage now.
+    await removeSegmentsOf(ctx, key, prefix);
     const size = entries.reduce((sum, e) => sum + e.size_bytes, 0);
     return etag === undefined ? { key, size } : { key, size, etag };
   } catch (error) {
@@ -94,11 +89,4 @@ async function putManifest(ctx: StoreContext, key: string, entries: ManifestEntr
   if (response.status !== 201) throw await statusError(response, context);
   await response.body?.cancel();
   return cleanEtag(response.headers.get('etag'));
-}
-
-/** After a new large object replaced an older one under the same key, the older segments go. */
-async function removeOlderUploads(ctx: StoreContext, base: string, current: string): Promise<void> {
-  const stale: string[] = [];
-  for await (const entry of listContainer(ctx, ctx.segmentsContainer, base)) if (!entry.name.startsWith(current)) stale.push(entry.name);
-  if (stale.length > 0) await deleteObjects(ctx, ctx.segmentsContainer, stale).catch(() => undefined);
 }

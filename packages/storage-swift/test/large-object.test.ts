@@ -82,6 +82,22 @@ describe('static large objects', () => {
     expect(md5(await store.get('big/replaced'))).toBe(md5(data));
   });
 
+  it('removes the segments a plain put over an SLO left behind when the key is deleted', async () => {
+    await store.put('big/shrunk', bytes(200_000, 11));
+    await store.put('big/shrunk', 'small now');
+    expect((await store.get('big/shrunk')).toString()).toBe('small now');
+    await store.delete('big/shrunk');
+    expect(await containerNames(tempAuth, segments, 'big/shrunk/')).toEqual([]);
+  });
+
+  it('leaves the segments of a key that extends the deleted one alone', async () => {
+    const inner = bytes(150_000, 12);
+    await store.put('nest', bytes(150_000, 13));
+    await store.put('nest/slo/inner', inner);
+    await store.delete('nest');
+    expect(md5(await store.get('nest/slo/inner'))).toBe(md5(inner));
+  });
+
   it('copies an SLO into an independent one: deleting the source keeps the copy whole', async () => {
     const data = bytes(220_000, 7);
     await store.put('big/original', data, { metadata: { tag: 'x' } });
