@@ -98,6 +98,15 @@ describe('static large objects', () => {
     expect(md5(await store.get('nest/slo/inner'))).toBe(md5(inner));
   });
 
+  it('deletes many objects, large ones with their segments', async () => {
+    await store.put('many/plain', 'x');
+    await store.put('many/large', bytes(150_000, 14));
+    await store.deleteMany!(['many/plain', 'many/large', 'many/missing']);
+    expect(await store.exists('many/plain')).toBe(false);
+    expect(await store.exists('many/large')).toBe(false);
+    expect(await containerNames(tempAuth, segments, 'many/')).toEqual([]);
+  });
+
   it('copies an SLO into an independent one: deleting the source keeps the copy whole', async () => {
     const data = bytes(220_000, 7);
     await store.put('big/original', data, { metadata: { tag: 'x' } });
