@@ -2,22 +2,24 @@
  * Requests/s of a hello-world Express route without metrics and with the
  * `@cloud-platform/metrics-statsd` middlewares (statsd only, Prometheus only, both; target:
  * at most 5 % loss with both). The apps run in this process on loopback; statsd packets go to
- * a UDP socket here; the load comes from autocannon in a separate process (`--json`). Each
- * round measures every variant once, in a rotating order; the table gives the medians.
+ * a UDP socket in a child process (as they would to a statsd daemon); the load comes from
+ * autocannon in a separate process (`--json`). Each round measures every variant once, in a
+ * rotating order; the table gives the medians, the median of the per-round (paired) losses,
+ * and this process' CPU time per request (less sensitive to a busy machine than req/s).
  *
  * Run: `node --import tsx bench/metrics-statsd.bench.ts` (after building the package).
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { createPrometheusMetrics, createStatsd, statsdMiddleware, type Statsd } from '@cloud-platform/metrics-statsd';
 
-const ROUNDS = 7;
-const DURATION_S = 3;
+const ROUNDS = 9;
+const DURATION_S = 2;
 const CONNECTIONS = 10;
 const AUTOCANNON = join(import.meta.dirname, '..', 'node_modules', '.bin', 'autocannon');
 
@@ -52,8 +54,30 @@ async function serve(handlers: RequestHandler[]): Promise<{ server: Server; url:
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hello/world` };
 }
 
-/** One autocannon run in its own process; returns the average requests/s. */
-function autocannon(url: string, seconds = DURATION_S): Promise<number> {
+interface Sample {
+  rps: number;
+  cpuUsPerRequest: number;
+}
+
+/** A UDP sink in a child process, standing for the statsd daemon; resolves to its port. */
+function startSink(): Promise<{ port: number; stop(): void }> {
+  const code = "const s=require('dgram').createSocket('udp4');s.on('message',()=>{});s.bind(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.setEncoding('utf8').once('data', (line: string) => resolve({ port: Number(line.trim()), stop: () => child.kill() }));
+  });
+}
+
+/** One autocannon run in its own process; returns requests/s and this process' CPU per request. */
+async function measure(url: string, seconds = DURATION_S): Promise<Sample> {
+  const cpu = process.cpuUsage();
+  const { rps, total } = await autocannon(url, seconds);
+  const used = process.cpuUsage(cpu);
+  return { rps, cpuUsPerRequest: (used.user + used.system) / total };
+}
+
+function autocannon(url: string, seconds: number): Promise<{ rps: number; total: number }> {
   return new Promise((resolve, reject) => {
     const args = ['-c', String(CONNECTIONS), '-d', String(seconds), '-j', url];
     const child = spawn(AUTOCANNON, args, { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -62,47 +86,53 @@ function autocannon(url: string, seconds = DURATION_S): Promise<number> {
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
-      const result = JSON.parse(out) as { requests: { average: number }; non2xx: number; errors: number };
+      const result = JSON.parse(out) as { requests: { average: number; total: number }; non2xx: number; errors: number };
       if (result.non2xx > 0 || result.errors > 0) return reject(new Error(`autocannon saw ${result.non2xx} non-2xx, ${result.errors} errors`));
-      resolve(result.requests.average);
+      resolve({ rps: result.requests.average, total: result.requests.total });
     });
   });
 }
 
 export async function run(): Promise<string> {
-  const sink = createSocket('udp4');
-  sink.on('message', () => undefined);
-  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
-  const statsd = createStatsd({ customer: 'acme', environment: 'bench', host: '127.0.0.1', port: sink.address().port });
+  const sink = await startSink();
+  const statsd = createStatsd({ customer: 'acme', environment: 'bench', host: '127.0.0.1', port: sink.port });
   const servers = await Promise.all(variants.map((v) => serve(v.middlewares(statsd))));
-  const samples = variants.map(() => [] as number[]);
+  const samples = variants.map(() => [] as Sample[]);
   try {
-    for (const s of servers) await autocannon(s.url.replace('/hello/world', '/hello/warmup'), 1);
+    for (const s of servers) await measure(s.url.replace('/hello/world', '/hello/warmup'), 1);
     for (let round = 0; round < ROUNDS; round += 1) {
       for (let k = 0; k < variants.length; k += 1) {
         const i = (round + k) % variants.length;
-        samples[i]!.push(await autocannon(servers[i]!.url));
+        samples[i]!.push(await measure(servers[i]!.url));
       }
     }
   } finally {
     for (const s of servers) s.server.close();
     await statsd.close();
-    sink.close();
+    sink.stop();
   }
-  const baseline = median(samples[0]!);
+  return table(samples);
+}
+
+function table(samples: Sample[][]): string {
+  const base = samples[0]!;
   const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const baseRps = median(base.map((x) => x.rps));
+  const baseCpu = median(base.map((x) => x.cpuUsPerRequest));
   const rows = variants.map((v, i) => {
-    const m = median(samples[i]!);
-    // Paired: each round's variant against the same round's baseline, which ran moments apart.
-    const paired = median(samples[i]!.map((x, round) => 1 - x / samples[0]![round]!));
-    const losses = i === 0 ? '— | —' : `${percent(1 - m / baseline)} | ${percent(paired)}`;
-    return `| ${v.name} | ${Math.round(m).toLocaleString('en-US')} | ${losses} | ${samples[i]!.map((x) => Math.round(x)).join(', ')} |`;
+    const rps = median(samples[i]!.map((x) => x.rps));
+    const cpu = median(samples[i]!.map((x) => x.cpuUsPerRequest));
+    // Paired: each round's variant against the same round's baseline, measured moments apart.
+    const paired = median(samples[i]!.map((x, round) => 1 - x.rps / base[round]!.rps));
+    const losses = i === 0 ? '— | —' : `${percent(1 - rps / baseRps)} | ${percent(paired)}`;
+    const cpuCell = i === 0 ? cpu.toFixed(1) : `${cpu.toFixed(1)} (+${(cpu - baseCpu).toFixed(1)})`;
+    return `| ${v.name} | ${Math.round(rps).toLocaleString('en-US')} | ${losses} | ${cpuCell} |`;
   });
   return [
-    `Requests/s of \`GET /hello/:name\` on Express ${(await import('express/package.json', { with: { type: 'json' } })).default.version}, autocannon -c ${CONNECTIONS} -d ${DURATION_S} in a separate process, median of ${ROUNDS} rounds, loopback, Node ${process.version}.`,
+    `Requests/s of \`GET /hello/:name\` on Express 5, autocannon -c ${CONNECTIONS} -d ${DURATION_S} in a separate process, ${ROUNDS} rounds, loopback, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs.`,
     '',
-    '| middleware | req/s (median) | loss (medians) | loss (median of paired rounds) | runs |',
-    '|---|---:|---:|---:|---|',
+    '| middleware | req/s (median) | loss (medians) | loss (median of paired rounds) | server CPU µs/request (median) |',
+    '|---|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }

@@ -10,9 +10,11 @@ export interface HttpLabels {
 /** The value that replaces `route` and `method` once the cap is reached. */
 export const OVERFLOW = '__overflow__';
 
-/** `200` → `2xx`. */
+const CLASSES = Array.from({ length: 10 }, (_, i) => `${i}xx`);
+
+/** `200` → `2xx` (without building a string per request). */
 export function statusClass(code: number): string {
-  return `${Math.floor(code / 100)}xx`;
+  return CLASSES[Math.floor(code / 100)] ?? `${Math.floor(code / 100)}xx`;
 }
 
 /**
@@ -22,17 +24,23 @@ export function statusClass(code: number): string {
  * with every series, and a bug that puts raw values into route names must not take it down.
  */
 export function createLabelCap(max: number, warn: (warning: MetricsError) => void): (route: string, method: string, code: number) => HttpLabels {
-  const seen = new Map<string, HttpLabels>();
+  // Keyed by status class, then method, then route: no key string to build per request.
+  const seen = new Map<string, Map<string, Map<string, HttpLabels>>>();
   const overflow = new Map<string, HttpLabels>();
+  let size = 0;
   let warned = false;
   return (route, method, code) => {
     const status = statusClass(code);
-    const key = `${method} ${status} ${route}`;
-    const known = seen.get(key);
+    let byMethod = seen.get(status);
+    if (!byMethod) seen.set(status, (byMethod = new Map<string, Map<string, HttpLabels>>()));
+    let byRoute = byMethod.get(method);
+    if (!byRoute) byMethod.set(method, (byRoute = new Map<string, HttpLabels>()));
+    const known = byRoute.get(route);
     if (known) return known;
-    if (seen.size < max) {
+    if (size < max) {
       const labels = { route, method, status_class: status };
-      seen.set(key, labels);
+      byRoute.set(route, labels);
+      size += 1;
       return labels;
     }
     if (!warned) {

@@ -23,14 +23,23 @@ function elapsedMs(start: number): number {
 }
 
 function routeNamer(base: string): (method: string, template: string | undefined) => RouteNames {
-  const names = new Map<string, RouteNames>();
+  // Nested maps: no key string to build per request.
+  const byMethod = new Map<string, Map<string | undefined, RouteNames>>();
+  let size = 0;
   return (method, template) => {
-    const key = `${method} ${template ?? ''}`;
-    let found = names.get(key);
+    let names = byMethod.get(method);
+    if (names === undefined) {
+      names = new Map();
+      byMethod.set(method, names);
+    }
+    let found = names.get(template);
     if (found === undefined) {
       const timing = `http.route.${base}.${method.toLowerCase()}.${statsdRouteName(template)}`;
       found = { timing, status: `${timing}.status.` };
-      if (names.size < MAX_CACHED_NAMES) names.set(key, found);
+      if (size < MAX_CACHED_NAMES) {
+        names.set(template, found);
+        size += 1;
+      }
     }
     return found;
   };
