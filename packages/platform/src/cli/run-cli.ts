@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { checkCommand, installCommand, migrateCommand, statusCommand, type CommandContext } from './commands.js';
+
+export const USAGE = `usage: cloud-platform <command> [options]
+
+  check [--json]                        check the environment (exit 78 when refusing)
+  install <exoscale|ovh> [--no-migrate] record the kind, set the location, move files
+  migrate [--dry-run] [--json]          move files to where they belong now
+  force-database [--dry-run] [--json]   move files the force-DB rule keeps in the database back
+  status [--json]                       kind, environment, location, files per location, lock
+
+Reads the same environment as the application (DATABASE_URL, AWS_*, SWIFT_*, RUNNING_ENV, ...).
+`;
+
+/** Runs one CLI command and returns its exit code (64 on a usage error). */
+export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    ctx.out.write(USAGE);
+    return command === undefined ? 64 : 0;
+  }
+  if (command === 'check') return checkCommand(ctx, rest);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, 'no-migrate': { type: 'boolean', default: false } },
+    });
+  } catch (error) {
+    ctx.err.write(`${(error as Error).message}\n${USAGE}`);
+    return 64;
+  }
+  const { json } = parsed.values;
+  const dryRun = parsed.values['dry-run'];
+  switch (command) {
+    case 'install':
+      return installCommand(ctx, parsed.positionals[0], { migrate: !parsed.values['no-migrate'], json });
+    case 'migrate':
+      return migrateCommand(ctx, { dryRun, json, reverse: false });
+    case 'force-database':
+      return migrateCommand(ctx, { dryRun, json, reverse: true });
+    case 'status':
+      return statusCommand(ctx, json);
+    default:
+      ctx.err.write(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 64;
+  }
+}

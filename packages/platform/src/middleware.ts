@@ -1,0 +1,57 @@
+import type { Express, RequestHandler } from 'express';
+import session from 'express-session';
+import { accessLogMiddleware, requestContextMiddleware, setRequestContext } from '@cloud-platform/logging-json';
+import { statsdMiddleware } from '@cloud-platform/metrics-statsd';
+import { RedisSessionStore, sessionUnavailableHandler } from '@cloud-platform/session-redis';
+import type { Platform } from './platform.js';
+import { statusHandler, type StatusProbe } from './status.js';
+
+/** How the platform's sessions are signed and named. */
+export interface SessionSettings {
+  secrets: string[];
+  cookieName: string;
+}
+
+function probesOf(platform: Platform): StatusProbe[] {
+  const probes: StatusProbe[] = [{ name: 'database', ping: () => platform.index.ping() }];
+  const { redis, objectStorage } = platform;
+  if (redis) probes.push({ name: 'redis', ping: () => redis.ping() });
+  if (objectStorage) probes.push({ name: 'object-storage', ping: () => objectStorage.probe() });
+  return probes;
+}
+
+/** Puts the session's user (`uid`) in the request context, so every log line carries it. */
+const userContext: RequestHandler = (req, _res, next) => {
+  const uid = (req.session as { uid?: unknown } | undefined)?.uid;
+  if (typeof uid === 'string' || typeof uid === 'number') setRequestContext({ uid: String(uid) });
+  next();
+};
+
+/**
+ * The platform's middleware, in order: request context (request id) and access log,
+ * metrics, the status route and `/metrics` (both before sessions: they never create one),
+ * then sessions and the user's id in the log context.
+ */
+export function installMiddleware(app: Express, platform: Platform, sessions: SessionSettings): void {
+  app.use(requestContextMiddleware());
+  app.use(accessLogMiddleware(platform.logger));
+  if (platform.statsd) app.use(statsdMiddleware(platform.statsd));
+  if (platform.metrics) app.use(platform.metrics.middleware());
+  app.get('/monitoring/status', statusHandler(probesOf(platform)));
+  if (platform.metrics) {
+    const token = platform.config.prometheus?.token;
+    app.get('/metrics', platform.metrics.handler(token === undefined ? {} : { token }));
+  }
+  app.use(
+    session({
+      name: sessions.cookieName,
+      secret: sessions.secrets,
+      store: platform.sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto' },
+    }),
+  );
+  if (platform.sessionStore instanceof RedisSessionStore) app.use(...sessionUnavailableHandler(platform.sessionStore));
+  app.use(userContext);
+}

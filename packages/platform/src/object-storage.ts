@@ -1,0 +1,81 @@
+import type { ObjectStorageStores, ObjectStore } from '@cloud-platform/storage-core';
+import type { PlatformKind } from '@cloud-platform/platform-checks';
+import { createS3Store, s3OptionsFromEnv } from '@cloud-platform/storage-s3';
+import { createSwiftStore, swiftOptionsFromEnv } from '@cloud-platform/storage-swift';
+import type { Env } from './config.js';
+
+/** The object storage of a platform kind, with what the platform does to it. */
+export interface ObjectStorage {
+  stores: ObjectStorageStores;
+  /** Lists one key of the write bucket/container: fails when it is missing or unreachable. */
+  probe(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createObjectStorage}. */
+export interface ObjectStorageOptions {
+  /** Replaces `{db}` in the bucket/container name. */
+  dbName: string;
+  /** Create our own write bucket/container when missing (only `install` asks for it). @default false */
+  createContainer?: boolean;
+  /** Told about deprecated variables. */
+  onWarning?: (message: string) => void;
+}
+
+const S3_NAME = 'AWS_BUCKETNAME';
+const SWIFT_NAME = 'SWIFT_WRITE_CONTAINER';
+
+/**
+ * An empty bucket/container name means "read only": the mappers require a name, so they
+ * get a stand-in, and no write store is opened.
+ */
+function withStandIn(env: Env, variable: string): { env: Env; writable: boolean } {
+  const writable = (env[variable]?.trim() ?? '') !== '';
+  return { env: writable ? env : { ...env, [variable]: 'read-only-stand-in' }, writable };
+}
+
+/**
+ * Opens the object storage of `kind` from the operator's variables: `exoscale` → S3
+ * (`AWS_*`), `ovh` → Swift (`SWIFT_*`). Foreign buckets/containers (refs of an integration
+ * copy) are opened on demand, read-only.
+ *
+ * @throws the package's config error (`S3ConfigError`, `SwiftConfigError`) listing every problem
+ */
+export function createObjectStorage(kind: PlatformKind, env: Env, options: ObjectStorageOptions): ObjectStorage {
+  const opened: ObjectStore[] = [];
+  const track = (store: ObjectStore): ObjectStore => {
+    opened.push(store);
+    return store;
+  };
+  let stores: ObjectStorageStores;
+  if (kind === 'exoscale') {
+    const { env: mapped, writable } = withStandIn(env, S3_NAME);
+    const base = s3OptionsFromEnv(mapped, { dbName: options.dbName });
+    stores = {
+      kind: 's3',
+      open: (bucket) => track(createS3Store({ ...base, bucket })),
+      ...(writable ? { write: track(createS3Store({ ...base, createBucket: options.createContainer ?? false })) } : {}),
+    };
+  } else {
+    const { env: mapped, writable } = withStandIn(env, SWIFT_NAME);
+    const base = swiftOptionsFromEnv(mapped, { dbName: options.dbName, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
+    stores = {
+      kind: 'swift',
+      open: (container) => track(createSwiftStore({ ...base, container })),
+      ...(writable ? { write: track(createSwiftStore({ ...base, createContainer: options.createContainer ?? false })) } : {}),
+    };
+  }
+  return {
+    stores,
+    async probe() {
+      if (!stores.write) return;
+      for await (const entry of stores.write.list('', { pageSize: 1 })) {
+        void entry;
+        break;
+      }
+    },
+    async close() {
+      await Promise.all(opened.map((store) => store.close?.()));
+    },
+  };
+}
