@@ -45,10 +45,12 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
       return r;
     },
     countRefs: async (ref) => count(ref),
-    withRefLock: (ref, fn) =>
+    withRefLocks: (_refs, fn) =>
       fn({
-        countRefs: async () => count(ref),
-        dropGarbage: async () => void garbage.delete(ref),
+        countRefs: async (ref) => count(ref),
+        dropGarbage: async (ref) => {
+          garbage.delete(ref);
+        },
       }),
     listGarbage: async (o = {}) =>
       [...garbage]

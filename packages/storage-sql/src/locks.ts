@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { HeldLock, LockHolder } from '@cloud-platform/storage-core';
-import type { SqlDriver } from './sql-driver.js';
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { HeldLock, LockHolder } from "@cloud-platform/storage-core";
+import type { SqlDriver } from "./sql-driver.js";
 
 interface LockRow {
   token: string;
@@ -18,7 +18,7 @@ function pidAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -40,17 +40,24 @@ const UPSERT = `INSERT INTO cp_locks (name, token, holder, pid, hostname, acquir
  * SQLite: the row itself, taken under `BEGIN IMMEDIATE`, kept alive by a heartbeat, and taken
  * over when expired or when its process on this host is gone.
  */
-export async function acquireLock(driver: SqlDriver, name: string, holder: string, ttlMs: number): Promise<HeldLock | undefined> {
+export async function acquireLock(
+  driver: SqlDriver,
+  name: string,
+  holder: string,
+  ttlMs: number,
+): Promise<HeldLock | undefined> {
   const token = randomUUID();
   const now = Date.now();
   const row = [name, token, holder, process.pid, hostname(), now, now + ttlMs];
   const session = await driver.trySessionLock?.(name);
-  if (driver.dialect === 'postgres') {
+  if (driver.dialect === "postgres") {
     if (!session) return undefined;
     await session.run(UPSERT, row);
   } else {
     const taken = await driver.transaction(async (tx) => {
-      const current = (await tx.all<LockRow>('SELECT * FROM cp_locks WHERE name = $1', [name]))[0];
+      const current = (
+        await tx.all<LockRow>("SELECT * FROM cp_locks WHERE name = $1", [name])
+      )[0];
       if (current && !isStale(current, Date.now())) return false;
       await tx.run(UPSERT, row);
       return true;
@@ -60,18 +67,35 @@ export async function acquireLock(driver: SqlDriver, name: string, holder: strin
   return heldLock(driver, name, token, ttlMs, session);
 }
 
-function heldLock(driver: SqlDriver, name: string, token: string, ttlMs: number, session: Awaited<ReturnType<NonNullable<SqlDriver['trySessionLock']>>>): HeldLock {
+function heldLock(
+  driver: SqlDriver,
+  name: string,
+  token: string,
+  ttlMs: number,
+  session: Awaited<ReturnType<NonNullable<SqlDriver["trySessionLock"]>>>,
+): HeldLock {
   const controller = new AbortController();
-  session?.signal.addEventListener('abort', () => controller.abort(session.signal.reason), { once: true });
+  session?.signal.addEventListener(
+    "abort",
+    () => controller.abort(session.signal.reason),
+    { once: true },
+  );
   const run = session ? session.run.bind(session) : driver.run.bind(driver);
   const beat = async (): Promise<void> => {
     const now = Date.now();
-    const changed = await run('UPDATE cp_locks SET heartbeat_at = $1, expires_at = $2 WHERE name = $3 AND token = $4', [now, now + ttlMs, name, token]);
-    if (changed === 0) controller.abort(new Error(`lock ${name} was taken over`));
+    const changed = await run(
+      "UPDATE cp_locks SET heartbeat_at = $1, expires_at = $2 WHERE name = $3 AND token = $4",
+      [now, now + ttlMs, name, token],
+    );
+    if (changed === 0)
+      controller.abort(new Error(`lock ${name} was taken over`));
   };
-  const timer = setInterval(() => {
-    beat().catch((error: unknown) => controller.abort(error));
-  }, Math.max(250, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      beat().catch((error: unknown) => controller.abort(error));
+    },
+    Math.max(250, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   let released = false;
   return {
@@ -80,15 +104,23 @@ function heldLock(driver: SqlDriver, name: string, token: string, ttlMs: number,
       if (released) return;
       released = true;
       clearInterval(timer);
-      await run('DELETE FROM cp_locks WHERE name = $1 AND token = $2', [name, token]).catch(() => undefined);
+      await run("DELETE FROM cp_locks WHERE name = $1 AND token = $2", [
+        name,
+        token,
+      ]).catch(() => undefined);
       await session?.release();
     },
   };
 }
 
 /** Who holds the named lock: its row, when its heartbeat is fresh. */
-export async function lockHolder(driver: SqlDriver, name: string): Promise<LockHolder | undefined> {
-  const row = (await driver.all<LockRow>('SELECT * FROM cp_locks WHERE name = $1', [name]))[0];
+export async function lockHolder(
+  driver: SqlDriver,
+  name: string,
+): Promise<LockHolder | undefined> {
+  const row = (
+    await driver.all<LockRow>("SELECT * FROM cp_locks WHERE name = $1", [name])
+  )[0];
   if (!row || isStale(row, Date.now())) return undefined;
   return {
     holder: row.holder,

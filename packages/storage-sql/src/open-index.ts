@@ -1,17 +1,18 @@
-import type { PoolConfig, Pool } from 'pg';
-import { StorageError, StorageErrorCode } from '@cloud-platform/storage-core';
-import { sweepAbandonedUploads } from './database-store.js';
-import { openPostgresDriver } from './postgres-driver.js';
-import { migrateSchema } from './schema.js';
-import { createSqlIndex, type SqlIndex } from './sql-index.js';
-import { openSqliteDriver } from './sqlite-driver.js';
-import type { SqlDriver } from './sql-driver.js';
+import type { PoolConfig, Pool } from "pg";
+import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
+import { sweepAbandonedUploads } from "./database-store.js";
+import { openPostgresDriver } from "./postgres-driver.js";
+import { migrateSchema } from "./schema.js";
+import { createSqlIndex, type SqlIndex } from "./sql-index.js";
+import { openSqliteDriver } from "./sqlite-driver.js";
+import type { SqlDriver } from "./sql-driver.js";
 
 /**
  * Which database: a `postgres://` / `postgresql://` URL, a SQLite path (`sqlite:` prefix
  * optional, `:memory:` allowed), or an explicit object.
  */
-export type IndexTarget = string | { sqlite: string } | { postgres: string | PoolConfig };
+export type IndexTarget =
+  string | { sqlite: string } | { postgres: string | PoolConfig };
 
 /** Options of {@link openIndex}. */
 export interface OpenIndexOptions {
@@ -28,7 +29,7 @@ export interface OpenIndexOptions {
 }
 
 /** The SQLite file used when `DATABASE_URL` is not set. */
-export const DEFAULT_SQLITE_PATH = './data/cloud-platform.sqlite';
+export const DEFAULT_SQLITE_PATH = "./data/cloud-platform.sqlite";
 
 /** What {@link indexOptionsFromEnv} reads. */
 export interface IndexEnvOptions {
@@ -39,14 +40,25 @@ export interface IndexEnvOptions {
  * Maps `DATABASE_URL` (a `postgres://` URL or a SQLite path; default
  * {@link DEFAULT_SQLITE_PATH}). Pure: pass `process.env`.
  */
-export function indexOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): IndexEnvOptions {
-  const url = env['DATABASE_URL']?.trim();
-  return { target: url === undefined || url === '' ? DEFAULT_SQLITE_PATH : url };
+export function indexOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): IndexEnvOptions {
+  const url = env["DATABASE_URL"]?.trim();
+  return {
+    target: url === undefined || url === "" ? DEFAULT_SQLITE_PATH : url,
+  };
 }
 
-function driverFor(target: IndexTarget, options: OpenIndexOptions): Promise<SqlDriver> {
+function driverFor(
+  target: IndexTarget,
+  options: OpenIndexOptions,
+): Promise<SqlDriver> {
   const sqlite = (path: string): Promise<SqlDriver> =>
-    openSqliteDriver(options.busyTimeoutMs === undefined ? { path } : { path, busyTimeoutMs: options.busyTimeoutMs });
+    openSqliteDriver(
+      options.busyTimeoutMs === undefined
+        ? { path }
+        : { path, busyTimeoutMs: options.busyTimeoutMs },
+    );
   const postgres = (connection: string | PoolConfig): Promise<SqlDriver> => {
     const o: Parameters<typeof openPostgresDriver>[0] = { connection };
     if (options.schema !== undefined) o.schema = options.schema;
@@ -54,16 +66,29 @@ function driverFor(target: IndexTarget, options: OpenIndexOptions): Promise<SqlD
     if (options.pool !== undefined) o.pool = options.pool;
     return openPostgresDriver(o);
   };
-  if (typeof target === 'object') return 'sqlite' in target ? sqlite(target.sqlite) : postgres(target.postgres);
-  if (typeof target !== 'string' || target.trim() === '') {
-    return Promise.reject(new StorageError(StorageErrorCode.InvalidArgument, 'the index target must be a postgres:// URL or a SQLite path'));
+  if (typeof target === "object")
+    return "sqlite" in target
+      ? sqlite(target.sqlite)
+      : postgres(target.postgres);
+  if (typeof target !== "string" || target.trim() === "") {
+    return Promise.reject(
+      new StorageError(
+        StorageErrorCode.InvalidArgument,
+        "the index target must be a postgres:// URL or a SQLite path",
+      ),
+    );
   }
   if (/^postgres(ql)?:\/\//i.test(target)) return postgres(target);
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(target)) {
-    const scheme = target.slice(0, target.indexOf(':'));
-    return Promise.reject(new StorageError(StorageErrorCode.InvalidArgument, `unsupported database URL scheme "${scheme}" (use postgres:// or a SQLite path)`));
+    const scheme = target.slice(0, target.indexOf(":"));
+    return Promise.reject(
+      new StorageError(
+        StorageErrorCode.InvalidArgument,
+        `unsupported database URL scheme "${scheme}" (use postgres:// or a SQLite path)`,
+      ),
+    );
   }
-  return sqlite(target.replace(/^sqlite:/i, ''));
+  return sqlite(target.replace(/^sqlite:/i, ""));
 }
 
 /**
@@ -73,7 +98,10 @@ function driverFor(target: IndexTarget, options: OpenIndexOptions): Promise<SqlD
  * @throws StorageError `E_INVALID_ARGUMENT` (bad target), `E_NOT_CONFIGURED` (driver package
  *   missing), `E_UNAVAILABLE` (cannot connect).
  */
-export async function openIndex(target: IndexTarget, options: OpenIndexOptions = {}): Promise<SqlIndex> {
+export async function openIndex(
+  target: IndexTarget,
+  options: OpenIndexOptions = {},
+): Promise<SqlIndex> {
   const driver = await driverFor(target, options);
   try {
     await migrateSchema(driver, options.schema);
@@ -82,5 +110,8 @@ export async function openIndex(target: IndexTarget, options: OpenIndexOptions =
     await driver.close().catch(() => undefined);
     throw error;
   }
-  return createSqlIndex(driver, options.lockTtlMs === undefined ? {} : { lockTtlMs: options.lockTtlMs });
+  return createSqlIndex(
+    driver,
+    options.lockTtlMs === undefined ? {} : { lockTtlMs: options.lockTtlMs },
+  );
 }

@@ -1,6 +1,6 @@
-import type { ClientConfig, Pool, PoolClient, PoolConfig } from 'pg';
-import { StorageError, StorageErrorCode } from '@cloud-platform/storage-core';
-import type { SessionLock, SqlDriver, SqlExecutor } from './sql-driver.js';
+import type { ClientConfig, Pool, PoolClient, PoolConfig } from "pg";
+import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
+import type { SessionLock, SqlDriver, SqlExecutor } from "./sql-driver.js";
 
 /** Options of the PostgreSQL driver. */
 export interface PostgresDriverOptions {
@@ -16,65 +16,99 @@ export interface PostgresDriverOptions {
 
 /** Advisory-lock namespace of this library: locks of other schemas never collide. */
 export function lockNamespace(schema: string | undefined): string {
-  return `cloud-platform:${schema ?? 'public'}`;
+  return `cloud-platform:${schema ?? "public"}`;
 }
 
 function unavailable(error: unknown): StorageError {
   const message = error instanceof Error ? error.message : String(error);
-  return new StorageError(StorageErrorCode.Unavailable, `PostgreSQL: ${message}`, { store: 'db', cause: error });
+  return new StorageError(
+    StorageErrorCode.Unavailable,
+    `PostgreSQL: ${message}`,
+    { store: "db", cause: error },
+  );
 }
 
 const isPgError = (error: unknown): boolean =>
-  error instanceof Error && ('severity' in error || 'errno' in error || /connect|terminat|timeout/i.test(error.message));
+  error instanceof Error &&
+  ("severity" in error ||
+    "errno" in error ||
+    /connect|terminat|timeout/i.test(error.message));
 
-function executor(client: { query: PoolClient['query'] }): SqlExecutor {
+function executor(client: { query: PoolClient["query"] }): SqlExecutor {
   return {
-    all: async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => (await client.query(sql, [...params])).rows as T[],
-    run: async (sql, params = []) => (await client.query(sql, [...params])).rowCount ?? 0,
+    all: async <T>(
+      sql: string,
+      params: readonly unknown[] = [],
+    ): Promise<T[]> => (await client.query(sql, [...params])).rows as T[],
+    run: async (sql, params = []) =>
+      (await client.query(sql, [...params])).rowCount ?? 0,
   };
 }
 
 function databaseNameOf(connection: string | PoolConfig): string {
-  if (typeof connection !== 'string') return connection.database ?? 'postgres';
+  if (typeof connection !== "string") return connection.database ?? "postgres";
   try {
-    return decodeURIComponent(new URL(connection).pathname.replace(/^\//, '')) || 'postgres';
+    return (
+      decodeURIComponent(new URL(connection).pathname.replace(/^\//, "")) ||
+      "postgres"
+    );
   } catch {
-    return 'postgres';
+    return "postgres";
   }
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Connects a pg Pool (loaded on demand, an optional peer dependency). */
-export async function openPostgresDriver(options: PostgresDriverOptions): Promise<SqlDriver> {
+export async function openPostgresDriver(
+  options: PostgresDriverOptions,
+): Promise<SqlDriver> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-    throw new StorageError(StorageErrorCode.InvalidArgument, `invalid schema name ${JSON.stringify(schema)}: lower-case [a-z0-9_], at most 63`);
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      `invalid schema name ${JSON.stringify(schema)}: lower-case [a-z0-9_], at most 63`,
+    );
   }
-  let pg: (typeof import('pg'))['default'];
+  let pg: (typeof import("pg"))["default"];
   try {
-    pg = (await import('pg')).default;
+    pg = (await import("pg")).default;
   } catch (error) {
-    throw new StorageError(StorageErrorCode.NotConfigured, 'PostgreSQL needs the pg package (npm install pg)', { cause: error });
+    throw new StorageError(
+      StorageErrorCode.NotConfigured,
+      "PostgreSQL needs the pg package (npm install pg)",
+      { cause: error },
+    );
   }
-  const base: ClientConfig = typeof options.connection === 'string' ? { connectionString: options.connection } : { ...options.connection };
+  const base: ClientConfig =
+    typeof options.connection === "string"
+      ? { connectionString: options.connection }
+      : { ...options.connection };
   if (schema !== undefined) base.options = `-c search_path=${schema}`;
-  const pool = options.pool ?? new pg.Pool({ ...base, max: options.poolSize ?? 10 });
+  const pool =
+    options.pool ?? new pg.Pool({ ...base, max: options.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  if (!options.pool) pool.on('error', () => undefined);
+  if (!options.pool) pool.on("error", () => undefined);
   const namespace = lockNamespace(schema);
   let closed = false;
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (closed) throw new StorageError(StorageErrorCode.Unavailable, 'PostgreSQL: the index is closed', { store: 'db' });
+    if (closed)
+      throw new StorageError(
+        StorageErrorCode.Unavailable,
+        "PostgreSQL: the index is closed",
+        { store: "db" },
+      );
     try {
       return await fn();
     } catch (error) {
-      throw isPgError(error) && !(error instanceof StorageError) ? unavailable(error) : error;
+      throw isPgError(error) && !(error instanceof StorageError)
+        ? unavailable(error)
+        : error;
     }
   };
   const shared = executor(pool);
   return {
-    dialect: 'postgres',
+    dialect: "postgres",
     databaseName: databaseNameOf(options.connection),
     all: (sql, params) => guard(() => shared.all(sql, params)),
     run: (sql, params) => guard(() => shared.run(sql, params)),
@@ -83,19 +117,22 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
         const client = await pool.connect();
         let broken = false;
         try {
-          await client.query('BEGIN');
+          await client.query("BEGIN");
           const lock = async (keys: readonly string[]): Promise<void> => {
             // Sorted, so two transactions locking the same keys cannot deadlock.
             for (const key of [...new Set(keys)].sort()) {
-              await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [namespace, key]);
+              await client.query(
+                "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
+                [namespace, key],
+              );
             }
           };
           await lock(lockKeys);
           const result = await fn({ ...executor(client), lock });
-          await client.query('COMMIT');
+          await client.query("COMMIT");
           return result;
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => {
+          await client.query("ROLLBACK").catch(() => {
             broken = true;
           });
           throw error;
@@ -103,7 +140,8 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
           client.release(broken);
         }
       }),
-    trySessionLock: (name) => guard(() => sessionLock(new pg.Client(base), namespace, name)),
+    trySessionLock: (name) =>
+      guard(() => sessionLock(new pg.Client(base), namespace, name)),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -112,12 +150,19 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
   };
 }
 
-async function sessionLock(client: import('pg').Client, namespace: string, name: string): Promise<SessionLock | undefined> {
+async function sessionLock(
+  client: import("pg").Client,
+  namespace: string,
+  name: string,
+): Promise<SessionLock | undefined> {
   const controller = new AbortController();
-  client.on('error', (error) => controller.abort(error));
-  client.on('end', () => controller.abort(new Error('lock connection closed')));
+  client.on("error", (error) => controller.abort(error));
+  client.on("end", () => controller.abort(new Error("lock connection closed")));
   await client.connect();
-  const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [namespace, name]);
+  const { rows } = await client.query<{ ok: boolean }>(
+    "SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok",
+    [namespace, name],
+  );
   if (rows[0]?.ok !== true) {
     await client.end();
     return undefined;
@@ -125,11 +170,17 @@ async function sessionLock(client: import('pg').Client, namespace: string, name:
   let released = false;
   return {
     signal: controller.signal,
-    run: async (sql, params = []) => (await client.query(sql, [...params])).rowCount ?? 0,
+    run: async (sql, params = []) =>
+      (await client.query(sql, [...params])).rowCount ?? 0,
     release: async () => {
       if (released) return;
       released = true;
-      await client.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [namespace, name]).catch(() => undefined);
+      await client
+        .query("SELECT pg_advisory_unlock(hashtext($1), hashtext($2))", [
+          namespace,
+          name,
+        ])
+        .catch(() => undefined);
       await client.end().catch(() => undefined);
     },
   };

@@ -1,4 +1,11 @@
-import { StorageError, StorageErrorCode, parseRef, refLocation, type AttachmentRecord, type NewAttachmentRecord } from '@cloud-platform/storage-core';
+import {
+  StorageError,
+  StorageErrorCode,
+  parseRef,
+  refLocation,
+  type AttachmentRecord,
+  type NewAttachmentRecord,
+} from "@cloud-platform/storage-core";
 
 /** A row of `cp_attachments` as either driver returns it (PostgreSQL BIGINTs come as strings). */
 export interface AttachmentRow {
@@ -34,11 +41,19 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
  * @throws StorageError `E_INVALID_ARGUMENT` for a malformed id, size, checksum or ref.
  */
 export function checkRecord(record: NewAttachmentRecord): string {
-  const bad = (what: string): StorageError => new StorageError(StorageErrorCode.InvalidArgument, `invalid attachment record: ${what}`);
-  if (typeof record.id !== 'string' || !ID.test(record.id)) throw bad('id must be 1-128 characters [A-Za-z0-9_-]');
-  if (!Number.isSafeInteger(record.size) || record.size < 0) throw bad('size must be a non-negative integer');
-  if (typeof record.checksum !== 'string' || !CHECKSUM.test(record.checksum)) throw bad('checksum must be a lower-case SHA-256 hex');
-  if (typeof record.name !== 'string' || typeof record.mimetype !== 'string') throw bad('name and mimetype must be strings');
+  const bad = (what: string): StorageError =>
+    new StorageError(
+      StorageErrorCode.InvalidArgument,
+      `invalid attachment record: ${what}`,
+    );
+  if (typeof record.id !== "string" || !ID.test(record.id))
+    throw bad("id must be 1-128 characters [A-Za-z0-9_-]");
+  if (!Number.isSafeInteger(record.size) || record.size < 0)
+    throw bad("size must be a non-negative integer");
+  if (typeof record.checksum !== "string" || !CHECKSUM.test(record.checksum))
+    throw bad("checksum must be a lower-case SHA-256 hex");
+  if (typeof record.name !== "string" || typeof record.mimetype !== "string")
+    throw bad("name and mimetype must be strings");
   return locationOf(record.ref);
 }
 
@@ -49,5 +64,5 @@ export function locationOf(ref: string): string {
 
 /** `$from, $from+1, …` placeholders for a list. */
 export function placeholders(count: number, from: number): string {
-  return Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+  return Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ");
 }

@@ -23,7 +23,7 @@ export interface SessionLock {
 
 /** What the index needs from a database: the only place where SQLite and PostgreSQL differ. */
 export interface SqlDriver extends SqlExecutor {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: "sqlite" | "postgres";
   /** The database's name (for the `{db}` bucket-name placeholder). */
   readonly databaseName: string;
   /**
@@ -31,7 +31,10 @@ export interface SqlDriver extends SqlExecutor {
    * advisory transaction locks, taken in sorted order; SQLite: `BEGIN IMMEDIATE` already
    * excludes every other writer). Commits when `fn` resolves, rolls back when it throws.
    */
-  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>, lockKeys?: readonly string[]): Promise<T>;
+  transaction<T>(
+    fn: (tx: SqlTransaction) => Promise<T>,
+    lockKeys?: readonly string[],
+  ): Promise<T>;
   /**
    * PostgreSQL only: a session advisory lock on its own connection, or `undefined` when
    * another session holds it. SQLite returns `undefined` always (the index uses a lock row).
@@ -41,11 +44,14 @@ export interface SqlDriver extends SqlExecutor {
 }
 
 /** Rewrites `$n` placeholders to `?` and orders the parameters to match. */
-export function toPositional(sql: string, params: readonly unknown[]): { sql: string; params: unknown[] } {
+export function toPositional(
+  sql: string,
+  params: readonly unknown[],
+): { sql: string; params: unknown[] } {
   const ordered: unknown[] = [];
   const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
     ordered.push(params[Number(n) - 1]);
-    return '?';
+    return "?";
   });
   return { sql: text, params: ordered };
 }

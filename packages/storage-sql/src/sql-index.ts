@@ -1,7 +1,19 @@
-import type { AttachmentIndex, AttachmentRecord, ClaimResult, LocationStats, RefMove } from '@cloud-platform/storage-core';
-import { acquireLock, lockHolder } from './locks.js';
-import { checkRecord, locationOf, placeholders, toRecord, type AttachmentRow } from './rows.js';
-import type { SqlDriver, SqlExecutor } from './sql-driver.js';
+import type {
+  AttachmentIndex,
+  AttachmentRecord,
+  ClaimResult,
+  LocationStats,
+  RefMove,
+} from "@cloud-platform/storage-core";
+import { acquireLock, lockHolder } from "./locks.js";
+import {
+  checkRecord,
+  locationOf,
+  placeholders,
+  toRecord,
+  type AttachmentRow,
+} from "./rows.js";
+import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 
 /** Options of {@link createSqlIndex}. */
 export interface SqlIndexOptions {
@@ -11,7 +23,7 @@ export interface SqlIndexOptions {
 
 /** The attachment index on a SQL database, plus what the platform needs from it. */
 export interface SqlIndex extends AttachmentIndex {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: "sqlite" | "postgres";
   /** The database's name: the value of the `{db}` bucket-name placeholder. */
   readonly databaseName: string;
   /** The driver (used by `createDatabaseStore`). */
@@ -22,24 +34,38 @@ export interface SqlIndex extends AttachmentIndex {
   close(): Promise<void>;
 }
 
-const COLUMNS = 'id, name, mimetype, size, checksum, ref, location, created_at';
+const COLUMNS = "id, name, mimetype, size, checksum, ref, location, created_at";
 
-async function applyMoves(tx: SqlExecutor, moves: readonly RefMove[]): Promise<string[]> {
+async function applyMoves(
+  tx: SqlExecutor,
+  moves: readonly RefMove[],
+): Promise<string[]> {
   const applied: string[] = [];
   for (const move of moves) {
     if (move.confirm && !(await move.confirm())) continue;
-    const changed = await tx.run('UPDATE cp_attachments SET ref = $1, location = $2 WHERE id = $3 AND ref = $4', [move.to, locationOf(move.to), move.id, move.from]);
+    const changed = await tx.run(
+      "UPDATE cp_attachments SET ref = $1, location = $2 WHERE id = $3 AND ref = $4",
+      [move.to, locationOf(move.to), move.id, move.from],
+    );
     if (changed === 0) continue;
     applied.push(move.id);
-    if (move.collect) await tx.run('INSERT INTO cp_garbage (ref, queued_at) VALUES ($1, $2) ON CONFLICT (ref) DO NOTHING', [move.from, Date.now()]);
+    if (move.collect)
+      await tx.run(
+        "INSERT INTO cp_garbage (ref, queued_at) VALUES ($1, $2) ON CONFLICT (ref) DO NOTHING",
+        [move.from, Date.now()],
+      );
   }
   return applied;
 }
 
 /** Builds the {@link SqlIndex} over an opened, migrated driver. */
-export function createSqlIndex(driver: SqlDriver, options: SqlIndexOptions = {}): SqlIndex {
+export function createSqlIndex(
+  driver: SqlDriver,
+  options: SqlIndexOptions = {},
+): SqlIndex {
   const ttl = options.lockTtlMs ?? 30_000;
-  const select = (where: string): string => `SELECT ${COLUMNS} FROM cp_attachments ${where}`;
+  const select = (where: string): string =>
+    `SELECT ${COLUMNS} FROM cp_attachments ${where}`;
   return {
     dialect: driver.dialect,
     databaseName: driver.databaseName,
@@ -49,78 +75,169 @@ export function createSqlIndex(driver: SqlDriver, options: SqlIndexOptions = {})
       const createdAt = record.createdAt ?? new Date();
       await driver.transaction(
         (tx) =>
-          tx.run(`INSERT INTO cp_attachments (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-            record.id, record.name, record.mimetype, record.size, record.checksum, record.ref, location, createdAt.getTime(),
-          ]),
+          tx.run(
+            `INSERT INTO cp_attachments (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [
+              record.id,
+              record.name,
+              record.mimetype,
+              record.size,
+              record.checksum,
+              record.ref,
+              location,
+              createdAt.getTime(),
+            ],
+          ),
         [record.ref],
       );
-      return { id: record.id, name: record.name, mimetype: record.mimetype, size: record.size, checksum: record.checksum, ref: record.ref, createdAt };
+      return {
+        id: record.id,
+        name: record.name,
+        mimetype: record.mimetype,
+        size: record.size,
+        checksum: record.checksum,
+        ref: record.ref,
+        createdAt,
+      };
     },
     get: async (id) => {
-      const rows = await driver.all<AttachmentRow>(select('WHERE id = $1'), [id]);
+      const rows = await driver.all<AttachmentRow>(select("WHERE id = $1"), [
+        id,
+      ]);
       return rows[0] ? toRecord(rows[0]) : undefined;
     },
     list: async (opts = {}) => {
-      const params: unknown[] = [opts.after ?? '', Math.min(Math.max(opts.limit ?? 100, 1), 10_000)];
-      let where = 'WHERE id > $1';
+      const params: unknown[] = [
+        opts.after ?? "",
+        Math.min(Math.max(opts.limit ?? 100, 1), 10_000),
+      ];
+      let where = "WHERE id > $1";
       if (opts.locations) {
         if (opts.locations.length === 0) return [];
         where += ` AND location IN (${placeholders(opts.locations.length, 3)})`;
         params.push(...opts.locations);
       }
-      return (await driver.all<AttachmentRow>(`${select(where)} ORDER BY id LIMIT $2`, params)).map(toRecord);
+      return (
+        await driver.all<AttachmentRow>(
+          `${select(where)} ORDER BY id LIMIT $2`,
+          params,
+        )
+      ).map(toRecord);
     },
     delete: async (id, { collect }) =>
       driver.transaction(async (tx) => {
-        const rows = await tx.all<AttachmentRow>(`DELETE FROM cp_attachments WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
+        const rows = await tx.all<AttachmentRow>(
+          `DELETE FROM cp_attachments WHERE id = $1 RETURNING ${COLUMNS}`,
+          [id],
+        );
         const row = rows[0];
         if (!row) return undefined;
-        if (collect(row.ref)) await tx.run('INSERT INTO cp_garbage (ref, queued_at) VALUES ($1, $2) ON CONFLICT (ref) DO NOTHING', [row.ref, Date.now()]);
+        if (collect(row.ref))
+          await tx.run(
+            "INSERT INTO cp_garbage (ref, queued_at) VALUES ($1, $2) ON CONFLICT (ref) DO NOTHING",
+            [row.ref, Date.now()],
+          );
         return toRecord(row);
       }),
-    countRefs: async (ref) => Number((await driver.all<{ n: number | string }>('SELECT count(*) AS n FROM cp_attachments WHERE ref = $1', [ref]))[0]?.n ?? 0),
-    withRefLock: (ref, fn) =>
+    countRefs: async (ref) =>
+      Number(
+        (
+          await driver.all<{ n: number | string }>(
+            "SELECT count(*) AS n FROM cp_attachments WHERE ref = $1",
+            [ref],
+          )
+        )[0]?.n ?? 0,
+      ),
+    withRefLocks: (refs, fn) =>
       driver.transaction(
         (tx) =>
           fn({
-            countRefs: async () => Number((await tx.all<{ n: number | string }>('SELECT count(*) AS n FROM cp_attachments WHERE ref = $1', [ref]))[0]?.n ?? 0),
-            dropGarbage: async () => {
-              await tx.run('DELETE FROM cp_garbage WHERE ref = $1', [ref]);
+            countRefs: async (ref) =>
+              Number(
+                (
+                  await tx.all<{ n: number | string }>(
+                    "SELECT count(*) AS n FROM cp_attachments WHERE ref = $1",
+                    [ref],
+                  )
+                )[0]?.n ?? 0,
+              ),
+            dropGarbage: async (ref) => {
+              await tx.run("DELETE FROM cp_garbage WHERE ref = $1", [ref]);
             },
           }),
-        [ref],
+        refs,
       ),
     listGarbage: async (opts = {}) =>
-      (await driver.all<{ ref: string }>('SELECT ref FROM cp_garbage WHERE ref > $1 ORDER BY ref LIMIT $2', [opts.after ?? '', opts.limit ?? 100])).map((r) => r.ref),
+      (
+        await driver.all<{ ref: string }>(
+          "SELECT ref FROM cp_garbage WHERE ref > $1 ORDER BY ref LIMIT $2",
+          [opts.after ?? "", opts.limit ?? 100],
+        )
+      ).map((r) => r.ref),
     claimBatch: (query, work) => claimBatch(driver, query, work),
     stats: async () =>
-      (await driver.all<{ location: string; n: number | string; bytes: number | string | null }>(
-        'SELECT location, count(*) AS n, sum(size) AS bytes FROM cp_attachments GROUP BY location ORDER BY location',
-      )).map((r): LocationStats => ({ location: r.location, count: Number(r.n), bytes: Number(r.bytes ?? 0) })),
-    getSetting: async (name) => (await driver.all<{ value: string }>('SELECT value FROM cp_settings WHERE name = $1', [name]))[0]?.value,
+      (
+        await driver.all<{
+          location: string;
+          n: number | string;
+          bytes: number | string | null;
+        }>(
+          "SELECT location, count(*) AS n, sum(size) AS bytes FROM cp_attachments GROUP BY location ORDER BY location",
+        )
+      ).map((r): LocationStats => ({
+        location: r.location,
+        count: Number(r.n),
+        bytes: Number(r.bytes ?? 0),
+      })),
+    getSetting: async (name) =>
+      (
+        await driver.all<{ value: string }>(
+          "SELECT value FROM cp_settings WHERE name = $1",
+          [name],
+        )
+      )[0]?.value,
     setSetting: async (name, value) => {
-      if (value === undefined) await driver.run('DELETE FROM cp_settings WHERE name = $1', [name]);
-      else await driver.run('INSERT INTO cp_settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', [name, value, Date.now()]);
+      if (value === undefined)
+        await driver.run("DELETE FROM cp_settings WHERE name = $1", [name]);
+      else
+        await driver.run(
+          "INSERT INTO cp_settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+          [name, value, Date.now()],
+        );
     },
-    settings: async () => Object.fromEntries((await driver.all<{ name: string; value: string }>('SELECT name, value FROM cp_settings ORDER BY name')).map((r) => [r.name, r.value])),
-    acquireLock: (name, holder) => acquireLock(driver, name, holder ?? 'unnamed', ttl),
+    settings: async () =>
+      Object.fromEntries(
+        (
+          await driver.all<{ name: string; value: string }>(
+            "SELECT name, value FROM cp_settings ORDER BY name",
+          )
+        ).map((r) => [r.name, r.value]),
+      ),
+    acquireLock: (name, holder) =>
+      acquireLock(driver, name, holder ?? "unnamed", ttl),
     lockHolder: (name) => lockHolder(driver, name),
     ping: async () => {
-      await driver.all('SELECT 1 AS ok');
+      await driver.all("SELECT 1 AS ok");
     },
     close: () => driver.close(),
   };
 }
 
-async function claimBatch(driver: SqlDriver, query: { locations: readonly string[]; after?: string; limit: number }, work: (rows: readonly AttachmentRecord[]) => Promise<RefMove[]>): Promise<ClaimResult> {
+async function claimBatch(
+  driver: SqlDriver,
+  query: { locations: readonly string[]; after?: string; limit: number },
+  work: (rows: readonly AttachmentRecord[]) => Promise<RefMove[]>,
+): Promise<ClaimResult> {
   if (query.locations.length === 0) return { claimed: [], applied: [] };
   const where = `WHERE id > $1 AND location IN (${placeholders(query.locations.length, 3)}) ORDER BY id LIMIT $2`;
-  const params = [query.after ?? '', query.limit, ...query.locations];
+  const params = [query.after ?? "", query.limit, ...query.locations];
   const sql = `SELECT ${COLUMNS} FROM cp_attachments ${where}`;
-  if (driver.dialect === 'postgres') {
+  if (driver.dialect === "postgres") {
     // The claimed rows stay locked while they are copied; a concurrent run skips them.
     return driver.transaction(async (tx) => {
-      const claimed = (await tx.all<AttachmentRow>(`${sql} FOR UPDATE SKIP LOCKED`, params)).map(toRecord);
+      const claimed = (
+        await tx.all<AttachmentRow>(`${sql} FOR UPDATE SKIP LOCKED`, params)
+      ).map(toRecord);
       if (claimed.length === 0) return { claimed, applied: [] };
       const moves = await work(claimed);
       await tx.lock(moves.map((m) => m.to));
@@ -132,5 +249,8 @@ async function claimBatch(driver: SqlDriver, query: { locations: readonly string
   const claimed = (await driver.all<AttachmentRow>(sql, params)).map(toRecord);
   if (claimed.length === 0) return { claimed, applied: [] };
   const moves = await work(claimed);
-  return { claimed, applied: await driver.transaction((tx) => applyMoves(tx, moves)) };
+  return {
+    claimed,
+    applied: await driver.transaction((tx) => applyMoves(tx, moves)),
+  };
 }

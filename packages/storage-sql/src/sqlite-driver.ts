@@ -1,10 +1,14 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
-import { StorageError, StorageErrorCode } from '@cloud-platform/storage-core';
-import { Mutex } from './mutex.js';
-import { toPositional, type SqlDriver, type SqlExecutor } from './sql-driver.js';
+import { AsyncLocalStorage } from "node:async_hooks";
+import { mkdirSync } from "node:fs";
+import { basename, dirname, extname, resolve } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
+import { Mutex } from "./mutex.js";
+import {
+  toPositional,
+  type SqlDriver,
+  type SqlExecutor,
+} from "./sql-driver.js";
 
 /** Options of the SQLite driver. */
 export interface SqliteDriverOptions {
@@ -16,7 +20,11 @@ export interface SqliteDriverOptions {
 
 function unavailable(error: unknown, path: string): StorageError {
   const message = error instanceof Error ? error.message : String(error);
-  return new StorageError(StorageErrorCode.Unavailable, `SQLite ${path}: ${message}`, { store: 'db', cause: error });
+  return new StorageError(
+    StorageErrorCode.Unavailable,
+    `SQLite ${path}: ${message}`,
+    { store: "db", cause: error },
+  );
 }
 
 // Connections of one process to the same file share one mutex: a second connection that
@@ -25,7 +33,7 @@ function unavailable(error: unknown, path: string): StorageError {
 const mutexes = new Map<string, Mutex>();
 
 function mutexFor(path: string): Mutex {
-  const key = path === ':memory:' ? `:memory:${mutexes.size}` : resolve(path);
+  const key = path === ":memory:" ? `:memory:${mutexes.size}` : resolve(path);
   let mutex = mutexes.get(key);
   if (!mutex) {
     mutex = new Mutex();
@@ -39,21 +47,27 @@ function mutexFor(path: string): Mutex {
  * survives a power cut, `busy_timeout`). One connection per process; async transactions are
  * serialised by a mutex so no other statement of this process slips into them.
  */
-export async function openSqliteDriver(options: SqliteDriverOptions): Promise<SqlDriver> {
+export async function openSqliteDriver(
+  options: SqliteDriverOptions,
+): Promise<SqlDriver> {
   const { path } = options;
   let Database: typeof BetterSqlite3;
   try {
-    Database = (await import('better-sqlite3')).default;
+    Database = (await import("better-sqlite3")).default;
   } catch (error) {
-    throw new StorageError(StorageErrorCode.NotConfigured, 'SQLite needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
+    throw new StorageError(
+      StorageErrorCode.NotConfigured,
+      "SQLite needs the better-sqlite3 package (npm install better-sqlite3@12)",
+      { cause: error },
+    );
   }
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   let db: BetterSqlite3.Database;
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
   } catch (error) {
     throw unavailable(error, path);
   }
@@ -82,16 +96,26 @@ export async function openSqliteDriver(options: SqliteDriverOptions): Promise<Sq
   // Statements issued from inside a transaction of this connection (a database-store delete
   // run under a ref lock) join it instead of queueing behind it, which would deadlock.
   const guarded = <T>(fn: () => Promise<T>): Promise<T> =>
-    (inside.getStore() ? Promise.resolve().then(fn) : mutex.run(() => {
-      if (closed) throw new StorageError(StorageErrorCode.Unavailable, `SQLite ${path}: the index is closed`, { store: 'db' });
-      return fn();
-    })).catch((error: unknown) => {
+    (inside.getStore()
+      ? Promise.resolve().then(fn)
+      : mutex.run(() => {
+          if (closed)
+            throw new StorageError(
+              StorageErrorCode.Unavailable,
+              `SQLite ${path}: the index is closed`,
+              { store: "db" },
+            );
+          return fn();
+        })
+    ).catch((error: unknown) => {
       // Only database failures become E_UNAVAILABLE; errors of the caller's work pass through.
-      throw error instanceof Error && error.name === 'SqliteError' ? unavailable(error, path) : error;
+      throw error instanceof Error && error.name === "SqliteError"
+        ? unavailable(error, path)
+        : error;
     });
-  const name = path === ':memory:' ? 'memory' : basename(path, extname(path));
+  const name = path === ":memory:" ? "memory" : basename(path, extname(path));
   return {
-    dialect: 'sqlite',
+    dialect: "sqlite",
     databaseName: name,
     all: (sql, params) => guarded(() => direct.all(sql, params)),
     run: (sql, params) => guarded(() => direct.run(sql, params)),
@@ -99,13 +123,13 @@ export async function openSqliteDriver(options: SqliteDriverOptions): Promise<Sq
       guarded(async () => {
         const tx = { ...direct, lock: () => Promise.resolve() };
         if (inside.getStore()) return fn(tx);
-        db.exec('BEGIN IMMEDIATE');
+        db.exec("BEGIN IMMEDIATE");
         try {
           const result = await inside.run(true, () => fn(tx));
-          db.exec('COMMIT');
+          db.exec("COMMIT");
           return result;
         } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
+          if (db.inTransaction) db.exec("ROLLBACK");
           throw error;
         }
       }),

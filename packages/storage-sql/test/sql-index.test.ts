@@ -95,7 +95,9 @@ describe.each(BACKENDS)("SqlIndex on %s", (backend) => {
     await index.insert(record("file:shared/1"));
     expect(await index.countRefs("file:shared/1")).toBe(2);
     expect(
-      await index.withRefLock("file:shared/1", (scope) => scope.countRefs()),
+      await index.withRefLocks(["file:shared/1"], (scope) =>
+        scope.countRefs("file:shared/1"),
+      ),
     ).toBe(2);
   });
 

@@ -14,7 +14,9 @@ export interface AttachmentRecord {
 }
 
 /** What {@link AttachmentIndex.insert} receives. */
-export type NewAttachmentRecord = Omit<AttachmentRecord, 'createdAt'> & { createdAt?: Date };
+export type NewAttachmentRecord = Omit<AttachmentRecord, "createdAt"> & {
+  createdAt?: Date;
+};
 
 /** Options of {@link AttachmentIndex.list}. */
 export interface ListRecordsOptions {
@@ -34,6 +36,11 @@ export interface RefMove {
   to: string;
   /** Queue `from` for garbage collection (the old bytes are ours to delete once unused). */
   collect: boolean;
+  /**
+   * Called in the applying transaction, under the ref lock of `to`, just before the change:
+   * `false` (the copy vanished meanwhile) leaves the row as it was.
+   */
+  confirm?: () => Promise<boolean>;
 }
 
 /** Which rows a migration batch claims. */
@@ -75,12 +82,12 @@ export interface LocationStats {
   bytes: number;
 }
 
-/** What a ref lock lets its holder do while nobody can add or drop a reference to that ref. */
+/** What ref locks let their holder do while nobody can add a reference to those refs. */
 export interface RefLockScope {
-  /** How many attachments reference the ref right now. */
-  countRefs(): Promise<number>;
-  /** Removes the ref from the garbage queue. */
-  dropGarbage(): Promise<void>;
+  /** How many attachments reference `ref` right now. */
+  countRefs(ref: string): Promise<number>;
+  /** Removes `ref` from the garbage queue. */
+  dropGarbage(ref: string): Promise<void>;
 }
 
 /**
@@ -90,7 +97,7 @@ export interface RefLockScope {
 export interface AttachmentIndex {
   /**
    * Inserts a record; committed on return. Takes the ref lock of `record.ref`, so it never
-   * interleaves with a {@link withRefLock} holder deciding the ref is unused.
+   * interleaves with a {@link withRefLocks} holder deciding the ref is unused.
    */
   insert(record: NewAttachmentRecord): Promise<AttachmentRecord>;
   get(id: string): Promise<AttachmentRecord | undefined>;
@@ -101,23 +108,34 @@ export interface AttachmentIndex {
    * queues the ref for garbage collection, in one transaction. Returns the deleted record,
    * or `undefined` when there was none.
    */
-  delete(id: string, options: { collect: (ref: string) => boolean }): Promise<AttachmentRecord | undefined>;
+  delete(
+    id: string,
+    options: { collect: (ref: string) => boolean },
+  ): Promise<AttachmentRecord | undefined>;
   /** How many records reference `ref`. */
   countRefs(ref: string): Promise<number>;
   /**
-   * Runs `fn` while no other process can insert a record with `ref` or run its own
-   * `withRefLock(ref)`: the place to decide that bytes are unused and delete them.
+   * Runs `fn` in one transaction while no other process can insert a record with one of
+   * `refs`, move a record to one of them, or hold their locks: the place to decide that
+   * bytes are unused and delete them.
    */
-  withRefLock<T>(ref: string, fn: (scope: RefLockScope) => Promise<T>): Promise<T>;
+  withRefLocks<T>(
+    refs: readonly string[],
+    fn: (scope: RefLockScope) => Promise<T>,
+  ): Promise<T>;
   /** Refs queued for garbage collection, in order, after `after`. */
   listGarbage(options?: { after?: string; limit?: number }): Promise<string[]>;
   /**
    * Claims rows for a migration batch (PostgreSQL: `FOR UPDATE SKIP LOCKED`, held while
    * `work` runs), lets `work` copy their bytes, then applies the moves it returns in one
-   * transaction (compare-and-set on the old ref, queueing collected refs) and commits.
+   * transaction (ref locks of every `to`, `confirm`, compare-and-set on the old ref,
+   * queueing collected refs) and commits.
    * When `work` throws, nothing is applied and the error propagates.
    */
-  claimBatch(query: ClaimQuery, work: (rows: readonly AttachmentRecord[]) => Promise<RefMove[]>): Promise<ClaimResult>;
+  claimBatch(
+    query: ClaimQuery,
+    work: (rows: readonly AttachmentRecord[]) => Promise<RefMove[]>,
+  ): Promise<ClaimResult>;
   /** Count and bytes per location. */
   stats(): Promise<LocationStats[]>;
   getSetting(name: string): Promise<string | undefined>;

@@ -1,14 +1,36 @@
-import type { AttachmentIndex, AttachmentRecord, ListRecordsOptions, LocationStats } from './attachment-index.js';
-import type { AttachmentsContext } from './context.js';
-import { parseForceDatabaseRule, type ForceDatabaseRule } from './force-database.js';
-import { collectRef, sweepGarbage, type SweepReport } from './garbage.js';
-import { forceDatabasePlan, migrationPlan, runPlan } from './migration.js';
-import type { MigrateOptions, MigrationReport } from './migration-types.js';
-import { openAttachment, readAttachment, requireRecord, type OpenAttachmentOptions, type OpenedAttachment } from './reading.js';
-import { parseRef } from './refs.js';
-import { SettingName, readAttachmentSettings, type AttachmentSettings } from './settings.js';
-import { createStoreRouter, type AttachmentLocation, type AttachmentStores } from './store-router.js';
-import { createAttachment, type CreateAttachmentInput } from './writing.js';
+import type {
+  AttachmentIndex,
+  AttachmentRecord,
+  ListRecordsOptions,
+  LocationStats,
+} from "./attachment-index.js";
+import type { AttachmentsContext } from "./context.js";
+import {
+  parseForceDatabaseRule,
+  type ForceDatabaseRule,
+} from "./force-database.js";
+import { collectRef, sweepGarbage, type SweepReport } from "./garbage.js";
+import { forceDatabasePlan, migrationPlan, runPlan } from "./migration.js";
+import type { MigrateOptions, MigrationReport } from "./migration-types.js";
+import {
+  openAttachment,
+  readAttachment,
+  requireRecord,
+  type OpenAttachmentOptions,
+  type OpenedAttachment,
+} from "./reading.js";
+import { parseRef } from "./refs.js";
+import {
+  SettingName,
+  readAttachmentSettings,
+  type AttachmentSettings,
+} from "./settings.js";
+import {
+  createStoreRouter,
+  type AttachmentLocation,
+  type AttachmentStores,
+} from "./store-router.js";
+import { createAttachment, type CreateAttachmentInput } from "./writing.js";
 
 /** Options of {@link createAttachments}. */
 export interface AttachmentsOptions {
@@ -54,7 +76,9 @@ export interface Attachments {
   /** Moves files to where they belong now (see {@link MigrateOptions}). */
   migrate(options?: MigrateOptions): Promise<MigrationReport>;
   /** Moves the files the force-DB rule keeps in the database back into it. */
-  forceDatabase(options?: Omit<MigrateOptions, 'includeDatabase'>): Promise<MigrationReport>;
+  forceDatabase(
+    options?: Omit<MigrateOptions, "includeDatabase">,
+  ): Promise<MigrationReport>;
   /** True when the recorded app version differs from `currentVersion` (or none is recorded): an upgrade. */
   shouldMigrateOnStart(currentVersion: string): Promise<boolean>;
   /** Records the running app version (after the start-up migration). */
@@ -78,11 +102,17 @@ export interface Attachments {
 export function createAttachments(options: AttachmentsOptions): Attachments {
   const { index } = options;
   const router = createStoreRouter(options.stores);
-  const fixedRule = options.forceDatabase === undefined ? undefined : parseForceDatabaseRule(options.forceDatabase);
+  const fixedRule =
+    options.forceDatabase === undefined
+      ? undefined
+      : parseForceDatabaseRule(options.forceDatabase);
   let cached: Promise<AttachmentSettings> | undefined;
   const load = async (): Promise<AttachmentSettings> => {
     const stored = await readAttachmentSettings(index);
-    return { location: options.location ?? stored.location, forceDatabase: fixedRule ?? stored.forceDatabase };
+    return {
+      location: options.location ?? stored.location,
+      forceDatabase: fixedRule ?? stored.forceDatabase,
+    };
   };
   const settings = (): Promise<AttachmentSettings> => {
     cached ??= load().catch((error: unknown) => {
@@ -91,10 +121,25 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     });
     return cached;
   };
-  const ctx: AttachmentsContext = { index, router, settings, disableObjectStorage: options.disableObjectStorage ?? false };
+  const ctx: AttachmentsContext = {
+    index,
+    router,
+    settings,
+    disableObjectStorage: options.disableObjectStorage ?? false,
+  };
   const skipped = (target: string, dryRun: boolean): MigrationReport => ({
-    status: 'skipped', reason: 'object storage is disabled (DISABLE_ATTACHMENT_STORAGE)', dryRun, target,
-    moved: 0, skipped: 0, failed: [], bytes: 0, durationMs: 0, filesPerSecond: 0, bytesPerSecond: 0, collected: 0,
+    status: "skipped",
+    reason: "object storage is disabled (DISABLE_ATTACHMENT_STORAGE)",
+    dryRun,
+    target,
+    moved: 0,
+    skipped: 0,
+    failed: [],
+    bytes: 0,
+    durationMs: 0,
+    filesPerSecond: 0,
+    bytesPerSecond: 0,
+    collected: 0,
   });
   return {
     create: (input) => createAttachment(ctx, input),
@@ -113,16 +158,25 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
       const record = await index.delete(id, { collect: owned });
       if (!record) return false;
       // The row is gone for good; a failed byte deletion stays queued for collectGarbage.
-      if (owned(record.ref)) await collectRef(ctx, record.ref).catch(() => false);
+      if (owned(record.ref))
+        await collectRef(ctx, record.ref).catch(() => false);
       return true;
     },
     migrate: async (opts = {}) => {
-      if (ctx.disableObjectStorage) return skipped((await settings()).location, opts.dryRun ?? false);
-      return runPlan(ctx, await migrationPlan(ctx, opts.includeDatabase ?? false), opts);
+      if (ctx.disableObjectStorage)
+        return skipped((await settings()).location, opts.dryRun ?? false);
+      return runPlan(
+        ctx,
+        await migrationPlan(ctx, opts.includeDatabase ?? false),
+        opts,
+      );
     },
-    forceDatabase: async (opts = {}) => runPlan(ctx, await forceDatabasePlan(ctx), opts),
-    shouldMigrateOnStart: async (version) => (await index.getSetting(SettingName.AppVersion)) !== version,
-    recordVersion: (version) => index.setSetting(SettingName.AppVersion, version),
+    forceDatabase: async (opts = {}) =>
+      runPlan(ctx, await forceDatabasePlan(ctx), opts),
+    shouldMigrateOnStart: async (version) =>
+      (await index.getSetting(SettingName.AppVersion)) !== version,
+    recordVersion: (version) =>
+      index.setSetting(SettingName.AppVersion, version),
     collectGarbage: (opts = {}) => sweepGarbage(ctx, opts.signal),
     stats: () => index.stats(),
     settings,

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { createHash, randomBytes, type Hash } from "node:crypto";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 
 /** A time-ordered UUID (RFC 9562 version 7): ids sort by creation time. */
 export function uuidv7(now: number = Date.now()): string {
@@ -7,13 +7,13 @@ export function uuidv7(now: number = Date.now()): string {
   bytes.writeUIntBE(now, 0, 6);
   bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x70, 6);
   bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
-  const hex = bytes.toString('hex');
+  const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** SHA-256 of bytes, lower-case hex. */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /**
@@ -32,12 +32,16 @@ export function uniqueKey(): string {
 
 /** A pass-through stream that counts and hashes what flows through it. */
 export class HashingStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash = createHash("sha256");
   /** Bytes seen so far. */
   size = 0;
   private digestHex: string | undefined;
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  override _transform(
+    chunk: Buffer,
+    _enc: BufferEncoding,
+    done: TransformCallback,
+  ): void {
     this.hash.update(chunk);
     this.size += chunk.length;
     done(null, chunk);
@@ -45,7 +49,7 @@ export class HashingStream extends Transform {
 
   /** The SHA-256 hex of everything that went through; call once the stream ended. */
   digest(): string {
-    this.digestHex ??= this.hash.digest('hex');
+    this.digestHex ??= this.hash.digest("hex");
     return this.digestHex;
   }
 }
@@ -64,7 +68,10 @@ export interface Peeked {
  * Reads up to `limit + 1` bytes of `source` to learn whether it is at most `limit` bytes long,
  * without losing anything: `body` replays the head and continues with the rest.
  */
-export async function peekBytes(source: AsyncIterable<Uint8Array>, limit: number): Promise<Peeked> {
+export async function peekBytes(
+  source: AsyncIterable<Uint8Array>,
+  limit: number,
+): Promise<Peeked> {
   const iterator = source[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let size = 0;

@@ -1,7 +1,7 @@
-import type { AttachmentIndex } from './attachment-index.js';
-import { isForcedToDatabase } from './force-database.js';
-import type { AttachmentSettings } from './settings.js';
-import type { AttachmentLocation, StoreRouter } from './store-router.js';
+import type { AttachmentIndex } from "./attachment-index.js";
+import { isForcedToDatabase } from "./force-database.js";
+import type { AttachmentSettings } from "./settings.js";
+import type { AttachmentLocation, StoreRouter } from "./store-router.js";
 
 /** What the parts of the Attachments service share. */
 export interface AttachmentsContext {
@@ -17,9 +17,18 @@ export interface AttachmentsContext {
  * storage is disabled, or when the location is an object store and the force-DB rule keeps
  * them in the database; else the configured location.
  */
-export function placement(settings: AttachmentSettings, disableObjectStorage: boolean, mimetype: string, size: number): AttachmentLocation {
+export function placement(
+  settings: AttachmentSettings,
+  disableObjectStorage: boolean,
+  mimetype: string,
+  size: number,
+): AttachmentLocation {
   const { location, forceDatabase } = settings;
-  if (disableObjectStorage) return 'db';
-  if ((location === 's3' || location === 'swift') && isForcedToDatabase(forceDatabase, mimetype, size)) return 'db';
+  if (disableObjectStorage) return "db";
+  if (
+    (location === "s3" || location === "swift") &&
+    isForcedToDatabase(forceDatabase, mimetype, size)
+  )
+    return "db";
   return location;
 }

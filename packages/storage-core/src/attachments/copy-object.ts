@@ -1,32 +1,45 @@
-import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream';
-import { StorageError, StorageErrorCode } from '../errors.js';
-import type { ObjectStore } from '../object-store.js';
-import type { AttachmentRecord, RefMove } from './attachment-index.js';
-import { HashingStream, uniqueKey } from './content.js';
-import type { AttachmentsContext } from './context.js';
-import { parseRef } from './refs.js';
-import type { WriteTarget } from './store-router.js';
+import { createHash } from "node:crypto";
+import { pipeline } from "node:stream";
+import { StorageError, StorageErrorCode } from "../errors.js";
+import type { ObjectStore } from "../object-store.js";
+import type { AttachmentRecord, RefMove } from "./attachment-index.js";
+import { HashingStream, uniqueKey } from "./content.js";
+import type { AttachmentsContext } from "./context.js";
+import { parseRef } from "./refs.js";
+import type { WriteTarget } from "./store-router.js";
 
-async function hashObject(store: ObjectStore, key: string, signal?: AbortSignal): Promise<{ checksum: string; size: number }> {
+async function hashObject(
+  store: ObjectStore,
+  key: string,
+  signal?: AbortSignal,
+): Promise<{ checksum: string; size: number }> {
   const stream = await store.getStream(key, signal ? { signal } : {});
-  const hash = createHash('sha256');
+  const hash = createHash("sha256");
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }
-  return { checksum: hash.digest('hex'), size };
+  return { checksum: hash.digest("hex"), size };
 }
 
 function integrity(record: AttachmentRecord, what: string): StorageError {
-  return new StorageError(StorageErrorCode.Integrity, `attachment ${record.id} (${record.ref}): ${what}`, { key: record.ref });
+  return new StorageError(
+    StorageErrorCode.Integrity,
+    `attachment ${record.id} (${record.ref}): ${what}`,
+    { key: record.ref },
+  );
 }
 
 /** Deletes a copy we just made unless something already references it. */
-async function dropCopy(ctx: AttachmentsContext, target: WriteTarget, key: string): Promise<void> {
-  await ctx.index.withRefLock(target.ref(key), async (scope) => {
-    if ((await scope.countRefs()) === 0) await target.store.delete(key);
+async function dropCopy(
+  ctx: AttachmentsContext,
+  target: WriteTarget,
+  key: string,
+): Promise<void> {
+  const ref = target.ref(key);
+  await ctx.index.withRefLocks([ref], async (scope) => {
+    if ((await scope.countRefs(ref)) === 0) await target.store.delete(key);
   });
 }
 
@@ -37,29 +50,62 @@ async function dropCopy(ctx: AttachmentsContext, target: WriteTarget, key: strin
  *
  * @throws StorageError `E_INTEGRITY` when the source or the copy is not the recorded bytes.
  */
-export async function copyToTarget(ctx: AttachmentsContext, record: AttachmentRecord, target: WriteTarget, verify: 'full' | 'size', signal?: AbortSignal): Promise<RefMove> {
+export async function copyToTarget(
+  ctx: AttachmentsContext,
+  record: AttachmentRecord,
+  target: WriteTarget,
+  verify: "full" | "size",
+  signal?: AbortSignal,
+): Promise<RefMove> {
   const from = parseRef(record.ref);
   const source = ctx.router.forRead(from);
   let key = from.key;
-  const move = (): RefMove => ({ id: record.id, from: record.ref, to: target.ref(key), collect: ctx.router.isOwned(from) });
+  // The copy is confirmed under the ref lock of its new ref: a concurrent collection of the
+  // same bytes (another attachment deleted) may have removed it since it was checked.
+  const move = (): RefMove => ({
+    id: record.id,
+    from: record.ref,
+    to: target.ref(key),
+    collect: ctx.router.isOwned(from),
+    confirm: () => target.store.exists(key),
+  });
   if (await target.store.exists(key)) {
     // Left by an interrupted run, or the same bytes of another attachment: reuse when equal.
     const existing = await hashObject(target.store, key, signal);
-    if (existing.checksum === record.checksum && existing.size === record.size) return move();
+    if (existing.checksum === record.checksum && existing.size === record.size)
+      return move();
     if ((await ctx.index.countRefs(target.ref(key))) > 0) key = uniqueKey();
   }
   const hashing = new HashingStream();
   const stream = await source.getStream(from.key, signal ? { signal } : {});
   const body = pipeline(stream, hashing, () => undefined);
-  await target.store.put(key, body, signal ? { contentType: record.mimetype, size: record.size, signal } : { contentType: record.mimetype, size: record.size });
+  await target.store.put(
+    key,
+    body,
+    signal
+      ? { contentType: record.mimetype, size: record.size, signal }
+      : { contentType: record.mimetype, size: record.size },
+  );
   if (hashing.digest() !== record.checksum) {
     await dropCopy(ctx, target, key);
-    throw integrity(record, 'the source bytes do not match the recorded checksum; left in place');
+    throw integrity(
+      record,
+      "the source bytes do not match the recorded checksum; left in place",
+    );
   }
-  const copy = verify === 'full' ? await hashObject(target.store, key, signal) : { checksum: record.checksum, size: (await target.store.head(key)).size };
+  const copy =
+    verify === "full"
+      ? await hashObject(target.store, key, signal)
+      : {
+          checksum: record.checksum,
+          size: (await target.store.head(key)).size,
+        };
   if (copy.checksum !== record.checksum || copy.size !== record.size) {
     await dropCopy(ctx, target, key);
-    throw integrity(record, `the copy in ${target.location} does not read back as written`);
+    throw integrity(
+      record,
+      `the copy in ${target.location} does not read back as written`,
+    );
   }
   return move();
 }

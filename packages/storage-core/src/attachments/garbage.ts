@@ -1,5 +1,5 @@
-import type { AttachmentsContext } from './context.js';
-import { parseRef, type StoreRef } from './refs.js';
+import type { AttachmentsContext } from "./context.js";
+import { parseRef, type StoreRef } from "./refs.js";
 
 /** What a garbage sweep did. */
 export interface SweepReport {
@@ -11,46 +11,89 @@ export interface SweepReport {
   failed: Array<{ ref: string; reason: string }>;
 }
 
-/**
- * Deletes the bytes of a queued ref when they are ours and no attachment references them any
- * more, under the ref lock so that no insert of the same ref interleaves. Returns whether
- * the bytes were deleted. Foreign bytes are never deleted.
- */
-export async function collectRef(ctx: AttachmentsContext, ref: string): Promise<boolean> {
-  let parsed: StoreRef | undefined;
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function ownedRef(ctx: AttachmentsContext, ref: string): StoreRef | undefined {
   try {
-    parsed = parseRef(ref);
+    const parsed = parseRef(ref);
+    return ctx.router.isOwned(parsed) ? parsed : undefined;
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  const owned = parsed !== undefined && ctx.router.isOwned(parsed) ? parsed : undefined;
-  return ctx.index.withRefLock(ref, async (scope) => {
-    let deleted = false;
-    if (owned && (await scope.countRefs()) === 0) {
-      await ctx.router.forRead(owned).delete(owned.key);
-      deleted = true;
+}
+
+/** What {@link collectRefs} did. */
+export interface CollectResult {
+  deleted: string[];
+  kept: string[];
+  failed: Array<{ ref: string; reason: string }>;
+}
+
+/**
+ * Deletes the bytes of queued refs that are ours and no attachment references any more,
+ * under their ref locks (one transaction) so no insert of the same refs interleaves, and
+ * drops them from the queue. Foreign bytes are never deleted. A ref whose deletion fails
+ * stays queued.
+ */
+export async function collectRefs(
+  ctx: AttachmentsContext,
+  refs: readonly string[],
+): Promise<CollectResult> {
+  const result: CollectResult = { deleted: [], kept: [], failed: [] };
+  if (refs.length === 0) return result;
+  await ctx.index.withRefLocks(refs, async (scope) => {
+    const doomed: Array<{ ref: string; owned: StoreRef }> = [];
+    for (const ref of new Set(refs)) {
+      const owned = ownedRef(ctx, ref);
+      if (owned && (await scope.countRefs(ref)) === 0)
+        doomed.push({ ref, owned });
+      else result.kept.push(ref);
     }
-    await scope.dropGarbage();
-    return deleted;
+    // Deletions run side by side (a batch of files), each failure kept queued.
+    const settled = await Promise.allSettled(
+      doomed.map(({ owned }) => ctx.router.forRead(owned).delete(owned.key)),
+    );
+    settled.forEach((outcome, i) => {
+      const { ref } = doomed[i] ?? { ref: "" };
+      if (outcome.status === "fulfilled") result.deleted.push(ref);
+      else result.failed.push({ ref, reason: reasonOf(outcome.reason) });
+    });
+    for (const ref of [...result.deleted, ...result.kept])
+      await scope.dropGarbage(ref);
   });
+  return result;
+}
+
+/** {@link collectRefs} for one ref: whether its bytes were deleted. @throws when the deletion failed */
+export async function collectRef(
+  ctx: AttachmentsContext,
+  ref: string,
+): Promise<boolean> {
+  const result = await collectRefs(ctx, [ref]);
+  const failure = result.failed[0];
+  if (failure) throw new Error(failure.reason);
+  return result.deleted.length > 0;
 }
 
 /** Collects every queued ref (left by a crash between a commit and the byte deletion). */
-export async function sweepGarbage(ctx: AttachmentsContext, signal?: AbortSignal): Promise<SweepReport> {
+export async function sweepGarbage(
+  ctx: AttachmentsContext,
+  signal?: AbortSignal,
+): Promise<SweepReport> {
   const report: SweepReport = { deleted: 0, kept: 0, failed: [] };
   let after: string | undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const refs = await ctx.index.listGarbage(after === undefined ? { limit: 200 } : { after, limit: 200 });
+    const refs = await ctx.index.listGarbage(
+      after === undefined ? { limit: 200 } : { after, limit: 200 },
+    );
     if (refs.length === 0) return report;
-    for (const ref of refs) {
-      try {
-        if (await collectRef(ctx, ref)) report.deleted += 1;
-        else report.kept += 1;
-      } catch (error) {
-        report.failed.push({ ref, reason: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    after = refs[refs.length - 1];
+    const result = await collectRefs(ctx, refs);
+    report.deleted += result.deleted.length;
+    report.kept += result.kept.length;
+    report.failed.push(...result.failed);
+    after = refs.at(-1);
   }
 }

@@ -1,5 +1,5 @@
-export { createAttachments } from './attachments.js';
-export type { Attachments, AttachmentsOptions } from './attachments.js';
+export { createAttachments } from "./attachments.js";
+export type { Attachments, AttachmentsOptions } from "./attachments.js";
 export type {
   AttachmentIndex,
   AttachmentRecord,
@@ -12,17 +12,44 @@ export type {
   NewAttachmentRecord,
   RefLockScope,
   RefMove,
-} from './attachment-index.js';
-export { HashingStream, contentKey, sha256Hex, uniqueKey, uuidv7 } from './content.js';
-export { DEFAULT_FORCE_DATABASE, forceDatabaseLimit, isForcedToDatabase, parseForceDatabaseRule } from './force-database.js';
-export type { ForceDatabaseRule } from './force-database.js';
-export type { SweepReport } from './garbage.js';
-export type { MigrateOptions, MigrationFailure, MigrationItem, MigrationProgress, MigrationReport } from './migration-types.js';
-export type { OpenAttachmentOptions, OpenedAttachment } from './reading.js';
-export { readOnlyStore } from './read-only-store.js';
-export { formatRef, parseRef, refLocation } from './refs.js';
-export type { RefScheme, StoreRef } from './refs.js';
-export { MIGRATION_LOCK, SettingName, isAttachmentLocation, readAttachmentSettings, writeAttachmentSettings } from './settings.js';
-export type { AttachmentSettings } from './settings.js';
-export type { AttachmentLocation, AttachmentStores, ObjectStorageStores } from './store-router.js';
-export type { CreateAttachmentInput } from './writing.js';
+} from "./attachment-index.js";
+export {
+  HashingStream,
+  contentKey,
+  sha256Hex,
+  uniqueKey,
+  uuidv7,
+} from "./content.js";
+export {
+  DEFAULT_FORCE_DATABASE,
+  forceDatabaseLimit,
+  isForcedToDatabase,
+  parseForceDatabaseRule,
+} from "./force-database.js";
+export type { ForceDatabaseRule } from "./force-database.js";
+export type { CollectResult, SweepReport } from "./garbage.js";
+export type {
+  MigrateOptions,
+  MigrationFailure,
+  MigrationItem,
+  MigrationProgress,
+  MigrationReport,
+} from "./migration-types.js";
+export type { OpenAttachmentOptions, OpenedAttachment } from "./reading.js";
+export { readOnlyStore } from "./read-only-store.js";
+export { formatRef, parseRef, refLocation } from "./refs.js";
+export type { RefScheme, StoreRef } from "./refs.js";
+export {
+  MIGRATION_LOCK,
+  SettingName,
+  isAttachmentLocation,
+  readAttachmentSettings,
+  writeAttachmentSettings,
+} from "./settings.js";
+export type { AttachmentSettings } from "./settings.js";
+export type {
+  AttachmentLocation,
+  AttachmentStores,
+  ObjectStorageStores,
+} from "./store-router.js";
+export type { CreateAttachmentInput } from "./writing.js";

@@ -12,7 +12,7 @@ export interface MigrateOptions {
    * How a copy is verified before its ref changes: `full` reads the copy back and compares
    * its SHA-256, `size` trusts the store's size after a hashed upload. @default 'full'
    */
-  verify?: 'full' | 'size';
+  verify?: "full" | "size";
   /** Called after every file (and once per file in a dry run). */
   onProgress?: (progress: MigrationProgress) => void;
   /** Stops after the current files; the batch in flight is not committed. */
@@ -29,7 +29,7 @@ export interface MigrationItem {
   from: string;
   /** The target location (`db`, `s3://bucket`, …). */
   to: string;
-  status: 'planned' | 'moved' | 'skipped' | 'failed';
+  status: "planned" | "moved" | "skipped" | "failed";
   reason?: string;
 }
 
@@ -60,7 +60,7 @@ export interface MigrationReport {
    * lock, nothing done; `skipped`: object storage disabled; `aborted`: the signal fired or
    * the lock was lost.
    */
-  status: 'done' | 'already-running' | 'skipped' | 'aborted';
+  status: "done" | "already-running" | "skipped" | "aborted";
   reason?: string;
   dryRun: boolean;
   /** Where files moved to: a location, or `placement` when each file goes where the rules say. */

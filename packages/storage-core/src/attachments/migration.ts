@@ -1,13 +1,21 @@
-import { isStorageError } from '../errors.js';
-import type { AttachmentRecord, HeldLock, RefMove } from './attachment-index.js';
-import { placement, type AttachmentsContext } from './context.js';
-import { copyToTarget } from './copy-object.js';
-import { isForcedToDatabase } from './force-database.js';
-import { collectRef, sweepGarbage } from './garbage.js';
-import type { MigrateOptions, MigrationItem, MigrationReport } from './migration-types.js';
-import { parseRef, refLocation } from './refs.js';
-import { MIGRATION_LOCK } from './settings.js';
-import type { AttachmentLocation } from './store-router.js';
+import { isStorageError } from "../errors.js";
+import type {
+  AttachmentRecord,
+  HeldLock,
+  RefMove,
+} from "./attachment-index.js";
+import { placement, type AttachmentsContext } from "./context.js";
+import { copyToTarget } from "./copy-object.js";
+import { isForcedToDatabase } from "./force-database.js";
+import { collectRefs, sweepGarbage } from "./garbage.js";
+import type {
+  MigrateOptions,
+  MigrationItem,
+  MigrationReport,
+} from "./migration-types.js";
+import { parseRef, refLocation } from "./refs.js";
+import { MIGRATION_LOCK } from "./settings.js";
+import type { AttachmentLocation } from "./store-router.js";
 
 /** What a run moves: rows of these locations, each to where `desired` says (or nowhere). */
 export interface MovePlan {
@@ -25,12 +33,22 @@ function schemeOf(record: AttachmentRecord): string | undefined {
 }
 
 /** The plan of `migrate`: local files (and, when asked, database files) to where they belong. */
-export async function migrationPlan(ctx: AttachmentsContext, includeDatabase: boolean): Promise<MovePlan> {
+export async function migrationPlan(
+  ctx: AttachmentsContext,
+  includeDatabase: boolean,
+): Promise<MovePlan> {
   const settings = await ctx.settings();
   const sources: string[] = [];
-  if (settings.location !== 'file') sources.push('file');
-  if (includeDatabase && settings.location !== 'db' && settings.location !== 'file') sources.push('db');
-  const desired = (record: AttachmentRecord): AttachmentLocation | undefined => {
+  if (settings.location !== "file") sources.push("file");
+  if (
+    includeDatabase &&
+    settings.location !== "db" &&
+    settings.location !== "file"
+  )
+    sources.push("db");
+  const desired = (
+    record: AttachmentRecord,
+  ): AttachmentLocation | undefined => {
     const want = placement(settings, false, record.mimetype, record.size);
     return want === schemeOf(record) ? undefined : want;
   };
@@ -38,15 +56,32 @@ export async function migrationPlan(ctx: AttachmentsContext, includeDatabase: bo
 }
 
 /** The plan of `forceDatabase`: files the force-DB rule keeps in the database, from anywhere. */
-export async function forceDatabasePlan(ctx: AttachmentsContext): Promise<MovePlan> {
+export async function forceDatabasePlan(
+  ctx: AttachmentsContext,
+): Promise<MovePlan> {
   const { forceDatabase } = await ctx.settings();
-  const sources = (await ctx.index.stats()).map((s) => s.location).filter((l) => l !== 'db');
-  const desired = (r: AttachmentRecord): AttachmentLocation | undefined => (isForcedToDatabase(forceDatabase, r.mimetype, r.size) ? 'db' : undefined);
-  return { target: 'db', sources, desired };
+  const sources = (await ctx.index.stats())
+    .map((s) => s.location)
+    .filter((l) => l !== "db");
+  const desired = (r: AttachmentRecord): AttachmentLocation | undefined =>
+    isForcedToDatabase(forceDatabase, r.mimetype, r.size) ? "db" : undefined;
+  return { target: "db", sources, desired };
 }
 
 function emptyReport(target: string, dryRun: boolean): MigrationReport {
-  return { status: 'done', dryRun, target, moved: 0, skipped: 0, failed: [], bytes: 0, durationMs: 0, filesPerSecond: 0, bytesPerSecond: 0, collected: 0 };
+  return {
+    status: "done",
+    dryRun,
+    target,
+    moved: 0,
+    skipped: 0,
+    failed: [],
+    bytes: 0,
+    durationMs: 0,
+    filesPerSecond: 0,
+    bytesPerSecond: 0,
+    collected: 0,
+  };
 }
 
 function finish(report: MigrationReport, started: number): MigrationReport {
@@ -58,28 +93,50 @@ function finish(report: MigrationReport, started: number): MigrationReport {
 }
 
 /** Runs a plan: one runner at a time, batch by batch, old bytes collected after each commit. */
-export async function runPlan(ctx: AttachmentsContext, plan: MovePlan, options: MigrateOptions): Promise<MigrationReport> {
+export async function runPlan(
+  ctx: AttachmentsContext,
+  plan: MovePlan,
+  options: MigrateOptions,
+): Promise<MigrationReport> {
   const started = performance.now();
   const dryRun = options.dryRun ?? false;
   const report = emptyReport(plan.target, dryRun);
   let lock: HeldLock | undefined;
   if (!dryRun) {
-    lock = await ctx.index.acquireLock(MIGRATION_LOCK, options.holder ?? 'migrate');
-    if (!lock) return finish({ ...report, status: 'already-running', reason: 'another process holds the migration lock' }, started);
+    lock = await ctx.index.acquireLock(
+      MIGRATION_LOCK,
+      options.holder ?? "migrate",
+    );
+    if (!lock)
+      return finish(
+        {
+          ...report,
+          status: "already-running",
+          reason: "another process holds the migration lock",
+        },
+        started,
+      );
   }
-  const signals = [options.signal, lock?.signal].filter((s): s is AbortSignal => s !== undefined);
+  const signals = [options.signal, lock?.signal].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
   const signal = AbortSignal.any(signals);
   try {
     if (!dryRun) report.collected += (await sweepGarbage(ctx, signal)).deleted;
     const counts = await ctx.index.stats();
-    const total = counts.filter((c) => plan.sources.includes(c.location)).reduce((sum, c) => sum + c.count, 0);
+    const total = counts
+      .filter((c) => plan.sources.includes(c.location))
+      .reduce((sum, c) => sum + c.count, 0);
     const run = new Run(ctx, plan, options, report, total, signal);
     if (plan.sources.length > 0) await (dryRun ? run.dryRun() : run.move());
     if (!dryRun) report.collected += (await sweepGarbage(ctx, signal)).deleted;
   } catch (error) {
     if (!signal.aborted) throw error;
-    report.status = 'aborted';
-    report.reason = lock?.signal.aborted === true ? 'the migration lock was lost' : 'aborted by the caller';
+    report.status = "aborted";
+    report.reason =
+      lock?.signal.aborted === true
+        ? "the migration lock was lost"
+        : "aborted by the caller";
   } finally {
     await lock?.release();
   }
@@ -97,11 +154,28 @@ class Run {
     private readonly signal: AbortSignal,
   ) {}
 
-  private progress(record: AttachmentRecord, to: string, status: MigrationItem['status'], reason?: string): void {
+  private progress(
+    record: AttachmentRecord,
+    to: string,
+    status: MigrationItem["status"],
+    reason?: string,
+  ): void {
     this.done += 1;
-    const item: MigrationItem = { id: record.id, name: record.name, size: record.size, from: record.ref, to, status };
+    const item: MigrationItem = {
+      id: record.id,
+      name: record.name,
+      size: record.size,
+      from: record.ref,
+      to,
+      status,
+    };
     if (reason !== undefined) item.reason = reason;
-    this.options.onProgress?.({ item, done: this.done, total: this.total, bytes: this.report.bytes });
+    this.options.onProgress?.({
+      item,
+      done: this.done,
+      total: this.total,
+      bytes: this.report.bytes,
+    });
   }
 
   async dryRun(): Promise<void> {
@@ -109,18 +183,22 @@ class Run {
     for (;;) {
       this.signal.throwIfAborted();
       const limit = this.options.batchSize ?? 100;
-      const rows = await this.ctx.index.list(after === undefined ? { locations: this.plan.sources, limit } : { locations: this.plan.sources, after, limit });
+      const rows = await this.ctx.index.list(
+        after === undefined
+          ? { locations: this.plan.sources, limit }
+          : { locations: this.plan.sources, after, limit },
+      );
       if (rows.length === 0) return;
       for (const row of rows) {
         const want = this.plan.desired(row);
         if (want === undefined) {
           this.report.skipped += 1;
-          this.progress(row, refLocationOf(row), 'skipped');
+          this.progress(row, refLocationOf(row), "skipped");
           continue;
         }
         this.report.moved += 1;
         this.report.bytes += row.size;
-        this.progress(row, want, 'planned');
+        this.progress(row, want, "planned");
       }
       after = rows.at(-1)?.id;
     }
@@ -131,8 +209,13 @@ class Run {
     const limit = this.options.batchSize ?? 100;
     for (;;) {
       this.signal.throwIfAborted();
-      const query = after === undefined ? { locations: this.plan.sources, limit } : { locations: this.plan.sources, after, limit };
-      const result = await this.ctx.index.claimBatch(query, (rows) => this.copyAll(rows));
+      const query =
+        after === undefined
+          ? { locations: this.plan.sources, limit }
+          : { locations: this.plan.sources, after, limit };
+      const result = await this.ctx.index.claimBatch(query, (rows) =>
+        this.copyAll(rows),
+      );
       if (result.claimed.length === 0) return;
       await this.committed(result.claimed, new Set(result.applied));
       after = result.claimed.at(-1)?.id;
@@ -150,7 +233,10 @@ class Run {
         await this.copyOne(row);
       }
     };
-    const workers = Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, worker);
+    const workers = Array.from(
+      { length: Math.max(1, this.options.concurrency ?? 4) },
+      worker,
+    );
     await Promise.all(workers);
     return [...this.pending.values()];
   }
@@ -159,35 +245,55 @@ class Run {
     const want = this.plan.desired(row);
     if (want === undefined) {
       this.report.skipped += 1;
-      this.progress(row, refLocationOf(row), 'skipped');
+      this.progress(row, refLocationOf(row), "skipped");
       return;
     }
     try {
       const target = this.ctx.router.writeTarget(want);
-      this.pending.set(row.id, await copyToTarget(this.ctx, row, target, this.options.verify ?? 'full', this.signal));
+      this.pending.set(
+        row.id,
+        await copyToTarget(
+          this.ctx,
+          row,
+          target,
+          this.options.verify ?? "full",
+          this.signal,
+        ),
+      );
     } catch (error) {
       if (this.signal.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
-      const failure = isStorageError(error) ? { id: row.id, ref: row.ref, code: error.code, reason } : { id: row.id, ref: row.ref, reason };
+      const failure = isStorageError(error)
+        ? { id: row.id, ref: row.ref, code: error.code, reason }
+        : { id: row.id, ref: row.ref, reason };
       this.report.failed.push(failure);
-      this.progress(row, want, 'failed', reason);
+      this.progress(row, want, "failed", reason);
     }
   }
 
-  private async committed(rows: readonly AttachmentRecord[], applied: ReadonlySet<string>): Promise<void> {
+  private async committed(
+    rows: readonly AttachmentRecord[],
+    applied: ReadonlySet<string>,
+  ): Promise<void> {
+    const unused: string[] = [];
     for (const row of rows) {
       const move = this.pending.get(row.id);
       if (!move) continue;
       if (!applied.has(row.id)) {
+        // Deleted or moved meanwhile: drop our copy unless something uses it.
+        unused.push(move.to);
         this.report.skipped += 1;
-        this.progress(row, move.to, 'skipped', 'changed while it was copied');
+        this.progress(row, move.to, "skipped", "changed while it was copied");
         continue;
       }
+      if (move.collect) unused.push(move.from);
       this.report.moved += 1;
       this.report.bytes += row.size;
-      this.progress(row, move.to, 'moved');
-      if (move.collect && (await collectRef(this.ctx, move.from).catch(() => false))) this.report.collected += 1;
+      this.progress(row, move.to, "moved");
     }
+    // One transaction for the whole batch; what fails stays queued for the final sweep.
+    const result = await collectRefs(this.ctx, unused).catch(() => undefined);
+    this.report.collected += result?.deleted.length ?? 0;
   }
 }
 

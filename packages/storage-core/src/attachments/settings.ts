@@ -1,28 +1,34 @@
-import { StorageError, StorageErrorCode } from '../errors.js';
-import type { AttachmentIndex } from './attachment-index.js';
-import { DEFAULT_FORCE_DATABASE, parseForceDatabaseRule, type ForceDatabaseRule } from './force-database.js';
-import type { AttachmentLocation } from './store-router.js';
+import { StorageError, StorageErrorCode } from "../errors.js";
+import type { AttachmentIndex } from "./attachment-index.js";
+import {
+  DEFAULT_FORCE_DATABASE,
+  parseForceDatabaseRule,
+  type ForceDatabaseRule,
+} from "./force-database.js";
+import type { AttachmentLocation } from "./store-router.js";
 
 /** Names of the settings kept in the index database. */
 export const SettingName = {
   /** Where new bytes go: `file`, `db`, `s3` or `swift`. */
-  Location: 'attachment.location',
+  Location: "attachment.location",
   /** The force-DB rule, JSON `{"mimetype/prefix": maxBytes}`. */
-  ForceDatabase: 'attachment.forceDatabase',
+  ForceDatabase: "attachment.forceDatabase",
   /** The recorded platform kind (`exoscale`, `ovh`). */
-  Kind: 'cloud_platform.kind',
+  Kind: "cloud_platform.kind",
   /** The app version recorded at the last start (upgrade detection). */
-  AppVersion: 'app.version',
+  AppVersion: "app.version",
 } as const;
 
 /** Name of the migration lock (see {@link AttachmentIndex.acquireLock}). */
-export const MIGRATION_LOCK = 'attachment.migration';
+export const MIGRATION_LOCK = "attachment.migration";
 
-const LOCATIONS: readonly string[] = ['file', 'db', 's3', 'swift'];
+const LOCATIONS: readonly string[] = ["file", "db", "s3", "swift"];
 
 /** Whether `value` is an {@link AttachmentLocation}. */
-export function isAttachmentLocation(value: unknown): value is AttachmentLocation {
-  return typeof value === 'string' && LOCATIONS.includes(value);
+export function isAttachmentLocation(
+  value: unknown,
+): value is AttachmentLocation {
+  return typeof value === "string" && LOCATIONS.includes(value);
 }
 
 /** The attachment settings as the service uses them. */
@@ -38,14 +44,25 @@ export interface AttachmentSettings {
  *
  * @throws StorageError `E_INVALID_ARGUMENT` when a stored value is malformed.
  */
-export async function readAttachmentSettings(index: AttachmentIndex): Promise<AttachmentSettings> {
-  const [location, rule] = await Promise.all([index.getSetting(SettingName.Location), index.getSetting(SettingName.ForceDatabase)]);
+export async function readAttachmentSettings(
+  index: AttachmentIndex,
+): Promise<AttachmentSettings> {
+  const [location, rule] = await Promise.all([
+    index.getSetting(SettingName.Location),
+    index.getSetting(SettingName.ForceDatabase),
+  ]);
   if (location !== undefined && !isAttachmentLocation(location)) {
-    throw new StorageError(StorageErrorCode.InvalidArgument, `setting ${SettingName.Location} is "${location}"; expected file, db, s3 or swift`);
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      `setting ${SettingName.Location} is "${location}"; expected file, db, s3 or swift`,
+    );
   }
   return {
-    location: location ?? 'file',
-    forceDatabase: rule === undefined ? DEFAULT_FORCE_DATABASE : parseForceDatabaseRule(rule),
+    location: location ?? "file",
+    forceDatabase:
+      rule === undefined
+        ? DEFAULT_FORCE_DATABASE
+        : parseForceDatabaseRule(rule),
   };
 }
 
@@ -54,14 +71,23 @@ export async function readAttachmentSettings(index: AttachmentIndex): Promise<At
  *
  * @throws StorageError `E_INVALID_ARGUMENT` for an unknown location or a malformed rule.
  */
-export async function writeAttachmentSettings(index: AttachmentIndex, settings: Partial<AttachmentSettings>): Promise<void> {
+export async function writeAttachmentSettings(
+  index: AttachmentIndex,
+  settings: Partial<AttachmentSettings>,
+): Promise<void> {
   if (settings.location !== undefined) {
     if (!isAttachmentLocation(settings.location)) {
-      throw new StorageError(StorageErrorCode.InvalidArgument, `unknown attachment location "${String(settings.location)}"`);
+      throw new StorageError(
+        StorageErrorCode.InvalidArgument,
+        `unknown attachment location "${String(settings.location)}"`,
+      );
     }
     await index.setSetting(SettingName.Location, settings.location);
   }
   if (settings.forceDatabase !== undefined) {
-    await index.setSetting(SettingName.ForceDatabase, JSON.stringify(parseForceDatabaseRule(settings.forceDatabase)));
+    await index.setSetting(
+      SettingName.ForceDatabase,
+      JSON.stringify(parseForceDatabaseRule(settings.forceDatabase)),
+    );
   }
 }

@@ -1,14 +1,14 @@
-import { StorageError, StorageErrorCode } from '../errors.js';
-import type { ObjectStore } from '../object-store.js';
-import { readOnlyStore } from './read-only-store.js';
-import { formatRef, type StoreRef } from './refs.js';
+import { StorageError, StorageErrorCode } from "../errors.js";
+import type { ObjectStore } from "../object-store.js";
+import { readOnlyStore } from "./read-only-store.js";
+import { formatRef, type StoreRef } from "./refs.js";
 
 /** Where new bytes go: the value of the `attachment.location` setting. */
-export type AttachmentLocation = 'file' | 'db' | 's3' | 'swift';
+export type AttachmentLocation = "file" | "db" | "s3" | "swift";
 
 /** The object storage of this instance (S3 on exoscale, Swift on ovh). */
 export interface ObjectStorageStores {
-  kind: 's3' | 'swift';
+  kind: "s3" | "swift";
   /** The store of our write bucket/container (its `container` must be set). Absent: read-only. */
   write?: ObjectStore;
   /**
@@ -36,7 +36,12 @@ export interface WriteTarget {
 }
 
 function notConfigured(what: string, ref?: string): StorageError {
-  return new StorageError(StorageErrorCode.NotConfigured, ref === undefined ? `${what} is not configured` : `cannot use ${ref}: ${what} is not configured`);
+  return new StorageError(
+    StorageErrorCode.NotConfigured,
+    ref === undefined
+      ? `${what} is not configured`
+      : `cannot use ${ref}: ${what} is not configured`,
+  );
 }
 
 /** Resolves refs to stores, and locations to write targets. */
@@ -55,37 +60,77 @@ export function createStoreRouter(stores: AttachmentStores): StoreRouter {
   const object = stores.objectStorage;
   const writeContainer = object?.write?.container;
   if (object?.write && writeContainer === undefined) {
-    throw new StorageError(StorageErrorCode.InvalidArgument, `the ${object.kind} write store has no bucket/container`);
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      `the ${object.kind} write store has no bucket/container`,
+    );
   }
   const forRead = (ref: StoreRef): ObjectStore => {
     const text = formatRef(ref);
-    if (ref.scheme === 'file') return stores.file ?? fail(notConfigured('the local filestore (stores.file)', text));
-    if (ref.scheme === 'db') return stores.db ?? fail(notConfigured('the database store (stores.db)', text));
-    if (object?.kind !== ref.scheme) throw notConfigured(`${ref.scheme} object storage`, text);
+    if (ref.scheme === "file")
+      return (
+        stores.file ??
+        fail(notConfigured("the local filestore (stores.file)", text))
+      );
+    if (ref.scheme === "db")
+      return (
+        stores.db ?? fail(notConfigured("the database store (stores.db)", text))
+      );
+    if (object?.kind !== ref.scheme)
+      throw notConfigured(`${ref.scheme} object storage`, text);
     if (ref.container === writeContainer && object.write) return object.write;
-    const container = ref.container ?? '';
+    const container = ref.container ?? "";
     let store = opened.get(container);
     if (!store) {
-      if (!object.open) throw notConfigured(`reading the foreign ${ref.scheme} bucket/container "${container}" (objectStorage.open)`, text);
+      if (!object.open)
+        throw notConfigured(
+          `reading the foreign ${ref.scheme} bucket/container "${container}" (objectStorage.open)`,
+          text,
+        );
       store = readOnlyStore(object.open(container));
       opened.set(container, store);
     }
     return store;
   };
   const writeTarget = (location: AttachmentLocation): WriteTarget => {
-    if (location === 'file' || location === 'db') {
-      const store = stores[location] ?? fail(notConfigured(location === 'file' ? 'the local filestore (stores.file)' : 'the database store (stores.db)'));
-      return { store, location, ref: (key) => formatRef({ scheme: location, key }) };
+    if (location === "file" || location === "db") {
+      const store =
+        stores[location] ??
+        fail(
+          notConfigured(
+            location === "file"
+              ? "the local filestore (stores.file)"
+              : "the database store (stores.db)",
+          ),
+        );
+      return {
+        store,
+        location,
+        ref: (key) => formatRef({ scheme: location, key }),
+      };
     }
-    if (object?.kind !== location) throw notConfigured(`${location} object storage`);
-    const write = object.write ?? fail(notConfigured(`the ${location} write bucket/container`));
-    const container = writeContainer ?? fail(notConfigured(`the ${location} write bucket/container`));
-    return { store: write, location, ref: (key) => formatRef({ scheme: location, container, key }) };
+    if (object?.kind !== location)
+      throw notConfigured(`${location} object storage`);
+    const write =
+      object.write ??
+      fail(notConfigured(`the ${location} write bucket/container`));
+    const container =
+      writeContainer ??
+      fail(notConfigured(`the ${location} write bucket/container`));
+    return {
+      store: write,
+      location,
+      ref: (key) => formatRef({ scheme: location, container, key }),
+    };
   };
   const isOwned = (ref: StoreRef): boolean => {
-    if (ref.scheme === 'file') return stores.file !== undefined;
-    if (ref.scheme === 'db') return stores.db !== undefined;
-    return object?.kind === ref.scheme && object.write !== undefined && ref.container === writeContainer;
+    if (ref.scheme === "file") return stores.file !== undefined;
+    if (ref.scheme === "db") return stores.db !== undefined;
+    return (
+      object?.kind === ref.scheme &&
+      object.write !== undefined &&
+      ref.container === writeContainer
+    );
   };
   return { forRead, writeTarget, isOwned };
 }

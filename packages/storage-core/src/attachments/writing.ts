@@ -1,10 +1,17 @@
-import { Readable, pipeline } from 'node:stream';
-import { StorageError, StorageErrorCode } from '../errors.js';
-import type { PutBody } from '../object-store.js';
-import type { AttachmentRecord } from './attachment-index.js';
-import { HashingStream, contentKey, peekBytes, sha256Hex, uniqueKey, uuidv7 } from './content.js';
-import { placement, type AttachmentsContext } from './context.js';
-import { forceDatabaseLimit } from './force-database.js';
+import { Readable, pipeline } from "node:stream";
+import { StorageError, StorageErrorCode } from "../errors.js";
+import type { PutBody } from "../object-store.js";
+import type { AttachmentRecord } from "./attachment-index.js";
+import {
+  HashingStream,
+  contentKey,
+  peekBytes,
+  sha256Hex,
+  uniqueKey,
+  uuidv7,
+} from "./content.js";
+import { placement, type AttachmentsContext } from "./context.js";
+import { forceDatabaseLimit } from "./force-database.js";
 
 /** What {@link Attachments.create} receives. */
 export interface CreateAttachmentInput {
@@ -23,36 +30,64 @@ export interface CreateAttachmentInput {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const MIMETYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i;
+const MIMETYPE =
+  /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i;
 
-function checkInput(input: CreateAttachmentInput): { name: string; mimetype: string } {
+function checkInput(input: CreateAttachmentInput): {
+  name: string;
+  mimetype: string;
+} {
   const { name } = input;
-  const mimetype = input.mimetype ?? 'application/octet-stream';
-  if (typeof name !== 'string' || name.length === 0 || name.length > 1024 || CONTROL.test(name)) {
-    throw new StorageError(StorageErrorCode.InvalidArgument, 'an attachment name must be 1 to 1024 characters, without control characters');
+  const mimetype = input.mimetype ?? "application/octet-stream";
+  if (
+    typeof name !== "string" ||
+    name.length === 0 ||
+    name.length > 1024 ||
+    CONTROL.test(name)
+  ) {
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      "an attachment name must be 1 to 1024 characters, without control characters",
+    );
   }
-  if (typeof mimetype !== 'string' || mimetype.length > 255 || !MIMETYPE.test(mimetype)) {
-    throw new StorageError(StorageErrorCode.InvalidArgument, `invalid mimetype ${typeof mimetype === 'string' ? JSON.stringify(mimetype.slice(0, 100)) : typeof mimetype}`);
+  if (
+    typeof mimetype !== "string" ||
+    mimetype.length > 255 ||
+    !MIMETYPE.test(mimetype)
+  ) {
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      `invalid mimetype ${typeof mimetype === "string" ? JSON.stringify(mimetype.slice(0, 100)) : typeof mimetype}`,
+    );
   }
   return { name, mimetype: mimetype.toLowerCase() };
 }
 
 function asBuffer(body: PutBody): Buffer | undefined {
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (typeof body === "string") return Buffer.from(body, "utf8");
   if (Buffer.isBuffer(body)) return body;
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return undefined;
 }
 
 /** Creates an attachment: stores the bytes where they belong, then commits the record. */
-export async function createAttachment(ctx: AttachmentsContext, input: CreateAttachmentInput): Promise<AttachmentRecord> {
+export async function createAttachment(
+  ctx: AttachmentsContext,
+  input: CreateAttachmentInput,
+): Promise<AttachmentRecord> {
   const meta = checkInput(input);
   const buffer = asBuffer(input.body);
   if (buffer) return createFromBuffer(ctx, input, meta, buffer);
   const settings = await ctx.settings();
   const limit = forceDatabaseLimit(settings.forceDatabase, meta.mimetype);
   let body = input.body as AsyncIterable<Uint8Array>;
-  if (limit !== undefined && limit > 0 && placement(settings, ctx.disableObjectStorage, meta.mimetype, 0) === 'db' && input.size === undefined) {
+  if (
+    limit !== undefined &&
+    limit > 0 &&
+    placement(settings, ctx.disableObjectStorage, meta.mimetype, 0) === "db" &&
+    input.size === undefined
+  ) {
     // Small enough for the force-DB rule? Only reading up to the limit tells.
     const peeked = await peekBytes(body, limit);
     if (peeked.ended) return createFromBuffer(ctx, input, meta, peeked.head);
@@ -61,22 +96,45 @@ export async function createAttachment(ctx: AttachmentsContext, input: CreateAtt
   return createFromStream(ctx, input, meta, body);
 }
 
-async function createFromBuffer(ctx: AttachmentsContext, input: CreateAttachmentInput, meta: { name: string; mimetype: string }, bytes: Buffer): Promise<AttachmentRecord> {
+async function createFromBuffer(
+  ctx: AttachmentsContext,
+  input: CreateAttachmentInput,
+  meta: { name: string; mimetype: string },
+  bytes: Buffer,
+): Promise<AttachmentRecord> {
   if (input.size !== undefined && input.size !== bytes.length) {
-    throw new StorageError(StorageErrorCode.Integrity, `body is ${bytes.length} bytes, expected ${input.size}`);
+    throw new StorageError(
+      StorageErrorCode.Integrity,
+      `body is ${bytes.length} bytes, expected ${input.size}`,
+    );
   }
   if (input.maxSize !== undefined && bytes.length > input.maxSize) {
-    throw new StorageError(StorageErrorCode.TooLarge, `body is ${bytes.length} bytes, over the limit of ${input.maxSize}`);
+    throw new StorageError(
+      StorageErrorCode.TooLarge,
+      `body is ${bytes.length} bytes, over the limit of ${input.maxSize}`,
+    );
   }
   const settings = await ctx.settings();
-  const target = ctx.router.writeTarget(placement(settings, ctx.disableObjectStorage, meta.mimetype, bytes.length));
+  const target = ctx.router.writeTarget(
+    placement(settings, ctx.disableObjectStorage, meta.mimetype, bytes.length),
+  );
   const checksum = sha256Hex(bytes);
   const key = contentKey(checksum);
   const put = async (): Promise<void> => {
-    if (!(await target.store.exists(key))) await target.store.put(key, bytes, { contentType: meta.mimetype, size: bytes.length });
+    if (!(await target.store.exists(key)))
+      await target.store.put(key, bytes, {
+        contentType: meta.mimetype,
+        size: bytes.length,
+      });
   };
   await put();
-  const record = await ctx.index.insert({ id: uuidv7(), ...meta, size: bytes.length, checksum, ref: target.ref(key) });
+  const record = await ctx.index.insert({
+    id: uuidv7(),
+    ...meta,
+    size: bytes.length,
+    checksum,
+    ref: target.ref(key),
+  });
   // A delete of the last other user of these bytes may have removed them between our
   // existence check and our insert (the insert waits for its ref lock, so checking now is
   // enough): put them back.
@@ -84,17 +142,33 @@ async function createFromBuffer(ctx: AttachmentsContext, input: CreateAttachment
   return record;
 }
 
-async function createFromStream(ctx: AttachmentsContext, input: CreateAttachmentInput, meta: { name: string; mimetype: string }, body: AsyncIterable<Uint8Array>): Promise<AttachmentRecord> {
+async function createFromStream(
+  ctx: AttachmentsContext,
+  input: CreateAttachmentInput,
+  meta: { name: string; mimetype: string },
+  body: AsyncIterable<Uint8Array>,
+): Promise<AttachmentRecord> {
   const settings = await ctx.settings();
   const hint = input.size ?? Number.MAX_SAFE_INTEGER;
-  const target = ctx.router.writeTarget(placement(settings, ctx.disableObjectStorage, meta.mimetype, hint));
+  const target = ctx.router.writeTarget(
+    placement(settings, ctx.disableObjectStorage, meta.mimetype, hint),
+  );
   const key = uniqueKey();
   const hashing = new HashingStream();
-  const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  const source =
+    body instanceof Readable
+      ? body
+      : Readable.from(body, { objectMode: false });
   const piped = pipeline(source, hashing, () => undefined);
   const options = { contentType: meta.mimetype, ...pick(input) };
   await target.store.put(key, piped, options);
-  const record = { id: uuidv7(), ...meta, size: hashing.size, checksum: hashing.digest(), ref: target.ref(key) };
+  const record = {
+    id: uuidv7(),
+    ...meta,
+    size: hashing.size,
+    checksum: hashing.digest(),
+    ref: target.ref(key),
+  };
   try {
     return await ctx.index.insert(record);
   } catch (error) {
@@ -103,7 +177,11 @@ async function createFromStream(ctx: AttachmentsContext, input: CreateAttachment
   }
 }
 
-function pick(input: CreateAttachmentInput): { size?: number; maxSize?: number; signal?: AbortSignal } {
+function pick(input: CreateAttachmentInput): {
+  size?: number;
+  maxSize?: number;
+  signal?: AbortSignal;
+} {
   const out: { size?: number; maxSize?: number; signal?: AbortSignal } = {};
   if (input.size !== undefined) out.size = input.size;
   if (input.maxSize !== undefined) out.maxSize = input.maxSize;
