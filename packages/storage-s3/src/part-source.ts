@@ -25,44 +25,60 @@ export function bufferParts(buffer: Buffer, partSize: number): PartSource {
 /**
  * Parts of a stream, copied into a pool of `partSize` buffers that are reused once their
  * part is uploaded: memory stays at (parts in flight + 1) × partSize however long the
- * stream, and no garbage piles up between collections. A stream error rejects `next()`.
+ * stream, and no garbage piles up between collections. A stream shorter than one part is
+ * returned as one small buffer, without taking a part buffer. A stream error rejects `next()`.
  */
 export function streamParts(stream: Readable, partSize: number): PartSource {
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const pool: Buffer[] = [];
   let leftover: Buffer | undefined;
   let ended = false;
-  let first = true;
-  const fill = async (target: Buffer): Promise<number> => {
-    let filled = 0;
+  const read = async (): Promise<Buffer | undefined> => {
+    const chunk = leftover;
+    leftover = undefined;
+    if (chunk !== undefined || ended) return chunk;
+    const step = await iterator.next();
+    if (step.done === true) {
+      ended = true;
+      return undefined;
+    }
+    return step.value;
+  };
+  const fill = async (target: Buffer, filled: number): Promise<number> => {
     while (filled < target.length) {
-      let chunk = leftover;
-      leftover = undefined;
-      if (chunk === undefined) {
-        if (ended) break;
-        const step = await iterator.next();
-        if (step.done === true) {
-          ended = true;
-          break;
-        }
-        chunk = step.value;
-      }
+      const chunk = await read();
+      if (chunk === undefined) break;
       const copied = chunk.copy(target, filled);
       filled += copied;
       if (copied < chunk.length) leftover = chunk.subarray(copied);
     }
     return filled;
   };
+  /** The first part: chunks are only collected until they reach a full part. */
+  const first = async (): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (let chunk = await read(); chunk !== undefined; chunk = length < partSize ? await read() : undefined) {
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    const whole = Buffer.concat(chunks, length);
+    if (length > partSize) leftover = whole.subarray(partSize);
+    return whole.subarray(0, partSize);
+  };
+  let started = false;
   return {
     next: async () => {
+      if (!started) {
+        started = true;
+        return first();
+      }
       const target = pool.pop() ?? Buffer.allocUnsafeSlow(partSize);
-      const length = await fill(target);
-      // An empty body is one empty part; otherwise an empty read means the end.
-      if (length === 0 && !first) {
+      const length = await fill(target, 0);
+      if (length === 0) {
         pool.push(target);
         return undefined;
       }
-      first = false;
       return target.subarray(0, length);
     },
     release: (part) => {

@@ -68,7 +68,11 @@ export async function dropBucket(client: S3Client, bucket: string): Promise<void
     let token: string | undefined;
     do {
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-      await Promise.all((page.Contents ?? []).map((o) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }))));
+      const keys = (page.Contents ?? []).map((o) => o.Key);
+      // 20 at a time: a thousand at once would only queue behind the client's 50 sockets.
+      for (let i = 0; i < keys.length; i += 20) {
+        await Promise.all(keys.slice(i, i + 20).map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))));
+      }
       token = page.NextContinuationToken;
     } while (token !== undefined);
     await client.send(new DeleteBucketCommand({ Bucket: bucket }));
