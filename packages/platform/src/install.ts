@@ -43,7 +43,8 @@ export function installLocation(config: Pick<PlatformConfig, 'environment'>, kin
  * @throws PlatformConfigError with the report when the environment is wrong for this kind
  */
 export async function install(kind: PlatformKind, options: InstallOptions): Promise<InstallResult> {
-  if (kind !== 'exoscale' && kind !== 'ovh') {
+  // Callers from JavaScript or a command line may pass anything.
+  if (!(['exoscale', 'ovh'] as unknown[]).includes(kind)) {
     throw new PlatformConfigError(PlatformConfigErrorCode.InvalidOption, `unknown platform kind ${JSON.stringify(kind)}: use "exoscale" or "ovh"`);
   }
   const config = loadPlatformConfig(options.env);

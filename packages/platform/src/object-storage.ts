@@ -69,13 +69,12 @@ export function createObjectStorage(kind: PlatformKind, env: Env, options: Objec
     stores,
     async probe() {
       if (!stores.write) return;
-      for await (const entry of stores.write.list('', { pageSize: 1 })) {
-        void entry;
-        break;
-      }
+      const entries = stores.write.list('', { pageSize: 1 })[Symbol.asyncIterator]();
+      await entries.next();
+      await entries.return?.();
     },
     async close() {
-      await Promise.all(opened.map((store) => store.close?.()));
+      await Promise.all(opened.map(async (store) => store.close?.()));
     },
   };
 }

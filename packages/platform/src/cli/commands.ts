@@ -1,5 +1,5 @@
-import { EX_CONFIG, isPlatformConfigError, runCheckCli, type PlatformKind } from '@cloud-platform/platform-checks';
-import { MIGRATION_LOCK, type MigrationProgress, type MigrationReport } from '@cloud-platform/storage-core';
+import { EX_CONFIG, isPlatformConfigError, runCheckCli } from '@cloud-platform/platform-checks';
+import { MIGRATION_LOCK, type MigrateOptions, type MigrationProgress, type MigrationReport } from '@cloud-platform/storage-core';
 import { loadPlatformConfig, type Env } from '../config.js';
 import { install } from '../install.js';
 import { readPlatformSettings } from '../settings.js';
@@ -41,8 +41,11 @@ function finishReport(ctx: CommandContext, report: MigrationReport, json: boolea
   return report.status === 'done' || report.status === 'skipped' ? (report.failed.length === 0 ? 0 : 1) : 1;
 }
 
+/** Migration options the command line may set. */
+export type MigrationTuning = Pick<MigrateOptions, 'concurrency' | 'batchSize' | 'verify'>;
+
 /** `migrate [--dry-run] [--json]` and `force-database [--dry-run] [--json]`. */
-export async function migrateCommand(ctx: CommandContext, flags: { dryRun: boolean; json: boolean; reverse: boolean }): Promise<number> {
+export async function migrateCommand(ctx: CommandContext, flags: { dryRun: boolean; json: boolean; reverse: boolean; tuning: MigrationTuning }): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
   const index = await openPlatformIndex(config);
   try {
@@ -52,6 +55,7 @@ export async function migrateCommand(ctx: CommandContext, flags: { dryRun: boole
       const progress = createProgressReporter(ctx.err, flags.json);
       const items = onItem(ctx, flags.json, flags.dryRun);
       const options = {
+        ...flags.tuning,
         dryRun: flags.dryRun,
         holder: 'cli',
         onProgress: (p: MigrationProgress) => (items ? items(p) : progress.onProgress(p)),
@@ -77,7 +81,7 @@ export async function installCommand(ctx: CommandContext, kind: string | undefin
   }
   const progress = createProgressReporter(ctx.err, flags.json);
   try {
-    const result = await install(chosen as PlatformKind, {
+    const result = await install(chosen, {
       env: ctx.env,
       migrate: flags.migrate,
       onProgress: (p) => progress.onProgress(p),
