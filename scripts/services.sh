@@ -519,7 +519,10 @@ do_start() {
   local t0=$SECONDS pkgs=() p
   # everything missing in one apt-get run
   command -v curl >/dev/null || pkgs+=(curl)
-  if ! redis_ok && ! command -v redis-server >/dev/null; then pkgs+=(redis-server); fi
+  # the binary also when a Redis already answers: tests start throwaway servers and sentinels
+  command -v redis-server >/dev/null || pkgs+=(redis-server)
+  # promtool and a real Prometheus server, for the metrics tests
+  { command -v promtool >/dev/null && command -v prometheus >/dev/null; } || pkgs+=(prometheus)
   if ! port_open "$PG_PORT" && ! installed postgresql; then pkgs+=(postgresql); fi
   if ! command -v psql >/dev/null || ! command -v pg_isready >/dev/null; then pkgs+=(postgresql-client); fi
   local swift=healthy
