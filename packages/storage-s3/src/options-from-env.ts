@@ -12,7 +12,7 @@ export type S3EnvOptions = Required<Pick<S3StoreOptions, 'bucket' | 'clientConfi
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const REGION = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
+const REGION = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /**
  * Maps the operator's variables to store options. Reads only `AWS_HOST` (endpoint, `https://`

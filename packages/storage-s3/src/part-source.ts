@@ -31,6 +31,8 @@ export function bufferParts(buffer: Buffer, partSize: number): PartSource {
 export function streamParts(stream: Readable, partSize: number): PartSource {
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const pool: Buffer[] = [];
+  // Only buffers this source allocated go back to the pool, never views of caller memory.
+  const owned = new WeakSet<ArrayBufferLike>();
   let leftover: Buffer | undefined;
   let ended = false;
   const read = async (): Promise<Buffer | undefined> => {
@@ -74,6 +76,7 @@ export function streamParts(stream: Readable, partSize: number): PartSource {
         return first();
       }
       const target = pool.pop() ?? Buffer.allocUnsafeSlow(partSize);
+      owned.add(target.buffer);
       const length = await fill(target, 0);
       if (length === 0) {
         pool.push(target);
@@ -82,7 +85,7 @@ export function streamParts(stream: Readable, partSize: number): PartSource {
       return target.subarray(0, length);
     },
     release: (part) => {
-      if (part.buffer.byteLength === partSize) pool.push(Buffer.from(part.buffer, part.byteOffset, partSize));
+      if (owned.has(part.buffer)) pool.push(Buffer.from(part.buffer, 0, partSize));
     },
   };
 }

@@ -4,7 +4,7 @@ import { isStorageError, type ObjectStore } from '@cloud-platform/storage-core';
 import { uniqueName } from '@cloud-platform/test-services';
 import { Readable } from 'node:stream';
 import { createS3Store } from '../src/index.js';
-import { createTestBucket, dropBucket, generatedStream, openUploads, rawClient, testClientConfig } from './helpers.js';
+import { createTestBucket, digestStream, dropBucket, generatedStream, openUploads, rawClient, testClientConfig } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -119,6 +119,16 @@ describe('createS3Store against the local S3 API', () => {
     expect(put.size).toBe(12 * MiB);
     expect(put.etag).toMatch(/-3$/);
     expect((await store.head('big/stream.bin')).size).toBe(12 * MiB);
+  });
+
+  it('stores bodies at the part boundary byte for byte', async () => {
+    const exact = generatedStream(5 * MiB, 11);
+    await store.put('big/exact.bin', exact);
+    expect(await digestStream(await store.getStream('big/exact.bin'))).toEqual({ sha256: exact.digest(), size: 5 * MiB });
+    const plusOne = Buffer.alloc(5 * MiB + 1, 9);
+    const put = await store.put('big/plus-one.bin', plusOne);
+    expect(put.etag).toMatch(/-2$/);
+    expect((await store.get('big/plus-one.bin')).equals(plusOne)).toBe(true);
   });
 
   it('stores nothing and leaves no multipart upload when the body breaks its size', async () => {
