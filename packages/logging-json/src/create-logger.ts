@@ -4,6 +4,7 @@ import { createJsonLine } from "./json-line.js";
 import { isLogLevel, LogLevels, type LogLevel } from "./levels.js";
 import {
   CONTEXT,
+  contextSnapshot,
   FIELDS,
   FLUSH,
   LEVEL,
@@ -146,14 +147,7 @@ function write(
     [FIELDS]: own,
     [TIME]: Date.now(),
     [SOURCE]: source,
-    [CONTEXT]:
-      context === undefined
-        ? undefined
-        : {
-            request_id: context.requestId,
-            uid: context.uid,
-            dbname: context.dbname,
-          },
+    [CONTEXT]: context === undefined ? undefined : contextSnapshot(context),
   };
   shared.winston.write(record);
 }

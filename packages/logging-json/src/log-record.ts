@@ -62,10 +62,77 @@ export function messageText(record: LogRecord): string {
 
 /** The ISO timestamp of the call, or of now for records written straight through winston. */
 export function timestamp(record: LogRecord): string {
-  return new Date(record[TIME] ?? Date.now()).toISOString();
+  return isoTimestamp(record[TIME] ?? Date.now());
+}
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+
+/**
+ * `new Date(ms).toISOString()`, with the part up to the seconds computed once per second:
+ * formatting a Date was the most expensive step of a simple line.
+ */
+export function isoTimestamp(ms: number): string {
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const millis = whole - second * 1000;
+  return `${cachedPrefix}.${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
 }
 
 const CONTEXT_KEYS = ["request_id", "uid", "dbname"] as const;
+
+/** Calls `visit` for the defined values of a context snapshot. */
+export function eachContextField(
+  context: ContextValues,
+  visit: (key: string, value: unknown) => void,
+): void {
+  for (const key of CONTEXT_KEYS) {
+    const value = context[key];
+    if (value !== undefined) visit(key, value);
+  }
+}
+
+/** True when call fields set one of the context's names (they win over the context). */
+export function overridesContext(fields: LogFields | undefined): boolean {
+  return (
+    fields !== undefined &&
+    (fields["request_id"] !== undefined ||
+      fields["uid"] !== undefined ||
+      fields["dbname"] !== undefined)
+  );
+}
+
+const snapshots = new WeakMap<object, ContextValues>();
+
+/**
+ * The context's values now, as one object reused for every line of the request while
+ * they stay the same (so renderers can cache what they make of it).
+ */
+export function contextSnapshot(context: {
+  readonly requestId: string;
+  readonly uid?: string | number | undefined;
+  readonly dbname?: string | undefined;
+}): ContextValues {
+  const last = snapshots.get(context);
+  if (
+    last !== undefined &&
+    last.uid === context.uid &&
+    last.dbname === context.dbname
+  ) {
+    return last;
+  }
+  const next = {
+    request_id: context.requestId,
+    uid: context.uid,
+    dbname: context.dbname,
+  };
+  snapshots.set(context, next);
+  return next;
+}
 
 /**
  * Calls `visit` for every field of a record, in line order: request context, bound fields,
@@ -76,10 +143,11 @@ const CONTEXT_KEYS = ["request_id", "uid", "dbname"] as const;
 export function eachField(
   record: LogRecord,
   visit: (key: string, value: unknown) => void,
+  skipContext = false,
 ): void {
   const fields = record[FIELDS];
   const context = record[CONTEXT];
-  if (context !== undefined) {
+  if (context !== undefined && !skipContext) {
     for (const key of CONTEXT_KEYS) {
       const value = context[key];
       if (

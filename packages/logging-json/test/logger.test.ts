@@ -113,6 +113,19 @@ describe("createLogger", () => {
     expect(outside).not.toHaveProperty("request_id");
   });
 
+  it("lets a call field win over the request context, without a duplicate key", async () => {
+    const out = memoryDestination();
+    const logger = createLogger({ service, destination: out.stream });
+    runWithRequestContext({ requestId: "req-3", uid: 1 }, () => {
+      logger.info("first");
+      logger.info("second", { uid: 2 });
+    });
+    await logger.flush();
+    const [, second] = out.lines();
+    expect(second?.match(/"uid":/g)).toHaveLength(1);
+    expect(out.records().map((r) => r["uid"])).toEqual([1, 2]);
+  });
+
   it("does not let fields forge the fields the line writes itself", async () => {
     const out = memoryDestination();
     const logger = createLogger({ service, destination: out.stream });
