@@ -5,7 +5,7 @@ import { deleteObjects } from './bulk-delete.js';
 import { newUploadPrefix, removeSegmentsOf, segmentName } from './segments.js';
 import { cleanEtag, objectPath, statusError } from './status.js';
 import { at, type StoreContext } from './store-context.js';
-import { objectHeaders } from './upload.js';
+import { objectHeaders } from './object-headers.js';
 
 /** Swift's default `max_manifest_segments`. */
 const MAX_SEGMENTS = 1000;
@@ -81,7 +81,7 @@ async function putManifest(ctx: StoreContext, key: string, entries: ManifestEntr
     method: 'PUT',
     path: objectPath(ctx.container, key),
     query: { 'multipart-manifest': 'put' },
-    headers: { ...objectHeaders(options), 'content-type': options.contentType ?? 'application/octet-stream' },
+    headers: objectHeaders(options),
     body: Buffer.from(JSON.stringify(entries)),
     signal: options.signal,
     context,

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { StorageError, StorageErrorCode, type PutOptions, type PutResult } from '@cloud-platform/storage-core';
 import { ChunkReader, meteredBody } from './chunk-reader.js';
 import { uploadLargeObject } from './large-object.js';
+import { objectHeaders } from './object-headers.js';
 import { cleanEtag, objectPath, statusError } from './status.js';
 import { at, type StoreContext } from './store-context.js';
 
@@ -11,13 +12,6 @@ const PEEK_LIMIT = 8 * 1024 * 1024;
 /** Buffers larger than this are hashed while they are sent rather than before. */
 const HASH_WHILE_SENDING = 4 * 1024 * 1024;
 const SLICE = 1024 * 1024;
-
-/** The headers that carry content type and user metadata. */
-export function objectHeaders(options: PutOptions): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
-  for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`x-object-meta-${name}`] = value;
-  return headers;
-}
 
 /**
  * Stores a body: one PUT up to the threshold, a Static Large Object above it. Buffers and

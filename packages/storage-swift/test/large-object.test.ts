@@ -56,6 +56,16 @@ describe('static large objects', () => {
     expect(Buffer.concat(parts).equals(data.subarray(60_000, 140_001))).toBe(true);
   });
 
+  it('stores an SLO under a key with unicode, spaces and URL-special characters', async () => {
+    const key = 'big/ünï cødé 100% ?#&+.bin';
+    const data = bytes(180_000, 15);
+    await store.put(key, data);
+    expect(md5(await store.get(key))).toBe(md5(data));
+    await store.copy(key, `${key} copy`);
+    await store.delete(key);
+    expect(md5(await store.get(`${key} copy`))).toBe(md5(data));
+  });
+
   it('lists an SLO with its full size', async () => {
     await store.put('big/listed', bytes(200_000, 3));
     const entries = [];
