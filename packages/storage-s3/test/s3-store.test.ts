@@ -106,6 +106,13 @@ describe('createS3Store against the local S3 API', () => {
     client.destroy();
   });
 
+  it('needs its Content-MD5 switch for DeleteObjects on Swift', async () => {
+    const strict = createS3Store({ bucket, clientConfig: testClientConfig(), compat: { deleteObjectsContentMd5: false } });
+    await strict.put('md5/a', 'x');
+    await expect(strict.deleteMany?.(['md5/a'])).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringContaining('Content-MD5') as unknown });
+    await strict.close?.();
+  });
+
   it('deletes idempotently', async () => {
     await store.put('gone', 'x');
     await store.delete('gone');
