@@ -1,6 +1,12 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { ClientConfig, Pool, PoolClient, PoolConfig } from "pg";
 import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
-import type { SessionLock, SqlDriver, SqlExecutor } from "./sql-driver.js";
+import type {
+  SessionLock,
+  SqlDriver,
+  SqlExecutor,
+  SqlTransaction,
+} from "./sql-driver.js";
 
 /** Options of the PostgreSQL driver. */
 export interface PostgresDriverOptions {
@@ -107,13 +113,23 @@ export async function openPostgresDriver(
     }
   };
   const shared = executor(pool);
+  // Statements issued from inside a transaction (a database-store delete under a ref lock)
+  // join it: taking a second pooled connection while holding one can exhaust the pool.
+  const inside = new AsyncLocalStorage<SqlTransaction>();
+  const current = (): SqlExecutor => inside.getStore() ?? shared;
   return {
     dialect: "postgres",
     databaseName: databaseNameOf(options.connection),
-    all: (sql, params) => guard(() => shared.all(sql, params)),
-    run: (sql, params) => guard(() => shared.run(sql, params)),
+    all: (sql, params) => guard(() => current().all(sql, params)),
+    run: (sql, params) => guard(() => current().run(sql, params)),
+    outside: (fn) => inside.exit(fn),
     transaction: (fn, lockKeys = []) =>
       guard(async () => {
+        const outer = inside.getStore();
+        if (outer) {
+          await outer.lock(lockKeys);
+          return fn(outer);
+        }
         const client = await pool.connect();
         let broken = false;
         try {
@@ -128,7 +144,8 @@ export async function openPostgresDriver(
             }
           };
           await lock(lockKeys);
-          const result = await fn({ ...executor(client), lock });
+          const tx: SqlTransaction = { ...executor(client), lock };
+          const result = await inside.run(tx, () => fn(tx));
           await client.query("COMMIT");
           return result;
         } catch (error) {

@@ -40,6 +40,11 @@ export interface SqlDriver extends SqlExecutor {
    * another session holds it. SQLite returns `undefined` always (the index uses a lock row).
    */
   trySessionLock?(name: string): Promise<SessionLock | undefined>;
+  /**
+   * Runs `fn` outside any transaction of this driver the caller is in: its statements use
+   * their own connections (long work inside a claim transaction, such as copying files).
+   */
+  outside<T>(fn: () => T): T;
   close(): Promise<void>;
 }
 

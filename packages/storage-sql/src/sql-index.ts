@@ -239,7 +239,8 @@ async function claimBatch(
         await tx.all<AttachmentRow>(`${sql} FOR UPDATE SKIP LOCKED`, params)
       ).map(toRecord);
       if (claimed.length === 0) return { claimed, applied: [] };
-      const moves = await work(claimed);
+      // The copies use their own connections, not the claim transaction's.
+      const moves = await driver.outside(() => work(claimed));
       await tx.lock(moves.map((m) => m.to));
       return { claimed, applied: await applyMoves(tx, moves) };
     });

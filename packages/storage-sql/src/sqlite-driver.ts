@@ -133,6 +133,7 @@ export async function openSqliteDriver(
           throw error;
         }
       }),
+    outside: (fn) => inside.exit(fn),
     close: () =>
       mutex.run(() => {
         if (closed) return;

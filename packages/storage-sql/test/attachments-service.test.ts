@@ -223,6 +223,23 @@ describe.each(BACKENDS)("Attachments on %s", (backend) => {
       expect(await index.listGarbage()).not.toContain(a.ref);
     });
 
+    it("deletes twenty database attachments at once on a pool of two connections", async () => {
+      const small = await db.open({ poolSize: 2 });
+      const dbOnly = testAttachments(small, testStores(small, db.dir), "db");
+      const records = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          dbOnly.create({ name: `d${i}`, body: `database bytes ${i}` }),
+        ),
+      );
+      const deleted = await Promise.all(
+        records.map((r) => dbOnly.delete(r.id)),
+      );
+      expect(deleted).toEqual(Array(20).fill(true));
+      for (const r of records)
+        expect(await stores.db.exists(r.ref.slice(3))).toBe(false);
+      await small.close();
+    });
+
     it("answers false for an unknown id", async () => {
       expect(await s3.delete(uuidv7())).toBe(false);
     });

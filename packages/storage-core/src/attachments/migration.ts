@@ -237,7 +237,11 @@ class Run {
       { length: Math.max(1, this.options.concurrency ?? 4) },
       worker,
     );
-    await Promise.all(workers);
+    // Every worker settles before the batch commits or rolls back: none keeps copying after.
+    const failure = (await Promise.allSettled(workers)).find(
+      (r) => r.status === "rejected",
+    );
+    if (failure) throw failure.reason;
     return [...this.pending.values()];
   }
 
