@@ -84,17 +84,18 @@ export function createLogger(options: LoggerOptions): Logger {
       : createJsonLine(service, sanitizer);
   const pipeline = createPipeline({ render, level, destination });
   const logger = pipeline.winston;
+  let closing: Promise<void> | undefined;
   const shared: Shared = {
     winston: logger,
     threshold: LogLevels[level],
     level,
     closed: false,
-    close: async () => {
-      if (shared.closed) return;
-      await flush(shared);
-      shared.closed = true;
-      pipeline.detach();
-    },
+    // Every caller waits for the same close: concurrent calls flush and detach once.
+    close: () =>
+      (closing ??= flush(shared).then(() => {
+        shared.closed = true;
+        pipeline.detach();
+      })),
   };
   return makeLogger(shared, { name: undefined, bindings: undefined });
 }
@@ -130,7 +131,8 @@ function write(
   message: string | Error,
   fields?: LogFields | Error,
 ): void {
-  if (shared.closed || LogLevels[level] > shared.threshold) return;
+  // Written as a negation so that an unknown level (untyped callers) is dropped too.
+  if (shared.closed || !(LogLevels[level] <= shared.threshold)) return;
   let text: string;
   let own = ownFields(fields);
   if (message instanceof Error) {

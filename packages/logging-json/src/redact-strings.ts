@@ -3,7 +3,8 @@ export type StringRedactor = (text: string) => string;
 
 const PAIR = /(^|[?&;\s])([^=&#?;\s]{1,100})=([^&#;\s]*)/g;
 const JSON_PAIR = /"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
-const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]+/g;
+// At least 8 characters: "Bearer tokens rotate" or "Basic auth" are prose, not credentials.
+const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*/g;
 const USER_INFO = /(\/\/[^/@\s:]+:)[^/@\s]+@/g;
 
 /**
@@ -24,11 +25,7 @@ export function createStringRedactor(
     let out = text;
     if (out.includes("=")) out = out.replace(PAIR, pair);
     if (out.includes('":')) out = out.replace(JSON_PAIR, jsonPair);
-    if (
-      out.includes("Bearer") ||
-      out.includes("Basic") ||
-      out.includes("Token")
-    ) {
+    if (out.includes("Bearer") || out.includes("Basic")) {
       out = out.replace(AUTH_SCHEME, `$1$2${censor}`);
     }
     if (out.includes("@") && out.includes("//"))

@@ -216,7 +216,7 @@ describe("createLogger", () => {
     const out = memoryDestination();
     const logger = createLogger({ service, destination: out.stream });
     logger.info("kept");
-    await logger.close();
+    await Promise.all([logger.close(), logger.close()]);
     logger.info("dropped");
     await logger.close();
     expect(out.records().map((r) => r["message"])).toEqual(["kept"]);

@@ -65,6 +65,7 @@ describe("redaction", () => {
     const fields = {
       user: { id: 7, login: "alice" },
       link: "/a?page=2",
+      prose: "Basic auth is off; Bearer tokens rotate; page=2",
       bytes: 10,
       ok: true,
       when: new Date(0),
