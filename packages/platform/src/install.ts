@@ -1,5 +1,6 @@
 import { PlatformConfigError, PlatformConfigErrorCode, checkPlatform, formatReport, type AttachmentLocation, type CheckReport, type PlatformKind } from '@cloud-platform/platform-checks';
-import { SettingName, type MigrateOptions, type MigrationReport } from '@cloud-platform/storage-core';
+import { SettingName, type MigrateOptions, type MigrationReport, type ObjectStore } from '@cloud-platform/storage-core';
+import { createSwiftStore, swiftOptionsFromEnv } from '@cloud-platform/storage-swift';
 import { loadPlatformConfig, type Env, type PlatformConfig } from './config.js';
 import type { ObjectStorage } from './object-storage.js';
 import { openPlatformIndex, setUpAttachments } from './storage.js';
@@ -57,7 +58,7 @@ export async function install(kind: PlatformKind, options: InstallOptions): Prom
     await index.setSetting(SettingName.Location, location);
     const setup = setUpAttachments(config, index, kind, { createContainer: true, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
     try {
-      await ensureWriteContainer(setup.objectStorage);
+      await ensureWriteContainer(setup.objectStorage, options.env, index.databaseName);
       if (options.migrate === false) return { kind, location, report, migration: undefined };
       const migration = await setup.attachments.migrate({
         holder: 'install',
@@ -75,13 +76,26 @@ export async function install(kind: PlatformKind, options: InstallOptions): Prom
 
 /**
  * Creates our write bucket/container now (stores create it on their first write only, and
- * the application's stores never do): a marker written and removed.
+ * the application's stores never do): a marker written and removed. On Swift, the same for
+ * `<container>_segments`, where large objects (over 100 MiB, or streams of unknown size over
+ * 8 MiB) keep their segments: without it every large upload fails with "not found".
  */
-async function ensureWriteContainer(storage: ObjectStorage | undefined): Promise<void> {
+async function ensureWriteContainer(storage: ObjectStorage | undefined, env: Env, dbName: string): Promise<void> {
   const write = storage?.stores.write;
   if (!write) return;
-  await write.put(INSTALL_MARKER, 'cloud-platform install');
-  await write.delete(INSTALL_MARKER);
+  await putMarker(write);
+  if (storage.stores.kind !== 'swift' || write.container === undefined) return;
+  const segments = createSwiftStore({ ...swiftOptionsFromEnv(env, { dbName }), container: `${write.container}_segments`, createContainer: true });
+  try {
+    await putMarker(segments);
+  } finally {
+    await segments.close?.();
+  }
+}
+
+async function putMarker(store: ObjectStore): Promise<void> {
+  await store.put(INSTALL_MARKER, 'cloud-platform install');
+  await store.delete(INSTALL_MARKER);
 }
 
 const INSTALL_MARKER = '.cloud-platform/install-marker';
