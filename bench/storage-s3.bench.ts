@@ -24,7 +24,7 @@ import type { ObjectStore } from '@cloud-platform/storage-core';
 import { testEndpoints, uniqueName } from '@cloud-platform/test-services';
 
 const ROUNDS = 9;
-const TIME_BUDGET_MS = 75_000;
+const TIME_BUDGET_MS = 60_000;
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 
