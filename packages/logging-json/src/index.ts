@@ -12,7 +12,6 @@ export {
 export {
   loggingOptionsFromEnv,
   type LoggingEnvOptions,
-  type Env,
 } from "./options-from-env.js";
 export { LoggingError, LoggingErrorCode, isLoggingError } from "./errors.js";
 export {
