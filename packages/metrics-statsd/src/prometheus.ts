@@ -71,6 +71,24 @@ function check(options: PrometheusMetricsOptions): void {
   if (problems.length > 0) throw problemsError(MetricsErrorCode.InvalidOption, 'invalid Prometheus options', problems);
 }
 
+/** Default labels, default metrics and the HTTP histogram, on `registry`. */
+function register(registry: Registry, options: PrometheusMetricsOptions): Histogram<keyof HttpLabels> {
+  const labels: Record<string, string> = { environment: options.environment ?? 'dev' };
+  if (options.customer !== undefined && options.customer !== '') labels.customer = options.customer;
+  registry.setDefaultLabels(labels);
+  if ((options.defaultMetrics ?? true) && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  }
+  return new Histogram<keyof HttpLabels>({
+    name: HTTP_DURATION_METRIC,
+    help: 'Duration of HTTP requests in seconds, by route template, method and status class.',
+    labelNames: ['route', 'method', 'status_class'],
+    buckets: options.buckets ? [...options.buckets] : [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+}
+
 function defaultWarning(warning: MetricsError): void {
   process.emitWarning(warning.message, { code: warning.code });
 }
@@ -84,20 +102,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   check(options);
   const owned = options.registry === undefined;
   const registry = options.registry ?? new Registry();
-  const labels: Record<string, string> = { environment: options.environment ?? 'dev' };
-  if (options.customer !== undefined && options.customer !== '') labels.customer = options.customer;
-  registry.setDefaultLabels(labels);
-  if ((options.defaultMetrics ?? true) && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
-    collectDefaultMetrics({ register: registry });
-    for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
-  }
-  const histogram = new Histogram<keyof HttpLabels>({
-    name: HTTP_DURATION_METRIC,
-    help: 'Duration of HTTP requests in seconds, by route template, method and status class.',
-    labelNames: ['route', 'method', 'status_class'],
-    buckets: options.buckets ? [...options.buckets] : [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const histogram = register(registry, options);
   const cap = createLabelCap(options.maxLabelSets ?? 1000, options.onWarning ?? defaultWarning);
   const middleware: Middleware = (req, res, next) => {
     const start = performance.now();

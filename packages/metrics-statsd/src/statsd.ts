@@ -4,7 +4,7 @@ import { createErrorReporter } from './error-reporter.js';
 import { createLineBatcher, type LineBatcher } from './line-batcher.js';
 import { lineSenders, type LineSender } from './raw-lines.js';
 import type { MetricsError } from './errors.js';
-import { resolveStatsdOptions, type StatsdOptions, type StatsdTags } from './statsd-options.js';
+import { resolveStatsdOptions, type ResolvedStatsdOptions, type StatsdOptions, type StatsdTags } from './statsd-options.js';
 
 /**
  * A statsd client with node-statsd's simple API, on hot-shots. Every method sends (or
@@ -65,44 +65,11 @@ export function createStatsd(options: StatsdOptions): Statsd {
     intervalMs: opts.errorReportIntervalMs,
     target: `${opts.host}:${opts.port}`,
   });
-  const clientOptions: ClientOptions = {
-    host: opts.host,
-    port: opts.port,
-    prefix: opts.prefix,
-    mock: opts.mock,
-    maxBufferSize: opts.bufferSize,
-    bufferFlushInterval: opts.flushIntervalMs,
-    errorHandler: report,
-    // hot-shots' own cache does one lookup per packet while the name does not resolve.
-    cacheDns: false,
-    udpSocketOptions: {
-      type: opts.host.includes(':') ? 'udp6' : 'udp4',
-      lookup: createCachedLookup(opts.dnsTtlMs),
-    },
-    // Plain statsd: ignore the DD_* variables hot-shots would otherwise read from process.env.
-    datadog: false,
-    includeDataDogTags: false,
-    includeDatadogTelemetry: false,
-    // hot-shots waits one interval after draining and gives up after 11: keep close() quick.
-    closingFlushInterval: Math.min(20, Math.max(1, Math.floor(opts.closeTimeoutMs / 11))),
-  };
-  if (opts.globalTags !== undefined) clientOptions.globalTags = cloneTags(opts.globalTags);
-  const client = new StatsD(clientOptions);
+  const client = createHotShots(opts, report);
   let closing: Promise<void> | undefined;
   const batcher = opts.globalTags === undefined ? fastPath(client, opts.bufferSize, opts.flushIntervalMs, report) : undefined;
 
-  const send =
-    (kind: Kind): Send =>
-    (stat, value, sampleRate, tags) => {
-      if (closing) return;
-      try {
-        const options = metricOptions(sampleRate, tags);
-        if (kind === 'set') client.set(stat, value, options);
-        else client[kind](stat, Number(value), options);
-      } catch (error) {
-        report(error);
-      }
-    };
+  const send = (kind: Kind): Send => sender(client, kind, () => closing !== undefined, report);
   const increment = send('increment');
   const decrement = send('decrement');
   const statsd: Statsd = {
@@ -147,6 +114,47 @@ function fastPath(client: StatsD, bufferSize: number, intervalMs: number, report
   };
   if (bufferSize === 0) return { add: emit, drain: () => undefined, stop: () => undefined };
   return createLineBatcher({ maxBytes: bufferSize, intervalMs, emit });
+}
+
+/** One metric method: drops sends after close, turns a throw into a report. */
+function sender(client: StatsD, kind: Kind, closed: () => boolean, report: (error: unknown) => void): Send {
+  return (stat, value, sampleRate, tags) => {
+    if (closed()) return;
+    try {
+      const options = metricOptions(sampleRate, tags);
+      if (kind === 'set') client.set(stat, value, options);
+      else client[kind](stat, Number(value), options);
+    } catch (error) {
+      report(error);
+    }
+  };
+}
+
+/** The hot-shots client behind a {@link Statsd}. */
+function createHotShots(opts: ResolvedStatsdOptions, report: (error: unknown) => void): StatsD {
+  const clientOptions: ClientOptions = {
+    host: opts.host,
+    port: opts.port,
+    prefix: opts.prefix,
+    mock: opts.mock,
+    maxBufferSize: opts.bufferSize,
+    bufferFlushInterval: opts.flushIntervalMs,
+    errorHandler: report,
+    // hot-shots' own cache does one lookup per packet while the name does not resolve.
+    cacheDns: false,
+    udpSocketOptions: {
+      type: opts.host.includes(':') ? 'udp6' : 'udp4',
+      lookup: createCachedLookup(opts.dnsTtlMs),
+    },
+    // Plain statsd: ignore the DD_* variables hot-shots would otherwise read from process.env.
+    datadog: false,
+    includeDataDogTags: false,
+    includeDatadogTelemetry: false,
+    // hot-shots waits one interval after draining and gives up after 11: keep close() quick.
+    closingFlushInterval: Math.min(20, Math.max(1, Math.floor(opts.closeTimeoutMs / 11))),
+  };
+  if (opts.globalTags !== undefined) clientOptions.globalTags = cloneTags(opts.globalTags);
+  return new StatsD(clientOptions);
 }
 
 function cloneTags(tags: StatsdTags): string[] | Record<string, string> {
