@@ -1,6 +1,5 @@
 import { deleteObjects } from './bulk-delete.js';
-import type { ManifestEntry } from './large-object.js';
-import { newUploadPrefix, removeSegmentsOf, segmentName } from './segments.js';
+import { newUploadPrefix, readManifest, replacedSegments, segmentName, type ManifestEntry } from './segments.js';
 import { headRaw, metadataOf } from './read.js';
 import { encodeKey, errorForStatus, objectPath, statusError } from './status.js';
 import { at, type StoreContext } from './store-context.js';
@@ -28,15 +27,9 @@ export async function copyObject(ctx: StoreContext, from: string, to: string): P
 }
 
 async function copyLargeObject(ctx: StoreContext, from: string, to: string, headers: Headers): Promise<void> {
-  const context = at(ctx, 'copy', from);
-  const manifestResponse = await ctx.client.request({
-    method: 'GET',
-    path: objectPath(ctx.container, from),
-    query: { 'multipart-manifest': 'get', format: 'raw' },
-    context,
-  });
-  if (manifestResponse.status !== 200) throw await statusError(manifestResponse, context);
-  const source = (await manifestResponse.json()) as ManifestEntry[];
+  const source = await readManifest(ctx, from);
+  if (!source) throw errorForStatus(404, at(ctx, 'copy', from));
+  const replaced = await replacedSegments(ctx, to);
   const prefix = newUploadPrefix(to);
   const copied: string[] = [];
   try {
@@ -68,7 +61,7 @@ async function copyLargeObject(ctx: StoreContext, from: string, to: string, head
     });
     if (response.status !== 201) throw await statusError(response, putContext);
     await response.body?.cancel();
-    await removeSegmentsOf(ctx, to, prefix);
+    await deleteObjects(ctx, ctx.segmentsContainer, replaced).catch(() => undefined);
   } catch (error) {
     await deleteObjects(ctx, ctx.segmentsContainer, copied).catch(() => undefined);
     throw error;

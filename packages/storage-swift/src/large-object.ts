@@ -2,20 +2,13 @@ import { createHash } from 'node:crypto';
 import { StorageError, StorageErrorCode, type PutOptions, type PutResult } from '@cloud-platform/storage-core';
 import { ChunkReader, meteredBody } from './chunk-reader.js';
 import { deleteObjects } from './bulk-delete.js';
-import { newUploadPrefix, removeSegmentsOf, segmentName } from './segments.js';
+import { newUploadPrefix, replacedSegments, segmentName, type ManifestEntry } from './segments.js';
 import { cleanEtag, objectPath, statusError } from './status.js';
 import { at, type StoreContext } from './store-context.js';
 import { objectHeaders } from './object-headers.js';
 
 /** Swift's default `max_manifest_segments`. */
 const MAX_SEGMENTS = 1000;
-
-/** One entry of an SLO manifest, as `?multipart-manifest=put` wants it. */
-export interface ManifestEntry {
-  path: string;
-  etag: string;
-  size_bytes: number;
-}
 
 /**
  * Uploads a Static Large Object: segments of `segmentSize` one after the other (each
@@ -24,6 +17,7 @@ export interface ManifestEntry {
  */
 export async function uploadLargeObject(ctx: StoreContext, key: string, body: Buffer | ChunkReader, options: PutOptions): Promise<PutResult> {
   await ctx.ensureContainer('segments');
+  const replaced = await replacedSegments(ctx, key);
   const prefix = newUploadPrefix(key);
   const entries: ManifestEntry[] = [];
   const stored: string[] = [];
@@ -39,8 +33,7 @@ export async function uploadLargeObject(ctx: StoreContext, key: string, body: Bu
       entries.push(await putSegment(ctx, name, piece, options.signal));
     }
     const etag = await putManifest(ctx, key, entries, options);
-    // Segments of an earlier large object under this key are garbage now.
-    await removeSegmentsOf(ctx, key, prefix);
+    await deleteObjects(ctx, ctx.segmentsContainer, replaced).catch(() => undefined);
     const size = entries.reduce((sum, e) => sum + e.size_bytes, 0);
     return etag === undefined ? { key, size } : { key, size, etag };
   } catch (error) {

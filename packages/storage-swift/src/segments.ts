@@ -2,7 +2,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { isStorageError } from '@cloud-platform/storage-core';
 import { deleteObjects } from './bulk-delete.js';
 import { listContainer } from './list.js';
-import type { StoreContext } from './store-context.js';
+import { objectPath, statusError } from './status.js';
+import { at, type StoreContext } from './store-context.js';
+
+/** One entry of an SLO manifest, as `?multipart-manifest=put` wants it. */
+export interface ManifestEntry {
+  path: string;
+  etag: string;
+  size_bytes: number;
+}
 
 /** `<upload id>/<8-digit segment number>` below a key's segment base. */
 const SEGMENT_TAIL = /^[0-9a-z]+-[0-9a-f]{8}\/\d{8}$/;
@@ -22,19 +30,47 @@ export function segmentName(prefix: string, index: number): string {
   return `${prefix}${String(index + 1).padStart(8, '0')}`;
 }
 
-/**
- * Removes the segments this store wrote for `key`, except those under `keep` (the live
- * upload). The strict name pattern keeps the segments of a key like `<key>/slo/x` safe.
- * Best effort: a failure leaves orphans, never breaks the caller.
- */
-export async function removeSegmentsOf(ctx: StoreContext, key: string, keep?: string): Promise<void> {
+/** Whether `name` (in the segments container) is a segment this store wrote for `key`. */
+function isSegmentOf(key: string, name: string): boolean {
   const base = segmentBase(key);
+  return name.startsWith(base) && SEGMENT_TAIL.test(name.slice(base.length));
+}
+
+/**
+ * The manifest of the SLO stored under `key`, or `undefined` when there is none (missing,
+ * or a plain object, whose body is then not downloaded).
+ */
+export async function readManifest(ctx: StoreContext, key: string): Promise<ManifestEntry[] | undefined> {
+  const context = at(ctx, 'get manifest', key);
+  const response = await ctx.client.request({ method: 'GET', path: objectPath(ctx.container, key), query: { 'multipart-manifest': 'get', format: 'raw' }, context });
+  if (response.status !== 200 && response.status !== 404) throw await statusError(response, context);
+  if (response.status === 200 && response.headers.get('x-static-large-object')?.toLowerCase() === 'true') {
+    return (await response.json()) as ManifestEntry[];
+  }
+  await response.body?.cancel();
+  return undefined;
+}
+
+/**
+ * The segments this store wrote for the SLO now under `key`: read before replacing it, and
+ * removed after the new object is in place. Only the segments of the replaced manifest go,
+ * never a listing of the key's segments: a concurrent upload of the same key keeps its own.
+ */
+export async function replacedSegments(ctx: StoreContext, key: string): Promise<string[]> {
+  const manifest = await readManifest(ctx, key).catch(() => undefined);
+  const prefix = `/${ctx.segmentsContainer}/`;
+  return (manifest ?? []).map((e) => e.path.slice(prefix.length)).filter((name, i) => manifest?.[i]?.path.startsWith(prefix) === true && isSegmentOf(key, name));
+}
+
+/**
+ * Removes every segment this store wrote for `key` (after a plain object replaced a large
+ * one, its segments stay until the key is deleted). The strict name pattern keeps the
+ * segments of a key like `<key>/slo/x` safe. Best effort: a failure leaves orphans.
+ */
+export async function removeSegmentsOf(ctx: StoreContext, key: string): Promise<void> {
   const stale: string[] = [];
   try {
-    for await (const entry of listContainer(ctx, ctx.segmentsContainer, base)) {
-      const tail = entry.name.slice(base.length);
-      if (SEGMENT_TAIL.test(tail) && (keep === undefined || !entry.name.startsWith(keep))) stale.push(entry.name);
-    }
+    for await (const entry of listContainer(ctx, ctx.segmentsContainer, segmentBase(key))) if (isSegmentOf(key, entry.name)) stale.push(entry.name);
     if (stale.length > 0) await deleteObjects(ctx, ctx.segmentsContainer, stale);
   } catch (error) {
     if (!isStorageError(error)) throw error;
