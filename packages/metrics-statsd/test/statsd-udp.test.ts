@@ -73,6 +73,25 @@ describe('statsd over a real UDP socket', () => {
     expect(collector.lines).toEqual(['odoo.hits:1|c|#region:eu']);
   });
 
+  it('puts the global tags on every middleware line', async () => {
+    collector = await startUdpCollector();
+    statsd = createStatsd({ customer: 'acme', environment: 'test', host: '127.0.0.1', port: collector.port, globalTags: ['pod:web-1'] });
+    const app = express();
+    app.use(statsdMiddleware(statsd));
+    addRoutes(app);
+    const running = await listen(app);
+    await sendAll(running.base, STANDARD_REQUESTS.slice(1, 2));
+    await running.close();
+    await statsd.close();
+    await collector.waitForLines(3);
+    expect(collector.lines.map((line) => normalise(line.replace(/\|#pod:web-1$/, '')))).toEqual([
+      'odoo.http.request.acme.test:<ms>|ms',
+      'odoo.http.route.acme.test.get.attachments._id:<ms>|ms',
+      'odoo.http.route.acme.test.get.attachments._id.status.200:1|c',
+    ]);
+    expect(collector.lines.every((line) => line.endsWith('|#pod:web-1'))).toBe(true);
+  });
+
   it('batches lines into packets and close() sends what is still buffered', async () => {
     collector = await startUdpCollector();
     statsd = createStatsd({ customer: 'acme', host: '127.0.0.1', port: collector.port, flushIntervalMs: 60_000 });
