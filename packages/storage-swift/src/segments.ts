@@ -58,21 +58,29 @@ export async function readManifest(ctx: StoreContext, key: string): Promise<Mani
  */
 export async function replacedSegments(ctx: StoreContext, key: string): Promise<string[]> {
   const manifest = await readManifest(ctx, key).catch(() => undefined);
-  const prefix = `/${ctx.segmentsContainer}/`;
-  return (manifest ?? []).map((e) => e.path.slice(prefix.length)).filter((name, i) => manifest?.[i]?.path.startsWith(prefix) === true && isSegmentOf(key, name));
+  return segmentNames(ctx, manifest ?? []).filter((name) => isSegmentOf(key, name));
 }
 
 /**
  * Removes every segment this store wrote for `key` (after a plain object replaced a large
- * one, its segments stay until the key is deleted). The strict name pattern keeps the
- * segments of a key like `<key>/slo/x` safe. Best effort: a failure leaves orphans.
+ * one, its segments stay until the key is deleted) and answers their names. The strict name
+ * pattern keeps the segments of a key like `<key>/slo/x` safe. Best effort: a failure
+ * leaves orphans.
  */
-export async function removeSegmentsOf(ctx: StoreContext, key: string): Promise<void> {
+export async function removeSegmentsOf(ctx: StoreContext, key: string): Promise<string[]> {
   const stale: string[] = [];
   try {
     for await (const entry of listContainer(ctx, ctx.segmentsContainer, segmentBase(key))) if (isSegmentOf(key, entry.name)) stale.push(entry.name);
     if (stale.length > 0) await deleteObjects(ctx, ctx.segmentsContainer, stale);
+    return stale;
   } catch (error) {
     if (!isStorageError(error)) throw error;
+    return stale;
   }
+}
+
+/** The segment names (in the segments container) a manifest refers to. */
+export function segmentNames(ctx: StoreContext, manifest: readonly ManifestEntry[]): string[] {
+  const prefix = `/${ctx.segmentsContainer}/`;
+  return manifest.filter((e) => e.path.startsWith(prefix)).map((e) => e.path.slice(prefix.length));
 }
