@@ -67,7 +67,9 @@ export function createStatsd(options: StatsdOptions): Statsd {
   });
   const client = createHotShots(opts, report);
   let closing: Promise<void> | undefined;
-  const batcher = opts.globalTags === undefined ? fastPath(client, opts.bufferSize, opts.flushIntervalMs, report) : undefined;
+  // `send` is not in hot-shots' types: should a release drop it, the middleware falls back to the public API.
+  const canBatch = opts.globalTags === undefined && typeof (client as unknown as { send?: unknown }).send === 'function';
+  const batcher = canBatch ? fastPath(client, opts.bufferSize, opts.flushIntervalMs, report) : undefined;
 
   const send = (kind: Kind): Send => sender(client, kind, () => closing !== undefined, report);
   const increment = send('increment');
