@@ -20,6 +20,13 @@ import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 export interface DatabaseStoreOptions {
   /** Bytes per chunk row: a stream never holds more than one chunk in memory. @default 1 MiB */
   chunkSize?: number;
+  /**
+   * Make every put wait for the disk. By default the bytes are flushed by the next durable
+   * commit of the index (the attachment row that references them, a migration batch), which
+   * is what makes them count; a standalone user wanting each put on disk sets `true`.
+   * @default false
+   */
+  durable?: boolean;
 }
 
 interface BlobRow {
@@ -201,6 +208,17 @@ export function createDatabaseStore(
     );
     if (old) await dropBlob(tx, old.blob_id);
   };
+  const txOptions = { durable: options.durable ?? false };
+  // Chunk rows of a stream commit one by one, with the store's durability.
+  const chunkWriter: SqlExecutor = {
+    all: (text, params) => sql.all(text, params),
+    // PostgreSQL keeps plain statements here: a transaction per 1 MiB chunk costs it memory
+    // and buys little; SQLite saves an fsync per chunk.
+    run: (text, params) =>
+      sql.dialect === "sqlite"
+        ? sql.transaction((tx) => tx.run(text, params), [], txOptions)
+        : sql.run(text, params),
+  };
   const put = async (
     key: string,
     body: Buffer | Readable,
@@ -216,17 +234,18 @@ export function createDatabaseStore(
           return result;
         },
         [`blob:${key}`],
+        txOptions,
       );
       return { key, ...written };
     }
     // A stream: chunks commit one by one (bounded memory) under an upload row, so chunks
     // left by a crash can be found and swept; one transaction then switches the key.
-    await sql.run(
+    await chunkWriter.run(
       "INSERT INTO cp_blob_uploads (blob_id, started_at) VALUES ($1, $2)",
       [blobId, Date.now()],
     );
     try {
-      const written = await writeChunks(sql, blobId, body, chunkSize);
+      const written = await writeChunks(chunkWriter, blobId, body, chunkSize);
       await sql.transaction(
         async (tx) => {
           await commit(tx, key, blobId, written, opts);
@@ -235,6 +254,7 @@ export function createDatabaseStore(
           ]);
         },
         [`blob:${key}`],
+        txOptions,
       );
       return { key, ...written };
     } catch (error) {

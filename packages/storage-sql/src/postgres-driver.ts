@@ -123,7 +123,7 @@ export async function openPostgresDriver(
     all: (sql, params) => guard(() => current().all(sql, params)),
     run: (sql, params) => guard(() => current().run(sql, params)),
     outside: (fn) => inside.exit(fn),
-    transaction: (fn, lockKeys = []) =>
+    transaction: (fn, lockKeys = [], options = {}) =>
       guard(async () => {
         const outer = inside.getStore();
         if (outer) {
@@ -134,6 +134,9 @@ export async function openPostgresDriver(
         let broken = false;
         try {
           await client.query("BEGIN");
+          if (options.durable === false) {
+            await client.query("SET LOCAL synchronous_commit = off");
+          }
           const lock = async (keys: readonly string[]): Promise<void> => {
             // Sorted, so two transactions locking the same keys cannot deadlock.
             for (const key of [...new Set(keys)].sort()) {

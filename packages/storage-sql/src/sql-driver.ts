@@ -12,6 +12,17 @@ export interface SqlTransaction extends SqlExecutor {
   lock(keys: readonly string[]): Promise<void>;
 }
 
+/** Options of {@link SqlDriver.transaction}. */
+export interface TransactionOptions {
+  /**
+   * `false`: the commit does not wait for the disk (SQLite `synchronous=NORMAL`, PostgreSQL
+   * `synchronous_commit=off`). Safe for bytes that only count once a later durable commit
+   * (the index row) references them: that commit flushes the log up to and past them.
+   * @default true
+   */
+  durable?: boolean;
+}
+
 /** A held session lock. */
 export interface SessionLock {
   /** Aborted when the lock is lost (its connection died). */
@@ -30,10 +41,12 @@ export interface SqlDriver extends SqlExecutor {
    * Runs `fn` in a transaction that also holds the per-key locks in `lockKeys` (PostgreSQL:
    * advisory transaction locks, taken in sorted order; SQLite: `BEGIN IMMEDIATE` already
    * excludes every other writer). Commits when `fn` resolves, rolls back when it throws.
+   * Inside another transaction of this driver, `fn` joins it.
    */
   transaction<T>(
     fn: (tx: SqlTransaction) => Promise<T>,
     lockKeys?: readonly string[],
+    options?: TransactionOptions,
   ): Promise<T>;
   /**
    * PostgreSQL only: a session advisory lock on its own connection, or `undefined` when

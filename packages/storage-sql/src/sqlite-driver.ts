@@ -119,10 +119,12 @@ export async function openSqliteDriver(
     databaseName: name,
     all: (sql, params) => guarded(() => direct.all(sql, params)),
     run: (sql, params) => guarded(() => direct.run(sql, params)),
-    transaction: (fn) =>
+    transaction: (fn, _lockKeys, options = {}) =>
       guarded(async () => {
         const tx = { ...direct, lock: () => Promise.resolve() };
         if (inside.getStore()) return fn(tx);
+        const relaxed = options.durable === false;
+        if (relaxed) db.pragma("synchronous = NORMAL");
         db.exec("BEGIN IMMEDIATE");
         try {
           const result = await inside.run(true, () => fn(tx));
@@ -131,6 +133,8 @@ export async function openSqliteDriver(
         } catch (error) {
           if (db.inTransaction) db.exec("ROLLBACK");
           throw error;
+        } finally {
+          if (relaxed) db.pragma("synchronous = FULL");
         }
       }),
     outside: (fn) => inside.exit(fn),
