@@ -95,6 +95,8 @@ async function uploadParts(ctx: PutContext, target: PartTarget, parts: PartSourc
   };
   // A function, not a test of `failure`: a callback sets it between awaits, which narrowing cannot see.
   const failed = (): boolean => failure !== undefined;
+  // Waiting for a slow body must not delay noticing that a part failed.
+  const stopped = new Promise<undefined>((resolve) => stop.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
   let size = 0;
   for (let part: Buffer | undefined = first, n = 1; part !== undefined && !failed(); n++) {
     if (n > MAX_PARTS) {
@@ -112,12 +114,12 @@ async function uploadParts(ctx: PutContext, target: PartTarget, parts: PartSourc
       .finally(() => inflight.delete(sent));
     inflight.add(sent);
     while (inflight.size >= o.queueSize && !failed()) await Promise.race(inflight);
-    part = failed()
-      ? undefined
-      : await parts.next().catch((error: unknown) => {
-          fail(error);
-          return undefined;
-        });
+    const next = async (): Promise<Buffer | undefined> =>
+      parts.next().catch((error: unknown) => {
+        fail(error);
+        return undefined;
+      });
+    part = failed() ? undefined : await Promise.race([next(), stopped]);
   }
   await Promise.all(inflight);
   if (failure !== undefined) throw failure.error;

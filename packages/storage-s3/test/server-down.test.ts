@@ -2,6 +2,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isStorageError } from '@cloud-platform/storage-core';
 import { testEndpoints } from '@cloud-platform/test-services';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createS3Store } from '../src/index.js';
 import { createTestBucket, dropBucket, generatedStream, leftoverSegments, openUploads, rawClient, testClientConfig } from './helpers.js';
@@ -63,5 +64,29 @@ describe('the S3 server dies mid-upload', () => {
     // No part stays behind either (Swift keeps them out of the S3 view).
     expect(await leftoverSegments(bucket)).toEqual([]);
     await store.close?.();
+  });
+
+  it('fails without waiting for a stalled body when a part upload fails', async () => {
+    const store = createS3Store({
+      bucket,
+      clientConfig: testClientConfig(`http://127.0.0.1:${proxy.port}`),
+      multipart: { partSize: 5 * MiB, queueSize: 2 },
+      retry: { maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+    });
+    let pushed = 0;
+    // 6 MiB, then nothing more, ever: a client that stopped sending mid-upload.
+    const stalled = new Readable({
+      read() {
+        if (pushed < 6 * MiB) {
+          pushed += MiB;
+          this.push(Buffer.alloc(MiB, 1));
+        }
+      },
+    });
+    proxy.onUpstreamBytes(proxy.upstreamBytes + 2 * MiB, () => void proxy.cut());
+    await expect(store.put('big/stalled.bin', stalled)).rejects.toMatchObject({ code: 'E_UNAVAILABLE' });
+    await proxy.restore();
+    await store.close?.();
+    expect(await openUploads(raw, bucket)).toEqual([]);
   });
 });
