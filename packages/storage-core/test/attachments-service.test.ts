@@ -105,6 +105,23 @@ describe("Attachments service logic", () => {
     expect((await attachments.read(record.id)).toString()).toBe("racing bytes");
   });
 
+  it("refuses to migrate to a location without a write store, naming it", async () => {
+    const { attachments } = setup();
+    const s3 = createAttachments({
+      index: createFakeIndex(),
+      location: "s3",
+      stores: { file: createMemoryStore({ kind: "file" }) },
+    });
+    await expect(s3.migrate()).rejects.toMatchObject({
+      code: StorageErrorCode.NotConfigured,
+      message: expect.stringContaining("s3 object storage"),
+    });
+    expect(await attachments.migrate()).toMatchObject({
+      status: "done",
+      moved: 0,
+    });
+  });
+
   it("says a migration is already running while the lock is held", async () => {
     const { index, attachments } = setup("swift");
     const lock = await index.acquireLock("attachment.migration");

@@ -46,6 +46,8 @@ export async function migrationPlan(
     settings.location !== "file"
   )
     sources.push("db");
+  // Fail fast, before the lock, when the location has no write store (E_NOT_CONFIGURED).
+  if (sources.length > 0) ctx.router.writeTarget(settings.location);
   const desired = (
     record: AttachmentRecord,
   ): AttachmentLocation | undefined => {
@@ -65,6 +67,7 @@ export async function forceDatabasePlan(
     .filter((l) => l !== "db");
   const desired = (r: AttachmentRecord): AttachmentLocation | undefined =>
     isForcedToDatabase(forceDatabase, r.mimetype, r.size) ? "db" : undefined;
+  if (sources.length > 0) ctx.router.writeTarget("db");
   return { target: "db", sources, desired };
 }
 
