@@ -1,5 +1,6 @@
 import { keyProblem } from '@cloud-platform/storage-core';
 import { S3ConfigError, bucketNameProblem, type S3ConfigProblem } from './config-error.js';
+import { DEFAULT_RETRY } from './retry-strategy.js';
 import { MIN_PART_SIZE, type ResolvedS3Options, type S3StoreOptions } from './options.js';
 
 const positiveInt = (value: number): boolean => Number.isSafeInteger(value) && value > 0;
@@ -22,11 +23,7 @@ export function resolveS3Options(options: S3StoreOptions): ResolvedS3Options {
       deleteObjectsContentMd5: options.compat?.deleteObjectsContentMd5 ?? true,
       forcePathStyle: options.compat?.forcePathStyle ?? options.clientConfig?.endpoint !== undefined,
     },
-    retry: {
-      maxAttempts: options.retry?.maxAttempts ?? 4,
-      baseDelayMs: options.retry?.baseDelayMs ?? 100,
-      maxDelayMs: options.retry?.maxDelayMs ?? 5000,
-    },
+    retry: { ...DEFAULT_RETRY, ...options.retry },
     connectionTimeoutMs: options.connectionTimeoutMs ?? 5000,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     cleanupRetryMs: options.cleanupRetryMs ?? 600_000,

@@ -20,15 +20,20 @@ export interface BackoffRetryStrategy {
 
 const token = (count: number, delay: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
 
+/** Defaults of {@link S3RetryOptions}. */
+export const DEFAULT_RETRY: Required<S3RetryOptions> = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000 };
+
 /**
  * A retry strategy for the SDK: up to `maxAttempts` attempts for network errors,
  * throttling and 5xx answers, with exponential backoff and full jitter (AWS's recommended
  * form, so many clients retrying at once do not hammer a recovering server in step). A
  * `Retry-After` hint wins when it asks for longer. Unlike the SDK's standard strategy it has
- * no shared retry quota: a store's requests are few and independent.
+ * no shared retry quota: a store's requests are few and independent. The store uses it for
+ * the clients it creates; give it to your own client as
+ * `new S3Client({ retryStrategy: createBackoffRetryStrategy(), ... })`.
  */
-export function createBackoffRetryStrategy(options: Required<S3RetryOptions>): BackoffRetryStrategy {
-  const { maxAttempts, baseDelayMs, maxDelayMs } = options;
+export function createBackoffRetryStrategy(options: S3RetryOptions = {}): BackoffRetryStrategy {
+  const { maxAttempts, baseDelayMs, maxDelayMs } = { ...DEFAULT_RETRY, ...options };
   return {
     mode: 'standard',
     acquireInitialRetryToken: () => Promise.resolve(token(0, 0)),
