@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { testEndpoints, uniqueName } from '@cloud-platform/test-services';
+
+/** The platform kinds, each with its object store on the local Swift. */
+export type Kind = 'exoscale' | 'ovh';
+
+const ep = testEndpoints();
+
+/** A PostgreSQL database of its own (the index takes the whole database, like an Odoo one). */
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates `cp_test_<random>` on the test server; `drop()` removes it, connections and all. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `cp_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ep.postgresUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ep.postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: ep.postgresUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** `ODOO_SESSION_REDIS*` for the shared test Redis (or another one). */
+export function redisEnv(prefix: string, redisUrl = ep.redisUrl): Record<string, string> {
+  const url = new URL(redisUrl);
+  return {
+    ODOO_SESSION_REDIS: '1',
+    ODOO_SESSION_REDIS_HOST: url.hostname,
+    ODOO_SESSION_REDIS_PORT: url.port === '' ? '6379' : url.port,
+    ODOO_SESSION_REDIS_PREFIX: prefix,
+  };
+}
+
+/** Deletes every key of a session prefix from the shared Redis. */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(ep.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `session:${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Counts the session keys of a prefix. */
+export async function countRedisKeys(prefix: string): Promise<number> {
+  const redis = new Redis(ep.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    return (await redis.keys(`session:${prefix}:*`)).length;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A unique bucket/container name: DNS-compliant, never a prod name. */
+export function uniqueContainer(): string {
+  return uniqueName('cp-example');
+}
+
+/** The object-store variables of a kind, writing to `container` on the local Swift. */
+export function objectStoreEnv(kind: Kind, container: string): Record<string, string> {
+  if (kind === 'exoscale') {
+    return {
+      AWS_HOST: ep.s3.endpoint,
+      AWS_REGION: ep.s3.region,
+      AWS_ACCESS_KEY_ID: ep.s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ep.s3.secretAccessKey,
+      AWS_BUCKETNAME: container,
+    };
+  }
+  return {
+    SWIFT_AUTH_URL: ep.swiftV1.authUrl,
+    SWIFT_ACCOUNT: ep.swiftV1.user,
+    SWIFT_PASSWORD: ep.swiftV1.key,
+    SWIFT_WRITE_CONTAINER: container,
+  };
+}
+
+async function swift(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const auth = await fetch(ep.swiftV1.authUrl, { headers: { 'x-auth-user': ep.swiftV1.user, 'x-auth-key': ep.swiftV1.key } });
+  await auth.text();
+  if (!auth.ok) throw new Error(`Swift auth failed: ${auth.status}`);
+  const storageUrl = auth.headers.get('x-storage-url') ?? '';
+  const token = auth.headers.get('x-auth-token') ?? '';
+  return fetch(`${storageUrl}${path}`, { ...init, method, headers: { ...(init.headers as Record<string, string> | undefined), 'x-auth-token': token } });
+}
+
+/** Every object name in a container, or `undefined` when there is no such container. */
+export async function containerObjects(container: string): Promise<string[] | undefined> {
+  const names: string[] = [];
+  let marker = '';
+  for (;;) {
+    const query = new URLSearchParams({ format: 'json', marker });
+    const response = await swift('GET', `/${encodeURIComponent(container)}?${query.toString()}`);
+    if (response.status === 404) {
+      await response.text();
+      return undefined;
+    }
+    const page = response.status === 204 ? [] : ((await response.json()) as { name: string }[]);
+    if (page.length === 0) return names;
+    names.push(...page.map((p) => p.name));
+    marker = page.at(-1)!.name;
+  }
+}
+
+/**
+ * Removes a bucket/container and everything the stores may have left beside it: Swift large
+ * object segments (`<c>_segments`) and the parts of S3 multipart uploads a killed process
+ * never finished (s3api keeps them in `<c>+segments`). S3 buckets are Swift containers here.
+ */
+export async function dropContainer(container: string): Promise<void> {
+  for (const name of [container, `${container}_segments`, `${container}+segments`]) {
+    const names = await containerObjects(name);
+    if (names === undefined) continue;
+    for (let i = 0; i < names.length; i += 1000) {
+      const body = names
+        .slice(i, i + 1000)
+        .map((n) => `/${encodeURIComponent(name)}/${n.split('/').map(encodeURIComponent).join('/')}`)
+        .join('\n');
+      await (await swift('POST', '?bulk-delete', { body, headers: { 'content-type': 'text/plain', accept: 'application/json' } })).text();
+    }
+    await (await swift('DELETE', `/${encodeURIComponent(name)}`)).text();
+  }
+}
+
+/** A random secret for the session cookies of one test run. */
+export function sessionSecret(): string {
+  return randomBytes(24).toString('hex');
+}
