@@ -1,0 +1,186 @@
+/**
+ * Requests/s of a hello route behind the platform's full middleware (createPlatform: request
+ * ids and JSON access log, statsd to a local UDP port, Prometheus, Redis sessions) against
+ * the same route on bare Express, same run (target ≥ 0.7×). Two platform cases: an
+ * anonymous request (no session cookie: the session middleware runs, nothing is stored),
+ * and a logged-in one (its cookie read from Redis on every request).
+ *
+ * Each server runs in a child process of its own, its stdout (where the platform writes its
+ * JSON log lines) sent to /dev/null; the load comes from autocannon in another process
+ * (`--json`, bounded duration). Rounds rotate the order; the table gives medians, with the
+ * server's CPU time per request (steadier than requests/s on a busy machine).
+ *
+ * Run: `node --import tsx bench/platform-middleware.bench.ts` (after the build; Redis running).
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { runLoad, type LoadResult } from './lib/autocannon.js';
+import { announceReady, startChildServer, type ChildServer } from './lib/child-server.js';
+import { processCpuSeconds } from './lib/proc.js';
+import { envNumber, fixed, markdownTable, median, progressLogger } from './lib/stats.js';
+
+const log = progressLogger('platform-middleware');
+const ROUNDS = envNumber('BENCH_ROUNDS', 5);
+const DURATION_S = envNumber('BENCH_DURATION_S', 5);
+const CONNECTIONS = 10;
+const REDIS_HOST = process.env['CP_BENCH_REDIS_HOST'] ?? '127.0.0.1';
+
+type Kind = 'bare' | 'platform';
+
+/** The child: serves GET /hello (and POST /login on the platform) until SIGTERM. */
+async function serve(kind: Kind): Promise<void> {
+  const { default: express } = await import('express');
+  const app = express();
+  app.disable('x-powered-by');
+  let close: () => Promise<void> = async () => undefined;
+  if (kind === 'platform') {
+    const { createPlatform, loadPlatformConfig } = await import('@cloud-platform/platform');
+    const platform = await createPlatform(loadPlatformConfig(process.env, { serviceName: 'bench-middleware', appVersion: '1.0.0' }));
+    platform.middleware(app);
+    app.post('/login', (req, res) => {
+      (req.session as unknown as { uid: string }).uid = 'bench-user';
+      res.json({ ok: true });
+    });
+    app.get('/hello', (_req, res) => res.send('hello'));
+    app.use(platform.errorHandler());
+    close = () => platform.close();
+  } else {
+    app.get('/hello', (_req, res) => res.send('hello'));
+  }
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    announceReady(typeof address === 'object' && address ? address.port : 0, async () => {
+      server.closeAllConnections();
+      server.close();
+      await close();
+    });
+  });
+}
+
+/** The platform's environment: JSON logs, statsd, Prometheus, Redis sessions, a SQLite index. */
+function platformEnv(dir: string, statsdPort: number, redisPrefix: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    RUNNING_ENV: 'dev',
+    DATABASE_URL: join(dir, 'index.sqlite'),
+    FILESTORE_PATH: join(dir, 'filestore'),
+    SESSION_SECRET: randomBytes(24).toString('hex'),
+    ODOO_LOGGING_JSON: '1',
+    ODOO_STATSD: '1',
+    STATSD_CUSTOMER: 'bench',
+    STATSD_HOST: '127.0.0.1',
+    STATSD_PORT: String(statsdPort),
+    ODOO_PROMETHEUS: '1',
+    ODOO_SESSION_REDIS: '1',
+    ODOO_SESSION_REDIS_HOST: REDIS_HOST,
+    ODOO_SESSION_REDIS_PREFIX: redisPrefix,
+  };
+}
+
+interface Case {
+  name: string;
+  server: ChildServer;
+  headers?: Record<string, string>;
+}
+
+interface Sample extends LoadResult {
+  cpuUsPerRequest: number;
+}
+
+async function measure(c: Case): Promise<Sample> {
+  const cpu = await processCpuSeconds(c.server.pid);
+  const result = await runLoad(`${c.server.url}/hello`, { connections: CONNECTIONS, durationSeconds: DURATION_S, ...(c.headers ? { headers: c.headers } : {}) });
+  const used = (await processCpuSeconds(c.server.pid)) - cpu;
+  if (result.bad > 0) throw new Error(`${c.name}: ${result.bad} failed requests`);
+  return { ...result, cpuUsPerRequest: (used * 1e6) / result.requests };
+}
+
+async function login(server: ChildServer): Promise<string> {
+  const response = await fetch(`${server.url}/login`, { method: 'POST' });
+  const cookie = response.headers.get('set-cookie')?.split(';')[0];
+  if (!response.ok || cookie === undefined) throw new Error(`login failed: ${response.status}`);
+  return cookie;
+}
+
+async function compare(cases: Case[]): Promise<Map<string, Sample[]>> {
+  for (const c of cases) await runLoad(`${c.server.url}/hello`, { connections: CONNECTIONS, durationSeconds: 2, ...(c.headers ? { headers: c.headers } : {}) });
+  const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + round) % cases.length]!;
+      const sample = await measure(c);
+      samples.get(c.name)!.push(sample);
+      log(`round ${round + 1}/${ROUNDS} ${c.name}: ${fixed(sample.rps)} req/s`);
+    }
+  }
+  return samples;
+}
+
+/** Runs the comparison and returns its markdown. */
+export async function run(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cp-bench-middleware-'));
+  const statsd = createSocket('udp4');
+  let packets = 0;
+  statsd.on('message', () => (packets += 1));
+  await new Promise<void>((resolve) => statsd.bind(0, '127.0.0.1', resolve));
+  const redisPrefix = `bench-mw-${randomBytes(4).toString('hex')}`;
+  const self = fileURLToPath(import.meta.url);
+  const servers: ChildServer[] = [];
+  const redis = new Redis({ host: REDIS_HOST, lazyConnect: true });
+  try {
+    await redis.connect();
+    const bare = await startChildServer(['--import', 'tsx', self, '--serve', 'bare'], { PATH: process.env['PATH'] });
+    servers.push(bare);
+    const platform = await startChildServer(['--import', 'tsx', self, '--serve', 'platform'], platformEnv(dir, statsd.address().port, redisPrefix));
+    servers.push(platform);
+    const cookie = await login(platform);
+    const cases: Case[] = [
+      { name: 'bare', server: bare },
+      { name: 'anonymous', server: platform },
+      { name: 'session', server: platform, headers: { Cookie: cookie } },
+    ];
+    const samples = await compare(cases);
+    const metrics = await (await fetch(`${platform.url}/metrics`)).text();
+    const sessionKeys = (await redis.keys(`*${redisPrefix}*`)).length;
+    const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
+    const labels: Record<string, string> = {
+      bare: 'bare Express',
+      anonymous: 'platform middleware, no session cookie',
+      session: 'platform middleware, logged-in session (Redis read per request)',
+    };
+    const rows = cases.map((c) => {
+      const list = samples.get(c.name)!;
+      return [labels[c.name]!, fixed(rps(c.name)), fixed(median(list.map((s) => s.p99)), 1), fixed(median(list.map((s) => s.cpuUsPerRequest))), c.name === 'bare' ? '1.00' : fixed(rps(c.name) / rps('bare'), 2)];
+    });
+    const hello = /route="\/hello"/.test(metrics);
+    return [
+      `GET /hello, autocannon ${CONNECTIONS} connections × ${DURATION_S} s, ${ROUNDS} rounds (medians); each server in its own process.`,
+      `The platform: RUNNING_ENV=dev, JSON log lines to stdout (/dev/null), statsd over UDP to a local socket (${packets} packets received), Prometheus on (/hello ${hello ? 'counted' : 'NOT counted'} in /metrics), Redis sessions (${sessionKeys} session key${sessionKeys === 1 ? '' : 's'} left by the run: anonymous requests store none).`,
+      '',
+      markdownTable(['server', 'req/s', 'p99 (ms)', 'server CPU µs/req', '÷ bare Express'], rows),
+      '',
+      `Platform (anonymous) ÷ bare Express: **${fixed(rps('anonymous') / rps('bare'), 2)}×** (target ≥ 0.7×).`,
+    ].join('\n');
+  } finally {
+    for (const server of servers) await server.stop();
+    statsd.close();
+    if (redis.status === 'ready') {
+      const keys = await redis.keys(`*${redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const serveIndex = process.argv.indexOf('--serve');
+if (serveIndex > 0) {
+  await serve(process.argv[serveIndex + 1] === 'platform' ? 'platform' : 'bare');
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(`${await run()}\n`);
+}
