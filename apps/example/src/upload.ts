@@ -76,6 +76,10 @@ function receiveMultipart(req: Request, attachments: Attachments, maxSize: numbe
       if (!pending) stop(new BadRequestError('multipart body has no "file" part'));
       else pending.then(resolve, () => undefined);
     });
+    // A client gone mid-body: busboy would wait for the rest forever, and the store with it.
+    req.once('close', () => {
+      if (!req.complete) parser.destroy(new BadRequestError('the upload was cut before its end'));
+    });
     req.pipe(parser);
   });
 }
