@@ -126,7 +126,10 @@ export function describeKillTest(backend: Backend): void {
         waitForGo: false,
       };
       let kills = 0;
-      while (kills < KILLS) {
+      // A child that ends by itself (done, or crashed) is not a kill; bound the attempts.
+      for (let attempt = 0; kills < KILLS; attempt++) {
+        if (attempt >= 3 * KILLS)
+          throw new Error(`only ${kills} kills in ${attempt} runs`);
         const child = startChild(args);
         const target = 1 + Math.floor(Math.random() * 120);
         await child
