@@ -52,7 +52,12 @@ export async function acquireLock(
   const session = await driver.trySessionLock?.(name);
   if (driver.dialect === "postgres") {
     if (!session) return undefined;
-    await session.run(UPSERT, row);
+    try {
+      await session.run(UPSERT, row);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
   } else {
     const taken = await driver.transaction(async (tx) => {
       const current = (
