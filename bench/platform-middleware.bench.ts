@@ -10,6 +10,9 @@
  * (`--json`, bounded duration). Rounds rotate the order; the table gives medians, with the
  * server's CPU time per request (steadier than requests/s on a busy machine).
  *
+ * Env: BENCH_ROUNDS (5), BENCH_DURATION_S (5), BENCH_MIDDLEWARE_BREAKDOWN=1 (adds a table
+ * of the middleware pieces added one at a time, to see where the cost goes).
+ *
  * Run: `node --import tsx bench/platform-middleware.bench.ts` (after the build; Redis running).
  */
 import { randomBytes } from 'node:crypto';
@@ -30,7 +33,11 @@ const DURATION_S = envNumber('BENCH_DURATION_S', 5);
 const CONNECTIONS = 10;
 const REDIS_HOST = process.env['CP_BENCH_REDIS_HOST'] ?? '127.0.0.1';
 
-type Kind = 'bare' | 'platform';
+/** `bare`, `platform` (the full middleware), or `layer:N` (the first N pieces of it, for the breakdown). */
+type Kind = string;
+
+/** The platform's pieces in the order `platform.middleware()` installs them (breakdown only). */
+const LAYERS = ['request context (request id)', '+ JSON access log', '+ statsd', '+ Prometheus', '+ sessions (= full middleware)'];
 
 /** The child: serves GET /hello (and POST /login on the platform) until SIGTERM. */
 async function serve(kind: Kind): Promise<void> {
@@ -38,10 +45,17 @@ async function serve(kind: Kind): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
   let close: () => Promise<void> = async () => undefined;
-  if (kind === 'platform') {
+  if (kind !== 'bare') {
     const { createPlatform, loadPlatformConfig } = await import('@cloud-platform/platform');
     const platform = await createPlatform(loadPlatformConfig(process.env, { serviceName: 'bench-middleware', appVersion: '1.0.0' }));
-    platform.middleware(app);
+    const layers = kind.startsWith('layer:') ? Number(kind.slice('layer:'.length)) : LAYERS.length;
+    if (layers >= LAYERS.length) platform.middleware(app);
+    else {
+      const { accessLogMiddleware, requestContextMiddleware } = await import('@cloud-platform/logging-json');
+      const { statsdMiddleware } = await import('@cloud-platform/metrics-statsd');
+      const pieces = [requestContextMiddleware(), accessLogMiddleware(platform.logger), statsdMiddleware(platform.statsd!), platform.metrics!.middleware()];
+      for (const piece of pieces.slice(0, layers)) app.use(piece);
+    }
     app.post('/login', (req, res) => {
       (req.session as unknown as { uid: string }).uid = 'bench-user';
       res.json({ ok: true });
@@ -121,6 +135,24 @@ async function compare(cases: Case[]): Promise<Map<string, Sample[]>> {
   return samples;
 }
 
+/**
+ * Where the platform's cost goes: the middleware pieces added one at a time (anonymous
+ * requests), each server in its own process, against bare Express.
+ */
+async function breakdown(self: string, bare: ChildServer, env: NodeJS.ProcessEnv, servers: ChildServer[]): Promise<string> {
+  const cases: Case[] = [{ name: 'bare', server: bare }];
+  for (let n = 1; n <= LAYERS.length; n++) {
+    const server = await startChildServer(['--import', 'tsx', self, '--serve', `layer:${n}`], env);
+    servers.push(server);
+    cases.push({ name: `layer:${n}`, server });
+  }
+  const samples = await compare(cases);
+  const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
+  const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
+  const rows = cases.map((c, i) => [i === 0 ? 'bare Express' : LAYERS[i - 1]!, fixed(rps(c.name)), fixed(cpu(c.name)), i === 0 ? '' : `+${fixed(cpu(c.name) - cpu(cases[i - 1]!.name))}`, fixed(rps(c.name) / rps('bare'), 2)]);
+  return ['#### Breakdown: the middleware pieces added one at a time (anonymous requests)', '', markdownTable(['server', 'req/s', 'server CPU µs/req', 'added µs/req', '÷ bare Express'], rows)].join('\n');
+}
+
 /** Runs the comparison and returns its markdown. */
 export async function run(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cp-bench-middleware-'));
@@ -158,6 +190,7 @@ export async function run(): Promise<string> {
       return [labels[c.name]!, fixed(rps(c.name)), fixed(median(list.map((s) => s.p99)), 1), fixed(median(list.map((s) => s.cpuUsPerRequest))), c.name === 'bare' ? '1.00' : fixed(rps(c.name) / rps('bare'), 2)];
     });
     const hello = /route="\/hello"/.test(metrics);
+    const extra = process.env['BENCH_MIDDLEWARE_BREAKDOWN'] === '1' ? ['', await breakdown(self, bare, platformEnv(dir, statsd.address().port, redisPrefix), servers)] : [];
     return [
       `GET /hello, autocannon ${CONNECTIONS} connections × ${DURATION_S} s, ${ROUNDS} rounds (medians); each server in its own process.`,
       `The platform: RUNNING_ENV=dev, JSON log lines to stdout (/dev/null), statsd over UDP to a local socket (${packets} packets received), Prometheus on (/hello ${hello ? 'counted' : 'NOT counted'} in /metrics), Redis sessions (${sessionKeys} session key${sessionKeys === 1 ? '' : 's'} left by the run: anonymous requests store none).`,
@@ -165,6 +198,7 @@ export async function run(): Promise<string> {
       markdownTable(['server', 'req/s', 'p99 (ms)', 'server CPU µs/req', '÷ bare Express'], rows),
       '',
       `Platform (anonymous) ÷ bare Express: **${fixed(rps('anonymous') / rps('bare'), 2)}×** (target ≥ 0.7×).`,
+      ...extra,
     ].join('\n');
   } finally {
     for (const server of servers) await server.stop();
@@ -180,7 +214,7 @@ export async function run(): Promise<string> {
 
 const serveIndex = process.argv.indexOf('--serve');
 if (serveIndex > 0) {
-  await serve(process.argv[serveIndex + 1] === 'platform' ? 'platform' : 'bare');
+  await serve(process.argv[serveIndex + 1] ?? 'bare');
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   process.stdout.write(`${await run()}\n`);
 }
