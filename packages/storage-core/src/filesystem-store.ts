@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, realpath, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,7 +40,10 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
   const root = resolve(options.root);
   let realRoot: Promise<string> | undefined;
   const base = (): Promise<string> =>
-    (realRoot ??= mkdir(join(root, TMP), { recursive: true }).then(() => realpath(root)));
+    (realRoot ??= mkdir(join(root, TMP), { recursive: true }).then(async () => {
+      sweepStaleTemps(join(root, TMP));
+      return realpath(root);
+    }));
 
   /** The file of `key`, after checking that its directory resolves inside the root. */
   const fileOf = async (key: string, create = false): Promise<string> => {
@@ -203,6 +206,21 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
     },
   };
   return defineStore(driver);
+}
+
+/** Temporary files older than this were left by a killed process: no upload lasts a day. */
+const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+/** Removes, in the background, temporary files a killed process left behind. */
+function sweepStaleTemps(dir: string): void {
+  void (async () => {
+    const cutoff = Date.now() - STALE_TEMP_MS;
+    for (const name of await readdir(dir)) {
+      const file = join(dir, name);
+      const s = await stat(file).catch(() => undefined);
+      if (s && s.mtimeMs < cutoff) await rm(file, { force: true });
+    }
+  })().catch(() => undefined);
 }
 
 function etagOf(size: number, mtime: Date): string {

@@ -75,3 +75,19 @@ describe('filesystem store safety', () => {
     expect(keys).toContain('meta/one');
   });
 });
+
+describe('filesystem store housekeeping', () => {
+  it('removes temporary files a killed process left more than a day ago', async () => {
+    const { utimes } = await import('node:fs/promises');
+    const dir = join(base, 'housekeeping');
+    await mkdir(join(dir, '.cp-tmp'), { recursive: true });
+    await writeFile(join(dir, '.cp-tmp', 'old'), 'left by a crash');
+    await writeFile(join(dir, '.cp-tmp', 'recent'), 'an upload in flight');
+    const dayAndMore = new Date(Date.now() - 25 * 3600 * 1000);
+    await utimes(join(dir, '.cp-tmp', 'old'), dayAndMore, dayAndMore);
+    const fresh = createFilesystemStore({ root: dir });
+    await fresh.exists('x');
+    for (let i = 0; i < 50 && (await readdir(join(dir, '.cp-tmp'))).includes('old'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await readdir(join(dir, '.cp-tmp'))).toEqual(['recent']);
+  });
+});
