@@ -20,6 +20,18 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
+/** Polls `read` every 500 ms until two reads in a row agree, or 30 s passed. */
+async function eventuallyStable(read: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = JSON.stringify(await read());
+  for (;;) {
+    await sleep(500);
+    const now = JSON.stringify(await read());
+    if (now === last || Date.now() > deadline) return;
+    last = now;
+  }
+}
+
 describe('the S3 server dies mid-upload', () => {
   let raw: S3Client;
   let bucket: string;
@@ -53,10 +65,12 @@ describe('the S3 server dies mid-upload', () => {
     // The abort could not reach the server while it was down: the upload is still open...
     expect(await openUploads(raw, bucket)).toHaveLength(1);
 
-    // A real outage lasts: let the server finish what it had fully received before the cut.
-    // (A part whose body Swift already had can still be written after an abort that comes
-    // within a fraction of a second, leaving an orphan segment; AWS documents the same race.)
-    await sleep(2000);
+    // A real outage lasts: let the server finish writing the parts it had fully received
+    // before the cut (until its segment listing stops changing). A part whose body Swift
+    // already had can still be written after an abort that comes sooner, leaving an orphan
+    // segment; AWS documents the same race for parts in progress.
+    await sleep(1000);
+    await eventuallyStable(() => leftoverSegments(bucket));
     expect(await openUploads(raw, bucket)).toHaveLength(1);
     await proxy.restore();
     // ...and the store's background retry aborts it as soon as the server answers again.
