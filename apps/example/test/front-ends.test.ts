@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,9 @@ import { killAll, runCli, startApp, type AppProcess } from './app-process.js';
 import { call, download, login, me, randomBody, sha256, uploadMultipart, uploadRaw, type AttachmentView } from './client.js';
 import { listRecords, refsWithoutObject } from './object-refs.js';
 import { createTestDatabase, dropContainer, dropRedisPrefix, objectStoreEnv, redisEnv, sessionSecret, uniqueContainer, type Kind, type TestDatabase } from './services.js';
+
+// Also when run from the root (the root jest config does not carry the preset's testTimeout).
+jest.setTimeout(90_000);
 
 const MB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
@@ -11,6 +11,9 @@ import { createPlatform, loadPlatformConfig, type Platform } from '@cloud-platfo
 import type { Attachments } from '@cloud-platform/storage-core';
 import { createApp } from '../src/app.js';
 import { call, download, login, me, randomBody, sha256, uploadRaw } from './client.js';
+
+// Also when run from the root (the root jest config does not carry the preset's testTimeout).
+jest.setTimeout(90_000);
 
 /** The regular files of the filestore, bookkeeping folders (`.cp-*`) included. */
 async function filesUnder(dir: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,9 @@ import { startRedisServer, type OwnedRedis } from '@cloud-platform/test-services
 import { killAll, startApp, type AppProcess, type LogLine } from './app-process.js';
 import { me } from './client.js';
 import { redisEnv, sessionSecret } from './services.js';
+
+// Also when run from the root (the root jest config does not carry the preset's testTimeout).
+jest.setTimeout(90_000);
 
 /** Waits (bounded) until the app logged a line that matches. */
 async function waitForLog(app: AppProcess, match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {

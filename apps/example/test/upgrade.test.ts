@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,9 @@ import { killAll, runCli, startApp, type AppProcess, type LogLine } from './app-
 import { download, login, randomBody, sha256, uploadMultipart, uploadRaw, type AttachmentView } from './client.js';
 import { listRecords, locationOf, refsWithoutObject } from './object-refs.js';
 import { createTestDatabase, dropContainer, dropRedisPrefix, objectStoreEnv, redisEnv, sessionSecret, uniqueContainer, type Kind, type TestDatabase } from './services.js';
+
+// Also when run from the root (the root jest config does not carry the preset's testTimeout).
+jest.setTimeout(90_000);
 
 /** Every regular file under `dir` (relative paths). */
 async function filesUnder(dir: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,9 @@ import { SettingName } from '@cloud-platform/storage-core';
 import { openIndex } from '@cloud-platform/storage-sql';
 import { testEndpoints } from '@cloud-platform/test-services';
 import { runCli, type CliResult } from './cli-process.js';
+
+// Also when run from the root (the root jest config does not carry the preset's testTimeout).
+jest.setTimeout(90_000);
 
 const ep = testEndpoints();
 /** Planted in the secret variables: it must never be printed. */

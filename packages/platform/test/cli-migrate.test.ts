@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,9 @@ import { createAttachments, createFilesystemStore, type AttachmentRecord } from 
 import { createDatabaseStore, openIndex } from '@cloud-platform/storage-sql';
 import { testEndpoints } from '@cloud-platform/test-services';
 import { jsonLines, runCli } from './cli-process.js';
+
+// Also when run from the root (the root jest config does not carry the preset's testTimeout).
+jest.setTimeout(90_000);
 
 const ep = testEndpoints();
 
