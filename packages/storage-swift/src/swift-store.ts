@@ -26,7 +26,6 @@ export function createSwiftStore(options: SwiftStoreOptions): ObjectStore {
   validateOptions(options);
   const now = options.now ?? Date.now;
   const client = createSwiftClient({ auth: options.auth, retry: retryPolicy(options.retry), fetch: options.fetch ?? globalThis.fetch, now });
-  const created = new Map<string, Promise<void>>();
   const ctx: StoreContext = {
     client,
     container: options.container,
@@ -34,18 +33,7 @@ export function createSwiftStore(options: SwiftStoreOptions): ObjectStore {
     segmentSize: options.segmentSize ?? DEFAULT_SEGMENT_SIZE,
     largeObjectThreshold: options.largeObjectThreshold ?? DEFAULT_SEGMENT_SIZE,
     label: `swift:${options.container}`,
-    ensureContainer: async (which) => {
-      if (options.createContainer !== true) return;
-      const name = which === 'main' ? ctx.container : ctx.segmentsContainer;
-      let pending = created.get(name);
-      if (!pending) {
-        pending = createContainer(ctx, name, options.tempUrlKey);
-        // A failure is not remembered: the next write tries again.
-        pending.catch(() => created.delete(name));
-        created.set(name, pending);
-      }
-      await pending;
-    },
+    ensureContainer: options.createContainer === true ? containerCreator(() => ctx, options.tempUrlKey) : async () => undefined,
   };
   const driver: StoreDriver = {
     kind: 'swift',
@@ -70,6 +58,21 @@ export function createSwiftStore(options: SwiftStoreOptions): ObjectStore {
   const secret = options.tempUrlKey;
   if (secret !== undefined) driver.signedUrl = (key, signOptions) => tempUrl(ctx, secret, key, signOptions ?? {}, now);
   return defineStore(driver);
+}
+
+/** Creates each container once per store (a failure is not remembered: the next write tries again). */
+function containerCreator(ctx: () => StoreContext, tempUrlKey: string | undefined): StoreContext['ensureContainer'] {
+  const created = new Map<string, Promise<void>>();
+  return async (which) => {
+    const name = which === 'main' ? ctx().container : ctx().segmentsContainer;
+    let pending = created.get(name);
+    if (!pending) {
+      pending = createContainer(ctx(), name, tempUrlKey);
+      pending.catch(() => created.delete(name));
+      created.set(name, pending);
+    }
+    await pending;
+  };
 }
 
 /** Creates a container unless it exists (HEAD first: a PUT on an existing one would reset nothing, but costs a write). */
