@@ -96,6 +96,8 @@ async function download(app: ChildServer, cookie: string, id: string): Promise<{
 
 interface Result {
   api: Api;
+  /** Why the run failed, when it did (the other store still runs). */
+  error?: string;
   baselineMb: number;
   growthMb: number;
   uploadMbps: number;
@@ -155,14 +157,21 @@ export async function run(): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), 'cp-bench-upload-'));
   try {
     const results: Result[] = [];
-    for (const api of ['s3', 'swift'] as const) results.push(await runOne(api, work));
+    for (const api of ['s3', 'swift'] as const) {
+      results.push(
+        await runOne(api, work).catch((error: unknown): Result => {
+          log(`${api}: ${String(error)}`);
+          return { api, error: error instanceof Error ? error.message : String(error), baselineMb: Number.NaN, growthMb: Number.NaN, uploadMbps: Number.NaN, downloadMbps: Number.NaN, identical: false };
+        }),
+      );
+    }
     const rows = results.map((r) => [
       r.api === 's3' ? 'S3 API (exoscale kind)' : 'Swift API (ovh kind)',
       fixed(r.baselineMb),
       `**${fixed(r.growthMb)}**`,
       fixed(r.uploadMbps),
       fixed(r.downloadMbps),
-      r.identical ? 'yes (SHA-256)' : '**NO**',
+      r.error === undefined ? (r.identical ? 'yes (SHA-256)' : '**NO**') : `**FAILED**: ${r.error.replaceAll('|', '\\|').slice(0, 300)}`,
     ]);
     const worst = Math.max(...results.map((r) => r.growthMb));
     return [
@@ -170,7 +179,7 @@ export async function run(): Promise<string> {
       '',
       markdownTable(['store', 'app RSS before (MB)', 'RSS growth (MB)', 'upload MB/s', 'download MB/s', 'download identical'], rows),
       '',
-      `Highest RSS growth: **${fixed(worst)} MB** (target < 150 MB).`,
+      `Highest RSS growth: **${fixed(worst)} MB** (target < 150 MB)${results.some((r) => r.error !== undefined) ? '; a store FAILED, see the table' : ''}.`,
     ].join('\n');
   } finally {
     await deleteContainers(endpoints.swift, prefix).catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
