@@ -138,8 +138,17 @@ export interface CliResult {
 }
 
 /** Runs `cloud-platform <args>` (the platform's CLI, on sources) to its end. */
-export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
-  const child = spawnSource(cliFile, args, env);
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+  return runToEnd(cliFile, args, env, timeoutMs);
+}
+
+/** Runs the example app expecting it to stop by itself (a refused start-up), killed after `timeoutMs`. */
+export async function runAppToExit(env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+  return runToEnd(mainFile, [], { ...env, PORT: String(await freePort()) }, timeoutMs);
+}
+
+async function runToEnd(file: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliResult> {
+  const child = spawnSource(file, args, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

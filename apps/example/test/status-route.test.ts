@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer, type OwnedRedis } from '@cloud-platform/test-services';
 import { killAll, startApp, type AppProcess, type LogLine } from './app-process.js';
-import { me } from './client.js';
+import { call, login, me } from './client.js';
 import { redisEnv, sessionSecret } from './services.js';
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
@@ -38,6 +38,7 @@ describe('the /monitoring/status route', () => {
   let redis: OwnedRedis | undefined;
   let dir = '';
   let app: AppProcess | undefined;
+  let cookie = '';
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -75,7 +76,8 @@ describe('the /monitoring/status route', () => {
     expect(response.headers.getSetCookie()).toEqual([]);
   });
 
-  it('answers the deep check with 503 naming redis when its Redis is down, and 200 once it is back', async () => {
+  it('answers the deep check with 503 naming redis when its Redis is down', async () => {
+    cookie = await login(app!.url, 'zoe');
     await redis!.stop();
     const down = await deepStatusUntil(app!.url, 503);
     expect(down.status).toBe(503);
@@ -83,6 +85,16 @@ describe('the /monitoring/status route', () => {
     expect((down.body as { failing: unknown[] }).failing).toHaveLength(1);
     // The plain status still says the process serves: a load balancer must not drop it for Redis.
     expect((await fetch(`${app!.url}/monitoring/status`)).status).toBe(200);
+  });
+
+  it('answers a logged-in request with 503 at once while Redis is down, never hanging', async () => {
+    const response = await call(app!.url, '/me', cookie, { signal: AbortSignal.timeout(10_000) });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).not.toBeNull();
+    await response.text();
+  });
+
+  it('answers the deep check with 200 again once Redis is back', async () => {
     await redis!.start();
     expect((await deepStatusUntil(app!.url, 200)).status).toBe(200);
   });

@@ -111,6 +111,16 @@ describe('cloud-platform check', () => {
     expect(problemsOf(result).map(([, rule]) => rule)).toContain('kind.not-recorded');
   });
 
+  it('install refuses the same integration configuration with exit code 78 and records nothing', async () => {
+    const fresh = join(dir, 'fresh.sqlite');
+    const result = await runCli(['install', 'exoscale'], configuration('exoscale', 'integration', 'acme-odoo-prod', fresh));
+    outputs.push(result.stdout, result.stderr);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('[storage.not-prod-bucket]');
+    const status = await runCli(['status', '--json'], { DATABASE_URL: fresh });
+    expect(JSON.parse(status.stdout)).toMatchObject({ kind: null, location: 'file', attachments: [] });
+  });
+
   it('never prints a secret value', () => {
     expect(outputs.length).toBeGreaterThan(0);
     for (const output of outputs) expect(output).not.toContain(SECRET);

@@ -101,6 +101,8 @@ describe('cloud-platform status and migrate', () => {
     expect(result.code).toBe(0);
     const report = jsonLines(result.stdout).find((l) => l.type === 'report');
     expect(report).toMatchObject({ status: 'done', dryRun: false, target: 'db', moved: files.length, failed: [], bytes: totalBytes() });
+    // Progress goes to stderr, as JSON lines when not on a terminal; the last one says all is done.
+    expect(jsonLines(result.stderr).at(-1)).toMatchObject({ type: 'progress', done: files.length, total: files.length });
     expect(await status()).toMatchObject({ attachments: [{ location: 'db', count: files.length, bytes: totalBytes() }], migrationLock: null });
     expect(await dataFiles(env.FILESTORE_PATH!)).toEqual([]);
   });
