@@ -9,10 +9,6 @@ export interface UploadCleanup {
    * has passed. Never throws. The retry timers do not keep the process alive.
    */
   abort(key: string, uploadId: string): Promise<void>;
-  /** Resolves when every background abort has finished (succeeded or given up). */
-  settled(): Promise<void>;
-  /** How many aborts are still being retried. */
-  readonly pending: number;
   /** Stops the background retries (after one last attempt each) and waits for them. */
   stop(): Promise<void>;
 }
@@ -46,12 +42,6 @@ export function createUploadCleanup(client: S3Client, bucket: string, retryMs: n
       if (await once(key, uploadId)) return;
       const job = retry(key, uploadId).finally(() => running.delete(job));
       running.add(job);
-    },
-    settled: async () => {
-      while (running.size > 0) await Promise.all(running);
-    },
-    get pending() {
-      return running.size;
     },
     stop: async () => {
       stopper.abort();
