@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AttachmentRecord } from '@cloud-platform/storage-core';
 import type { Platform } from '@cloud-platform/platform';
 import { parseRange } from './range.js';
-import { receiveUpload } from './upload.js';
+import { BadRequestError, receiveUpload } from './upload.js';
 
 /** What the API shows of an attachment. */
 function view(record: AttachmentRecord): Record<string, unknown> {
@@ -63,6 +63,16 @@ function abortOnClose(res: Response): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * `?limit=`: a whole number, at most 1000. Anything else is the client's mistake: passed on,
+ * `1.5` failed in the database (a 503) and `-1` meant "no limit" to SQLite.
+ */
+function listLimit(raw: unknown): number {
+  if (raw === undefined) return 100;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new BadRequestError('limit must be a positive whole number (at most 1000 are listed)');
+  return Math.min(Number(raw), 1000);
+}
+
 /** `/attachments`: upload (multipart or raw), list, download (ranges, ETag), delete. */
 export function attachmentsRouter(platform: Platform): Router {
   const router = Router();
@@ -72,7 +82,7 @@ export function attachmentsRouter(platform: Platform): Router {
   });
   router.get('/', async (req, res) => {
     const after = typeof req.query.after === 'string' ? req.query.after : undefined;
-    const limit = Math.min(Number(req.query.limit ?? 100) || 100, 1000);
+    const limit = listLimit(req.query.limit);
     const records = await platform.attachments.list(after === undefined ? { limit } : { after, limit });
     res.json(records.map(view));
   });
