@@ -184,6 +184,22 @@ describe('the example app HTTP surface', () => {
     expect((await call(url, '/attachments/01a2a2a2-0000-7000-8000-000000000000', cookie)).status).toBe(404);
   });
 
+  it('lists attachments in pages with after and limit', async () => {
+    for (const name of ['page-1.txt', 'page-2.txt']) await uploadRaw(url, cookie, name, 'text/plain', randomBody(10));
+    const all = (await (await call(url, '/attachments?limit=1000', cookie)).json()) as { id: string }[];
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    const first = (await (await call(url, '/attachments?limit=1', cookie)).json()) as { id: string }[];
+    expect(first.map((v) => v.id)).toEqual([all[0]!.id]);
+    const second = (await (await call(url, `/attachments?limit=1&after=${first[0]!.id}`, cookie)).json()) as { id: string }[];
+    expect(second.map((v) => v.id)).toEqual([all[1]!.id]);
+  });
+
+  it.each(['1.5', '-1', '0', 'abc', ''])('refuses ?limit=%s with 400', async (limit) => {
+    const response = await call(url, `/attachments?limit=${limit}`, cookie);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/limit/);
+  });
+
   it('deletes an attachment: 204, then 404 for the download and a second delete', async () => {
     const bytes = randomBody(2000);
     const view = await uploadRaw(url, cookie, 'to-delete.bin', 'application/octet-stream', bytes);
