@@ -153,6 +153,31 @@ async function breakdown(self: string, bare: ChildServer, env: NodeJS.ProcessEnv
   return ['#### Breakdown: the middleware pieces added one at a time (anonymous requests)', '', markdownTable(['server', 'req/s', 'server CPU µs/req', 'added µs/req', '÷ bare Express'], rows)].join('\n');
 }
 
+const LABELS: Record<string, string> = {
+  bare: 'bare Express',
+  anonymous: 'platform middleware, no session cookie',
+  session: 'platform middleware, logged-in session (Redis read + TTL touch per request)',
+};
+
+/** The comparison's table and its ratio lines. */
+function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
+  const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
+  const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
+  const rows = cases.map((c) => [
+    LABELS[c.name]!,
+    fixed(rps(c.name)),
+    fixed(median(samples.get(c.name)!.map((s) => s.p99)), 1),
+    fixed(cpu(c.name)),
+    fixed(rps(c.name) / rps('bare'), 2),
+    fixed(cpu('bare') / cpu(c.name), 2),
+  ]);
+  return [
+    markdownTable(['server', 'req/s', 'p99 (ms)', 'server CPU µs/req', 'req/s ÷ bare Express', 'bare CPU/req ÷ this'], rows),
+    '',
+    `Platform (anonymous) ÷ bare Express: **${fixed(rps('anonymous') / rps('bare'), 2)}×** req/s (target ≥ 0.7×); by server CPU per request: ${fixed(cpu('bare') / cpu('anonymous'), 2)}×.`,
+  ].join('\n');
+}
+
 /** Runs the comparison and returns its markdown. */
 export async function run(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cp-bench-middleware-'));
@@ -179,25 +204,13 @@ export async function run(): Promise<string> {
     const samples = await compare(cases);
     const metrics = await (await fetch(`${platform.url}/metrics`)).text();
     const sessionKeys = (await redis.keys(`*${redisPrefix}*`)).length;
-    const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
-    const labels: Record<string, string> = {
-      bare: 'bare Express',
-      anonymous: 'platform middleware, no session cookie',
-      session: 'platform middleware, logged-in session (Redis read per request)',
-    };
-    const rows = cases.map((c) => {
-      const list = samples.get(c.name)!;
-      return [labels[c.name]!, fixed(rps(c.name)), fixed(median(list.map((s) => s.p99)), 1), fixed(median(list.map((s) => s.cpuUsPerRequest))), c.name === 'bare' ? '1.00' : fixed(rps(c.name) / rps('bare'), 2)];
-    });
     const hello = /route="\/hello"/.test(metrics);
     const extra = process.env['BENCH_MIDDLEWARE_BREAKDOWN'] === '1' ? ['', await breakdown(self, bare, platformEnv(dir, statsd.address().port, redisPrefix), servers)] : [];
     return [
       `GET /hello, autocannon ${CONNECTIONS} connections × ${DURATION_S} s, ${ROUNDS} rounds (medians); each server in its own process.`,
       `The platform: RUNNING_ENV=dev, JSON log lines to stdout (/dev/null), statsd over UDP to a local socket (${packets} packets received), Prometheus on (/hello ${hello ? 'counted' : 'NOT counted'} in /metrics), Redis sessions (${sessionKeys} session key${sessionKeys === 1 ? '' : 's'} left by the run: anonymous requests store none).`,
       '',
-      markdownTable(['server', 'req/s', 'p99 (ms)', 'server CPU µs/req', '÷ bare Express'], rows),
-      '',
-      `Platform (anonymous) ÷ bare Express: **${fixed(rps('anonymous') / rps('bare'), 2)}×** (target ≥ 0.7×).`,
+      mainTable(cases, samples),
       ...extra,
     ].join('\n');
   } finally {
