@@ -3,10 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedisServer, type OwnedRedis } from '@cloud-platform/test-services';
+import { SettingName } from '@cloud-platform/storage-core';
+import { openIndex } from '@cloud-platform/storage-sql';
+import { freePort, startRedisServer, type OwnedRedis } from '@cloud-platform/test-services';
 import { killAll, startApp, type AppProcess, type LogLine } from './app-process.js';
 import { call, login, me } from './client.js';
-import { redisEnv, sessionSecret } from './services.js';
+import { objectStoreEnv, redisEnv, sessionSecret } from './services.js';
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
@@ -99,3 +101,41 @@ describe('the /monitoring/status route', () => {
     expect((await deepStatusUntil(app!.url, 200)).status).toBe(200);
   });
 });
+
+/** The deep check of an instance whose object store cannot be reached. */
+describe('the deep status with the object store unreachable', () => {
+  let dir = '';
+  let app: AppProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cp-status-store-'));
+    const database = join(dir, 'index.sqlite');
+    // As `install exoscale` leaves a dev database (files in the database), S3 behind a closed port.
+    const index = await openIndex(database);
+    await index.setSetting(SettingName.Kind, 'exoscale');
+    await index.setSetting(SettingName.Location, 'db');
+    await index.close();
+    app = await startApp({
+      DATABASE_URL: database,
+      FILESTORE_PATH: join(dir, 'filestore'),
+      ODOO_LOGGING_JSON: '1',
+      ...objectStoreEnv('exoscale', 'cp-status-unreachable'),
+      AWS_HOST: `http://127.0.0.1:${await freePort()}`,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await killAll();
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 naming object-storage, while the plain status stays 200', async () => {
+    const response = await fetch(`${app!.url}/monitoring/status?deep=1`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { checked: string[]; failing: { name: string }[] };
+    expect(body.checked).toEqual(['database', 'object-storage']);
+    expect(body.failing.map((f) => f.name)).toEqual(['object-storage']);
+    expect((await fetch(`${app!.url}/monitoring/status`)).status).toBe(200);
+  });
+});
+
