@@ -40,7 +40,8 @@ async function download(platform: Platform, req: Request<{ id: string }>, res: R
     res.status(416).end();
     return;
   }
-  const opened = await platform.attachments.open(record.id, range ? { range, signal: abortOnClose(res) } : { signal: abortOnClose(res) });
+  const signal = abortOnClose(res);
+  const opened = await platform.attachments.open(record.id, range ? { range, signal } : { signal });
   res.setHeader('Content-Type', opened.mimetype);
   res.setHeader('Content-Length', String(opened.size));
   res.setHeader('Content-Disposition', disposition(opened.name));
@@ -48,8 +49,9 @@ async function download(platform: Platform, req: Request<{ id: string }>, res: R
     res.status(206).setHeader('Content-Range', `bytes ${opened.range.start}-${opened.range.end}/${opened.totalSize}`);
   }
   opened.stream.once('error', (error) => {
+    // The client went away (its close aborted the read): nothing failed here, the access log has it.
+    if (!signal.aborted) platform.logger.error('attachment stream failed', { error, attachment: record.id });
     // Headers are gone: the only honest signal left is a cut connection.
-    platform.logger.error('attachment stream failed', { error, attachment: record.id });
     res.destroy(error);
   });
   opened.stream.pipe(res);
