@@ -56,13 +56,20 @@ describe('the example app HTTP surface', () => {
   let server: Server | undefined;
   let url = '';
   let cookie = '';
+  /** The app's JSON log lines. */
+  const logs: Record<string, unknown>[] = [];
   /** How each create() of the app ended: `stored`, or the error code. */
   const creations: Promise<string>[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cp-http-'));
     const config = loadPlatformConfig({ DATABASE_URL: join(dir, 'index.sqlite'), FILESTORE_PATH: join(dir, 'filestore'), APP_VERSION: '1.0.0' }, { serviceName: 'example-test' });
-    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        logs.push(...chunk.toString().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>));
+        done();
+      },
+    });
     platform = await createPlatform(config, { logger: createLogger({ service: { name: 'example-test' }, json: true, destination: sink }) });
     // The same service, with each create() kept: a test can wait until an upload has settled.
     const attachments: Attachments = {
@@ -198,6 +205,21 @@ describe('the example app HTTP surface', () => {
     const response = await call(url, `/attachments?limit=${limit}`, cookie);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(/limit/);
+  });
+
+  it('does not log a download the client cut as a server error', async () => {
+    const view = await uploadRaw(url, cookie, 'big-download.bin', 'application/octet-stream', randomBody(4 * 1024 * 1024));
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    socket.write(`GET /attachments/${view.id} HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n\r\n`);
+    // The first bytes of the answer: the file is being streamed; then the client goes away.
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.destroy();
+    const cut = (l: Record<string, unknown>): boolean => l['url.path'] === `/attachments/${view.id}` && String(l.message).includes('client went away');
+    for (let i = 0; i < 250 && !logs.some(cut); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(logs.some(cut)).toBe(true);
+    // The read's abort surfaces a moment after the close; give it that moment.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logs.filter((l) => l['log.level'] === 'error')).toEqual([]);
   });
 
   it('deletes an attachment: 204, then 404 for the download and a second delete', async () => {
