@@ -58,8 +58,12 @@ export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
     onError: (listener) => listen(client, 'error', listener),
     async quit() {
       // QUIT needs a live connection; while down it would wait for one that may never come.
-      if (client.status === 'ready') await client.quit();
-      else client.disconnect();
+      if (client.status !== 'ready') {
+        client.disconnect();
+        return;
+      }
+      // QUIT can time out too (a stalled server): then drop the connection.
+      await client.quit().catch(() => client.disconnect());
     },
   };
 }

@@ -67,7 +67,7 @@ export function fromNodeRedis(client: NodeRedisClientLike): SessionRedisClient {
     onError: (listener) => listen(client, 'error', listener),
     async quit() {
       // A graceful close waits for pending replies; while down, drop the connection instead.
-      if (client.isReady) await client.close();
+      if (client.isReady) await client.close().catch(() => client.destroy());
       else client.destroy();
     },
   };

@@ -122,13 +122,17 @@ export class RedisSessionStore extends session.Store {
   /** Every session under this prefix, each with its `id` (undecodable ones left out). */
   override async all(cb?: Callback<SessionData[]>): Promise<SessionData[]> {
     return settle(cb, async () => {
-      const keys = await this.allKeys();
       const skip = this.options.keyPrefix.length;
-      const values = keys.length === 0 ? [] : await this.run('MGET', (c) => c.mget(keys));
+      const seen = new Set<string>();
       const sessions: SessionData[] = [];
-      for (const [i, raw] of values.entries()) {
-        const sess = raw === null ? null : await this.decode(raw);
-        if (sess !== null) sessions.push({ ...sess, id: keys[i]?.slice(skip) } as SessionData);
+      // One MGET per SCAN page keeps every command small, however many sessions there are.
+      for await (const page of this.scanKeys()) {
+        const keys = page.filter((key) => !seen.has(key) && seen.add(key));
+        const values = keys.length === 0 ? [] : await this.run('MGET', (c) => c.mget(keys));
+        for (const [i, raw] of values.entries()) {
+          const sess = raw === null ? null : await this.decode(raw);
+          if (sess !== null) sessions.push({ ...sess, id: keys[i]?.slice(skip) } as SessionData);
+        }
       }
       return sessions;
     });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { startRedisServer, uniqueName, type OwnedRedis } from '@cloud-platform/test-services';
 import {
   createRedisSessionStore,
@@ -96,5 +97,31 @@ describe('Redis unavailable with the continue policy', () => {
     expect(JSON.parse(res.body)).toEqual({ hasSession: false, uid: null, views: 0 });
     await app.close();
     await store.close();
+  });
+});
+
+describe('Redis connected but not answering', () => {
+  it('answers 503 through the error handler once the command times out', async () => {
+    const redis = await startRedisServer();
+    const store = createRedisSessionStore({
+      connection: { mode: 'url', url: redis.url },
+      logger: { warn: () => undefined },
+    });
+    const app = await startApp(store);
+    const admin = new Redis(redis.port, '127.0.0.1');
+    try {
+      const browser = createBrowser();
+      await browser.call(`${app.url}/login`, 'POST');
+      // A real Redis holding every client's commands: the connection stays up, nothing answers.
+      await admin.call('CLIENT', 'PAUSE', '2500', 'ALL');
+      const res = await browser.call(`${app.url}/me`, 'GET', 1500);
+      expect(res.status).toBe(503);
+      expect(store.isAvailable).toBe(true);
+    } finally {
+      admin.disconnect();
+      await app.close();
+      await store.close();
+      await redis.stop();
+    }
   });
 });
