@@ -41,6 +41,16 @@ async function download(platform: Platform, req: Request<{ id: string }>, res: R
     return;
   }
   const signal = abortOnClose(res);
+  if (req.method === 'HEAD') {
+    // Headers only: no need to open the object.
+    const size = range ? range.end - range.start + 1 : record.size;
+    res.setHeader('Content-Type', record.mimetype);
+    res.setHeader('Content-Length', String(size));
+    res.setHeader('Content-Disposition', disposition(record.name));
+    if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
+    res.end();
+    return;
+  }
   const opened = await platform.attachments.open(record.id, range ? { range, signal } : { signal });
   res.setHeader('Content-Type', opened.mimetype);
   res.setHeader('Content-Length', String(opened.size));

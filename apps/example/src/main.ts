@@ -1,12 +1,21 @@
 import { installProcessHandlers } from '@cloud-platform/logging-json';
-import { createPlatform, loadPlatformConfig, readAppVersion } from '@cloud-platform/platform';
+import { createPlatform, loadPlatformConfig, readAppVersion, type Platform } from '@cloud-platform/platform';
+import { EX_CONFIG, isPlatformConfigError } from '@cloud-platform/platform-checks';
 import { createApp } from './app.js';
 
 const config = loadPlatformConfig(process.env, {
   appVersion: readAppVersion(new URL('../package.json', import.meta.url)),
   serviceName: 'cloud-platform-example',
 });
-const platform = await createPlatform(config);
+let platform: Platform;
+try {
+  platform = await createPlatform(config);
+} catch (error) {
+  // A refusal is the operator's to fix: the report, not a stack trace, and EX_CONFIG.
+  if (!isPlatformConfigError(error)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(EX_CONFIG);
+}
 installProcessHandlers(platform.logger, { signals: [] });
 const app = createApp(platform);
 const port = Number(process.env.PORT ?? 3000);

@@ -41,6 +41,7 @@ export function refuseMisconfiguration(config: PlatformConfig, settings: Platfor
     return report;
   }
   if (!report.ok) {
+    for (const problem of report.problems) logger.error(`${problem.variable}: ${problem.message}`, { rule: problem.rule, hint: problem.hint });
     logger.error('refusing to start: the configuration is wrong for this environment', { problems: report.problems.length });
     throw new PlatformConfigError(PlatformConfigErrorCode.Refused, formatReport(report), report);
   }
