@@ -26,8 +26,8 @@ declare module 'express-session' {
   }
 }
 
-const ROUNDS = 6;
-const DURATION_S = 3;
+const ROUNDS = 8;
+const DURATION_S = 2;
 const CONNECTIONS = 10;
 const AUTOCANNON = join(import.meta.dirname, '..', 'node_modules', '.bin', 'autocannon');
 const REDIS_URL = process.env['CP_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
