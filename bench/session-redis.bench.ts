@@ -9,18 +9,22 @@
  *
  * Run: `node --import tsx bench/session-redis.bench.ts` (after building the package).
  */
-import { spawn } from 'node:child_process';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import express from 'express';
-import session, { type Store } from 'express-session';
-import { RedisStore } from 'connect-redis';
-import { createClient } from 'redis';
-import { createRedisClient, fromNodeRedis, RedisSessionStore } from '@cloud-platform/session-redis';
+import { spawn } from "node:child_process";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import express from "express";
+import session, { type Store } from "express-session";
+import { RedisStore } from "connect-redis";
+import { createClient } from "redis";
+import {
+  createRedisClient,
+  fromNodeRedis,
+  RedisSessionStore,
+} from "@cloud-platform/session-redis";
 
-declare module 'express-session' {
+declare module "express-session" {
   interface SessionData {
     views?: number;
   }
@@ -29,8 +33,14 @@ declare module 'express-session' {
 const ROUNDS = 8;
 const DURATION_S = 2;
 const CONNECTIONS = 10;
-const AUTOCANNON = join(import.meta.dirname, '..', 'node_modules', '.bin', 'autocannon');
-const REDIS_URL = process.env['CP_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const AUTOCANNON = join(
+  import.meta.dirname,
+  "..",
+  "node_modules",
+  ".bin",
+  "autocannon",
+);
+const REDIS_URL = process.env["CP_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 
 interface Result {
   rps: number;
@@ -47,38 +57,68 @@ function progress(line: string): void {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 === 1
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Serves `GET /visit` (reads the session, increments a counter) and returns a session cookie. */
-async function serve(store: Store): Promise<{ server: Server; url: string; cookie: string }> {
+async function serve(
+  store: Store,
+): Promise<{ server: Server; url: string; cookie: string }> {
   const app = express();
-  app.set('etag', false);
-  app.use(session({ store, secret: 'bench-secret', resave: false, saveUninitialized: false, name: 'sid' }));
-  app.get('/visit', (req, res) => {
+  app.set("etag", false);
+  app.use(
+    session({
+      store,
+      secret: "bench-secret",
+      resave: false,
+      saveUninitialized: false,
+      name: "sid",
+    }),
+  );
+  app.get("/visit", (req, res) => {
     req.session.views = (req.session.views ?? 0) + 1;
     res.send(`views ${req.session.views}`);
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/visit`;
   const first = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  const cookie = first.headers.get('set-cookie')?.split(';')[0];
-  if (cookie === undefined) throw new Error('the route set no session cookie');
+  const cookie = first.headers.get("set-cookie")?.split(";")[0];
+  if (cookie === undefined) throw new Error("the route set no session cookie");
   return { server, url, cookie };
 }
 
 /** One autocannon run in its own process. */
-function autocannon(url: string, cookie: string, seconds = DURATION_S): Promise<Result> {
+function autocannon(
+  url: string,
+  cookie: string,
+  seconds = DURATION_S,
+): Promise<Result> {
   const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {
-    const args = ['-c', String(CONNECTIONS), '-d', String(seconds), '-H', `cookie=${cookie}`, '-j', url];
-    const child = spawn(AUTOCANNON, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
+    const args = [
+      "-c",
+      String(CONNECTIONS),
+      "-d",
+      String(seconds),
+      "-H",
+      `cookie=${cookie}`,
+      "-j",
+      url,
+    ];
+    const child = spawn(AUTOCANNON, args, {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    let out = "";
+    child.stdout
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => (out += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0)
+        return reject(new Error(`autocannon exited with ${code}`));
       const cpu = process.cpuUsage(cpuBefore);
       const r = JSON.parse(out) as {
         requests: { average: number; total: number };
@@ -86,8 +126,12 @@ function autocannon(url: string, cookie: string, seconds = DURATION_S): Promise<
         non2xx: number;
         errors: number;
       };
-      if (r.non2xx > 0 || r.errors > 0) return reject(new Error(`autocannon saw ${r.non2xx} non-2xx, ${r.errors} errors`));
-      const cpuPerRequest = (cpu.user + cpu.system) / Math.max(1, r.requests.total);
+      if (r.non2xx > 0 || r.errors > 0)
+        return reject(
+          new Error(`autocannon saw ${r.non2xx} non-2xx, ${r.errors} errors`),
+        );
+      const cpuPerRequest =
+        (cpu.user + cpu.system) / Math.max(1, r.requests.total);
       resolve({ rps: r.requests.average, p99: r.latency.p99, cpuPerRequest });
     });
   });
@@ -95,17 +139,29 @@ function autocannon(url: string, cookie: string, seconds = DURATION_S): Promise<
 
 export async function run(): Promise<string> {
   const prefix = `bench-${Date.now().toString(36)}`;
-  const ioredis = createRedisClient({ mode: 'url', url: REDIS_URL });
+  const ioredis = createRedisClient({ mode: "url", url: REDIS_URL });
   const nodeRedisA = createClient({ url: REDIS_URL });
   const nodeRedisB = createClient({ url: REDIS_URL });
   await Promise.all([nodeRedisA.connect(), nodeRedisB.connect()]);
-  const ours = new RedisSessionStore({ client: ioredis, prefix: `${prefix}-io` });
-  const oursNode = new RedisSessionStore({ client: fromNodeRedis(nodeRedisB), prefix: `${prefix}-node` });
-  const theirs = new RedisStore({ client: nodeRedisA, prefix: `session:${prefix}-cr:` });
+  const ours = new RedisSessionStore({
+    client: ioredis,
+    prefix: `${prefix}-io`,
+  });
+  const oursNode = new RedisSessionStore({
+    client: fromNodeRedis(nodeRedisB),
+    prefix: `${prefix}-node`,
+  });
+  const theirs = new RedisStore({
+    client: nodeRedisA,
+    prefix: `session:${prefix}-cr:`,
+  });
   const variants: { name: string; store: Store }[] = [
-    { name: 'connect-redis 9 + node-redis', store: theirs },
-    { name: '@cloud-platform/session-redis + ioredis', store: ours },
-    { name: '@cloud-platform/session-redis + node-redis (fromNodeRedis)', store: oursNode },
+    { name: "connect-redis 9 + node-redis", store: theirs },
+    { name: "@cloud-platform/session-redis + ioredis", store: ours },
+    {
+      name: "@cloud-platform/session-redis + node-redis (fromNodeRedis)",
+      store: oursNode,
+    },
   ];
   const servers = await Promise.all(variants.map((v) => serve(v.store)));
   const samples = variants.map(() => [] as Result[]);
@@ -115,11 +171,13 @@ export async function run(): Promise<string> {
       for (let k = 0; k < variants.length; k += 1) {
         const i = (round + k) % variants.length;
         samples[i]!.push(await autocannon(servers[i]!.url, servers[i]!.cookie));
-        progress(`round ${round + 1}/${ROUNDS} ${variants[i]!.name}: ${Math.round(samples[i]!.at(-1)!.rps)} req/s`);
+        progress(
+          `round ${round + 1}/${ROUNDS} ${variants[i]!.name}: ${Math.round(samples[i]!.at(-1)!.rps)} req/s`,
+        );
       }
     }
   } finally {
-    progress('cleaning up');
+    progress("cleaning up");
     for (const s of servers) {
       s.server.closeAllConnections();
       s.server.close();
@@ -132,21 +190,26 @@ export async function run(): Promise<string> {
     const mine = samples[i]!;
     const rps = median(mine.map((r) => r.rps));
     // Paired by round (the two runs were minutes apart at most): robust to a busy machine.
-    const ratio = median(mine.map((r, round) => r.rps / samples[0]![round]!.rps));
+    const ratio = median(
+      mine.map((r, round) => r.rps / samples[0]![round]!.rps),
+    );
     const p99 = median(mine.map((r) => r.p99));
     const cpu = median(mine.map((r) => r.cpuPerRequest));
-    const runs = mine.map((r) => Math.round(r.rps)).join(', ');
-    return `| ${v.name} | ${Math.round(rps).toLocaleString('en-US')} | ${ratio.toFixed(2)}× | ${p99} ms | ${Math.round(cpu)} µs | ${runs} |`;
+    const runs = mine.map((r) => Math.round(r.rps)).join(", ");
+    return `| ${v.name} | ${Math.round(rps).toLocaleString("en-US")} | ${ratio.toFixed(2)}× | ${p99} ms | ${Math.round(cpu)} µs | ${runs} |`;
   });
   return [
     `Requests/s of \`GET /visit\` (express-session reads the session, the route updates it, the store writes it back), autocannon -c ${CONNECTIONS} -d ${DURATION_S} in a separate process, median of ${ROUNDS} rounds (ratio: median of the per-round ratios), one Redis on loopback, Node ${process.version}. CPU/request: CPU time of the process serving the apps, per request.`,
-    '',
-    '| store | req/s (median) | vs connect-redis | p99 latency (median) | CPU/request | runs (req/s) |',
-    '|---|---:|---:|---:|---:|---|',
+    "",
+    "| store | req/s (median) | vs connect-redis | p99 latency (median) | CPU/request | runs (req/s) |",
+    "|---|---:|---:|---:|---:|---|",
     ...rows,
-  ].join('\n');
+  ].join("\n");
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   console.log(await run());
 }

@@ -1,6 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { RedisSessionError } from './errors.js';
-import type { RedisConnectionOptions } from './connection-options.js';
+import { Redis, type RedisOptions } from "ioredis";
+import { RedisSessionError } from "./errors.js";
+import type { RedisConnectionOptions } from "./connection-options.js";
 
 /** Tuning of the client {@link createRedisClient} builds. */
 export interface CreateRedisClientOptions {
@@ -9,7 +9,7 @@ export interface CreateRedisClientOptions {
   /** Longest pause between reconnect attempts, in ms. @default 1000 */
   maxReconnectDelay?: number | undefined;
   /** Extra ioredis options, applied last (they win); the client always uses legacy reply mapping. */
-  redisOptions?: Omit<RedisOptions, 'replyMapping'> | undefined;
+  redisOptions?: Omit<RedisOptions, "replyMapping"> | undefined;
 }
 
 /**
@@ -33,22 +33,32 @@ export function createRedisClient(
     disconnectTimeout: 500,
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
-    ...(connection.password === undefined ? {} : { password: connection.password }),
+    ...(connection.password === undefined
+      ? {}
+      : { password: connection.password }),
   };
   // `replyMapping: 'legacy'` pins the client's type to `Redis` (the store reads plain strings).
-  return new Redis({ ...common, ...target(connection), ...options.redisOptions, replyMapping: 'legacy' });
+  return new Redis({
+    ...common,
+    ...target(connection),
+    ...options.redisOptions,
+    replyMapping: "legacy",
+  });
 }
 
 function target(connection: RedisConnectionOptions): RedisOptions {
   switch (connection.mode) {
-    case 'standalone':
+    case "standalone":
       return { host: connection.host, port: connection.port };
-    case 'sentinel':
+    case "sentinel":
       return {
-        sentinels: connection.sentinels.map((s) => ({ host: s.host, port: s.port })),
+        sentinels: connection.sentinels.map((s) => ({
+          host: s.host,
+          port: s.port,
+        })),
         name: connection.masterName,
       };
-    case 'url':
+    case "url":
       return fromUrl(connection.url, connection.password);
   }
 }
@@ -58,20 +68,30 @@ function fromUrl(text: string, password: string | undefined): RedisOptions {
   try {
     url = new URL(text);
   } catch {
-    throw new RedisSessionError('E_INVALID_OPTION', 'The Redis URL is not a valid URL');
+    throw new RedisSessionError(
+      "E_INVALID_OPTION",
+      "The Redis URL is not a valid URL",
+    );
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new RedisSessionError('E_INVALID_OPTION', 'The Redis URL must start with redis:// or rediss://');
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new RedisSessionError(
+      "E_INVALID_OPTION",
+      "The Redis URL must start with redis:// or rediss://",
+    );
   }
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
-  const urlPassword = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const db =
+    url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
+  const urlPassword =
+    url.password === "" ? undefined : decodeURIComponent(url.password);
   const pass = password ?? urlPassword;
   return {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port === '' ? 6379 : Number(url.port),
-    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port === "" ? 6379 : Number(url.port),
+    ...(url.username === ""
+      ? {}
+      : { username: decodeURIComponent(url.username) }),
     ...(pass === undefined ? {} : { password: pass }),
     ...(db === undefined || Number.isNaN(db) ? {} : { db }),
-    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    ...(url.protocol === "rediss:" ? { tls: {} } : {}),
   };
 }

@@ -1,15 +1,21 @@
-import type { RedisConnectionOptions } from './connection-options.js';
-import { createRedisClient, type CreateRedisClientOptions } from './create-redis-client.js';
-import { RedisSessionStore } from './store.js';
-import type { RedisSessionStoreOptions } from './store-options.js';
+import type { RedisConnectionOptions } from "./connection-options.js";
+import {
+  createRedisClient,
+  type CreateRedisClientOptions,
+} from "./create-redis-client.js";
+import { RedisSessionStore } from "./store.js";
+import type { RedisSessionStoreOptions } from "./store-options.js";
 
 /**
  * Options of {@link createRedisSessionStore}: the store's options, with either a `client`
  * you own, or `connection` options from which the store builds (and owns) its client.
  */
-export type CreateRedisSessionStoreOptions = Omit<RedisSessionStoreOptions, 'client' | 'ownsClient'> &
+export type CreateRedisSessionStoreOptions = Omit<
+  RedisSessionStoreOptions,
+  "client" | "ownsClient"
+> &
   (
-    | { client: RedisSessionStoreOptions['client']; connection?: never }
+    | { client: RedisSessionStoreOptions["client"]; connection?: never }
     | {
         /** Where Redis is, e.g. `redisSessionOptionsFromEnv(env).connection`. */
         connection: RedisConnectionOptions;
@@ -25,8 +31,11 @@ export type CreateRedisSessionStoreOptions = Omit<RedisSessionStoreOptions, 'cli
  * `connection` belongs to the store and `store.close()` closes it.
  * @throws {RedisSessionError} `E_INVALID_OPTION` when an option is invalid.
  */
-export function createRedisSessionStore(options: CreateRedisSessionStoreOptions): RedisSessionStore {
-  if (options.client !== undefined) return new RedisSessionStore({ ...options, client: options.client });
+export function createRedisSessionStore(
+  options: CreateRedisSessionStoreOptions,
+): RedisSessionStore {
+  if (options.client !== undefined)
+    return new RedisSessionStore({ ...options, client: options.client });
   const { connection, clientOptions, ...storeOptions } = options;
   const client = createRedisClient(connection, {
     commandTimeout: storeOptions.commandTimeout ?? 1000,

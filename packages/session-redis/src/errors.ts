@@ -4,7 +4,8 @@
  * - `E_CONFIG`: the environment variables do not describe a usable configuration;
  * - `E_INVALID_OPTION`: an option passed to the store or a factory is invalid.
  */
-export type RedisSessionErrorCode = 'E_UNAVAILABLE' | 'E_CONFIG' | 'E_INVALID_OPTION';
+export type RedisSessionErrorCode =
+  "E_UNAVAILABLE" | "E_CONFIG" | "E_INVALID_OPTION";
 
 /** One problem found in the environment: which variable, and what is wrong with it. */
 export interface ConfigIssue {
@@ -16,7 +17,7 @@ export interface ConfigIssue {
 
 /** Error thrown or passed to callbacks by this package; `code` is stable, `message` is not. */
 export class RedisSessionError extends Error {
-  override readonly name = 'RedisSessionError';
+  override readonly name = "RedisSessionError";
   /** Stable code to branch on. */
   readonly code: RedisSessionErrorCode;
   /** Every problem found, for `E_CONFIG` (empty otherwise). */
@@ -27,7 +28,10 @@ export class RedisSessionError extends Error {
     message: string,
     options: { cause?: unknown; issues?: readonly ConfigIssue[] } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.issues = options.issues ?? [];
   }
@@ -38,5 +42,8 @@ export function isRedisSessionError(
   err: unknown,
   code?: RedisSessionErrorCode,
 ): err is RedisSessionError {
-  return err instanceof RedisSessionError && (code === undefined || err.code === code);
+  return (
+    err instanceof RedisSessionError &&
+    (code === undefined || err.code === code)
+  );
 }

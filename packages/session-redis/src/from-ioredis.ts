@@ -1,7 +1,7 @@
-import type { Cluster, Redis } from 'ioredis';
-import { listen, type SessionRedisClient } from './session-redis-client.js';
+import type { Cluster, Redis } from "ioredis";
+import { listen, type SessionRedisClient } from "./session-redis-client.js";
 
-const DOWN_STATUSES = new Set(['close', 'end', 'reconnecting']);
+const DOWN_STATUSES = new Set(["close", "end", "reconnecting"]);
 
 /**
  * Wraps an ioredis client (`Redis`, including Sentinel mode, or `Cluster`) as a
@@ -14,20 +14,20 @@ export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
   const setUp = (value: boolean): void => {
     up = value;
   };
-  client.on('ready', () => setUp(true));
-  client.on('close', () => setUp(false));
-  client.on('end', () => setUp(false));
+  client.on("ready", () => setUp(true));
+  client.on("close", () => setUp(false));
+  client.on("end", () => setUp(false));
   const timeout = client.isCluster
     ? (client as Cluster).options.redisOptions?.commandTimeout
     : (client as Redis).options.commandTimeout;
 
   return {
-    kind: 'session-redis-client',
+    kind: "session-redis-client",
     commandTimeout: timeout,
     get: (key) => client.get(key),
     async set(key, value, ttlSeconds) {
       if (ttlSeconds === undefined) await client.set(key, value);
-      else await client.set(key, value, 'EX', ttlSeconds);
+      else await client.set(key, value, "EX", ttlSeconds);
     },
     async expire(key, ttlSeconds) {
       await client.expire(key, ttlSeconds);
@@ -35,30 +35,32 @@ export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
     async del(keys) {
       if (keys.length === 0) return;
       // A multi-key DEL fails with CROSSSLOT on a cluster: one DEL per key there.
-      if (client.isCluster) await Promise.all(keys.map((key) => client.del(key)));
+      if (client.isCluster)
+        await Promise.all(keys.map((key) => client.del(key)));
       else await client.del(...keys);
     },
     async mget(keys) {
       if (keys.length === 0) return [];
-      if (client.isCluster) return Promise.all(keys.map((key) => client.get(key)));
+      if (client.isCluster)
+        return Promise.all(keys.map((key) => client.get(key)));
       return client.mget(...keys);
     },
     scan: (pattern, count) => scanAll(client, pattern, count),
     isUp: () => up,
     onStatus(listener) {
-      const offReady = listen(client, 'ready', () => listener(true));
-      const offClose = listen(client, 'close', () => listener(false));
-      const offEnd = listen(client, 'end', () => listener(false));
+      const offReady = listen(client, "ready", () => listener(true));
+      const offClose = listen(client, "close", () => listener(false));
+      const offEnd = listen(client, "end", () => listener(false));
       return () => {
         offReady();
         offClose();
         offEnd();
       };
     },
-    onError: (listener) => listen(client, 'error', listener),
+    onError: (listener) => listen(client, "error", listener),
     async quit() {
       // QUIT needs a live connection; while down it would wait for one that may never come.
-      if (client.status !== 'ready') {
+      if (client.status !== "ready") {
         client.disconnect();
         return;
       }
@@ -74,7 +76,9 @@ async function* scanAll(
   count: number,
 ): AsyncGenerator<string[]> {
   // A cluster has no global keyspace: SCAN every master.
-  const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  const nodes = client.isCluster
+    ? (client as Cluster).nodes("master")
+    : [client as Redis];
   for (const node of nodes) {
     for await (const keys of node.scanStream({ match: pattern, count })) {
       yield keys as string[];

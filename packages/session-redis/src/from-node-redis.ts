@@ -1,19 +1,26 @@
-import type { EventEmitter } from 'node:events';
-import { listen, type SessionRedisClient } from './session-redis-client.js';
+import type { EventEmitter } from "node:events";
+import { listen, type SessionRedisClient } from "./session-redis-client.js";
 
 /** The part of a node-redis v5 client (`createClient()`) this adapter uses. */
 export interface NodeRedisClientLike {
   readonly isReady: boolean;
   get(key: string): Promise<string | null | object>;
-  set(key: string, value: string, options?: { expiration: { type: 'EX'; value: number } }): Promise<unknown>;
+  set(
+    key: string,
+    value: string,
+    options?: { expiration: { type: "EX"; value: number } },
+  ): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
   del(keys: string[]): Promise<unknown>;
   mGet(keys: string[]): Promise<unknown[]>;
-  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<unknown[]>;
+  scanIterator(options: {
+    MATCH: string;
+    COUNT: number;
+  }): AsyncIterable<unknown[]>;
   close(): Promise<void>;
   destroy(): void;
-  on: EventEmitter['on'];
-  off: EventEmitter['off'];
+  on: EventEmitter["on"];
+  off: EventEmitter["off"];
 }
 
 /**
@@ -27,16 +34,19 @@ export function fromNodeRedis(client: NodeRedisClientLike): SessionRedisClient {
   // Before the first `ready`, commands wait in node-redis's offline queue (bounded by the
   // store's timeout): count that as up so the first requests are not refused outright.
   let up = true;
-  client.on('ready', () => (up = true));
-  client.on('end', () => (up = false));
-  client.on('reconnecting', () => (up = false));
+  client.on("ready", () => (up = true));
+  client.on("end", () => (up = false));
+  client.on("reconnecting", () => (up = false));
 
   return {
-    kind: 'session-redis-client',
+    kind: "session-redis-client",
     get: async (key) => asString(await client.get(key)),
     async set(key, value, ttlSeconds) {
       if (ttlSeconds === undefined) await client.set(key, value);
-      else await client.set(key, value, { expiration: { type: 'EX', value: ttlSeconds } });
+      else
+        await client.set(key, value, {
+          expiration: { type: "EX", value: ttlSeconds },
+        });
     },
     async expire(key, ttlSeconds) {
       await client.expire(key, ttlSeconds);
@@ -49,22 +59,25 @@ export function fromNodeRedis(client: NodeRedisClientLike): SessionRedisClient {
       return (await client.mGet([...keys])).map(asString);
     },
     async *scan(pattern, count) {
-      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: count })) {
-        yield keys.map((key) => asString(key) ?? '');
+      for await (const keys of client.scanIterator({
+        MATCH: pattern,
+        COUNT: count,
+      })) {
+        yield keys.map((key) => asString(key) ?? "");
       }
     },
     isUp: () => up,
     onStatus(listener) {
-      const offReady = listen(client, 'ready', () => listener(true));
-      const offEnd = listen(client, 'end', () => listener(false));
-      const offRetry = listen(client, 'reconnecting', () => listener(false));
+      const offReady = listen(client, "ready", () => listener(true));
+      const offEnd = listen(client, "end", () => listener(false));
+      const offRetry = listen(client, "reconnecting", () => listener(false));
       return () => {
         offReady();
         offEnd();
         offRetry();
       };
     },
-    onError: (listener) => listen(client, 'error', listener),
+    onError: (listener) => listen(client, "error", listener),
     async quit() {
       // A graceful close waits for pending replies; while down, drop the connection instead.
       if (client.isReady) await client.close().catch(() => client.destroy());
@@ -74,6 +87,6 @@ export function fromNodeRedis(client: NodeRedisClientLike): SessionRedisClient {
 }
 
 function asString(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  return Buffer.isBuffer(value) ? value.toString('utf8') : null;
+  if (typeof value === "string") return value;
+  return Buffer.isBuffer(value) ? value.toString("utf8") : null;
 }

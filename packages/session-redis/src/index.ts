@@ -1,4 +1,4 @@
-export { RedisSessionStore } from './store.js';
+export { RedisSessionStore } from "./store.js";
 export {
   DEFAULT_ANONYMOUS_TTL,
   DEFAULT_TTL,
@@ -7,25 +7,40 @@ export {
   type SessionSerializer,
   type SessionStoreLogger,
   type UnavailablePolicy,
-} from './store-options.js';
-export { createRedisSessionStore, type CreateRedisSessionStoreOptions } from './create-store.js';
-export { createRedisClient, type CreateRedisClientOptions } from './create-redis-client.js';
+} from "./store-options.js";
+export {
+  createRedisSessionStore,
+  type CreateRedisSessionStoreOptions,
+} from "./create-store.js";
+export {
+  createRedisClient,
+  type CreateRedisClientOptions,
+} from "./create-redis-client.js";
 export {
   describeConnection,
   type RedisConnectionOptions,
   type SentinelConnection,
   type StandaloneConnection,
   type UrlConnection,
-} from './connection-options.js';
-export { redisSessionOptionsFromEnv, type RedisSessionEnvOptions } from './options-from-env.js';
-export { sessionUnavailableHandler, type SessionUnavailableHandlerOptions } from './unavailable-handler.js';
-export { fromIoredis } from './from-ioredis.js';
-export { fromNodeRedis, type NodeRedisClientLike } from './from-node-redis.js';
-export { isSessionRedisClient, type SessionRedisClient } from './session-redis-client.js';
-export { hasUserId, sessionTtl, type TtlPolicy } from './ttl.js';
+} from "./connection-options.js";
+export {
+  redisSessionOptionsFromEnv,
+  type RedisSessionEnvOptions,
+} from "./options-from-env.js";
+export {
+  sessionUnavailableHandler,
+  type SessionUnavailableHandlerOptions,
+} from "./unavailable-handler.js";
+export { fromIoredis } from "./from-ioredis.js";
+export { fromNodeRedis, type NodeRedisClientLike } from "./from-node-redis.js";
+export {
+  isSessionRedisClient,
+  type SessionRedisClient,
+} from "./session-redis-client.js";
+export { hasUserId, sessionTtl, type TtlPolicy } from "./ttl.js";
 export {
   isRedisSessionError,
   RedisSessionError,
   type ConfigIssue,
   type RedisSessionErrorCode,
-} from './errors.js';
+} from "./errors.js";

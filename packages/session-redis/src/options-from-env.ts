@@ -1,6 +1,6 @@
-import type { RedisConnectionOptions } from './connection-options.js';
-import { RedisSessionError, type ConfigIssue } from './errors.js';
-import { DEFAULT_ANONYMOUS_TTL, DEFAULT_TTL } from './store-options.js';
+import type { RedisConnectionOptions } from "./connection-options.js";
+import { RedisSessionError, type ConfigIssue } from "./errors.js";
+import { DEFAULT_ANONYMOUS_TTL, DEFAULT_TTL } from "./store-options.js";
 
 /** What `ODOO_SESSION_REDIS*` describes. */
 export interface RedisSessionEnvOptions {
@@ -17,7 +17,7 @@ export interface RedisSessionEnvOptions {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-const V = 'ODOO_SESSION_REDIS';
+const V = "ODOO_SESSION_REDIS";
 
 /**
  * Maps the `ODOO_SESSION_REDIS*` variables (pure: pass `process.env`). When
@@ -31,52 +31,80 @@ export function redisSessionOptionsFromEnv(env: Env): RedisSessionEnvOptions {
   const enabled = read.boolean(V, false);
   const result: RedisSessionEnvOptions = {
     enabled,
-    connection: { mode: 'standalone', host: 'localhost', port: 6379 },
-    prefix: read.text(`${V}_PREFIX`) ?? '',
+    connection: { mode: "standalone", host: "localhost", port: 6379 },
+    prefix: read.text(`${V}_PREFIX`) ?? "",
     ttl: DEFAULT_TTL,
     anonymousTtl: DEFAULT_ANONYMOUS_TTL,
   };
   if (enabled) {
     result.connection = readConnection(read, issues);
     result.ttl = read.integer(`${V}_EXPIRATION`, DEFAULT_TTL, 1);
-    result.anonymousTtl = read.integer(`${V}_EXPIRATION_ANONYMOUS`, DEFAULT_ANONYMOUS_TTL, 1);
+    result.anonymousTtl = read.integer(
+      `${V}_EXPIRATION_ANONYMOUS`,
+      DEFAULT_ANONYMOUS_TTL,
+      1,
+    );
     if (/\s/.test(result.prefix)) {
-      issues.push({ variable: `${V}_PREFIX`, message: 'must not contain whitespace' });
+      issues.push({
+        variable: `${V}_PREFIX`,
+        message: "must not contain whitespace",
+      });
     }
   }
   if (issues.length > 0) {
-    const lines = issues.map((i) => `${i.variable}: ${i.message}`).join('; ');
-    throw new RedisSessionError('E_CONFIG', `Invalid Redis session configuration: ${lines}`, { issues });
+    const lines = issues.map((i) => `${i.variable}: ${i.message}`).join("; ");
+    throw new RedisSessionError(
+      "E_CONFIG",
+      `Invalid Redis session configuration: ${lines}`,
+      { issues },
+    );
   }
   return result;
 }
 
-function readConnection(read: Reader, issues: ConfigIssue[]): RedisConnectionOptions {
+function readConnection(
+  read: Reader,
+  issues: ConfigIssue[],
+): RedisConnectionOptions {
   const password = read.secret(`${V}_PASSWORD`);
   const sentinelHosts = read.text(`${V}_SENTINEL_HOST`);
   const masterName = read.text(`${V}_SENTINEL_MASTER_NAME`);
   const sentinelPort = read.integer(`${V}_SENTINEL_PORT`, 26379, 1, 65535);
   const url = read.text(`${V}_URL`);
   const port = read.integer(`${V}_PORT`, 6379, 1, 65535);
-  const host = read.text(`${V}_HOST`) ?? 'localhost';
+  const host = read.text(`${V}_HOST`) ?? "localhost";
   if (masterName !== undefined && sentinelHosts === undefined) {
-    issues.push({ variable: `${V}_SENTINEL_HOST`, message: `required when ${V}_SENTINEL_MASTER_NAME is set` });
+    issues.push({
+      variable: `${V}_SENTINEL_HOST`,
+      message: `required when ${V}_SENTINEL_MASTER_NAME is set`,
+    });
   }
   if (sentinelHosts !== undefined) {
     const sentinels = parseSentinels(sentinelHosts, sentinelPort, issues);
     if (masterName === undefined) {
-      issues.push({ variable: `${V}_SENTINEL_MASTER_NAME`, message: `required when ${V}_SENTINEL_HOST is set` });
+      issues.push({
+        variable: `${V}_SENTINEL_MASTER_NAME`,
+        message: `required when ${V}_SENTINEL_HOST is set`,
+      });
     }
-    return { mode: 'sentinel', sentinels, masterName: masterName ?? '', password };
+    return {
+      mode: "sentinel",
+      sentinels,
+      masterName: masterName ?? "",
+      password,
+    };
   }
   if (url !== undefined) {
     if (!/^rediss?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
       // The URL may embed a password: describe the rule, never the value.
-      issues.push({ variable: `${V}_URL`, message: 'must be a redis:// or rediss:// URL with a host' });
+      issues.push({
+        variable: `${V}_URL`,
+        message: "must be a redis:// or rediss:// URL with a host",
+      });
     }
-    return { mode: 'url', url, password };
+    return { mode: "url", url, password };
   }
-  return { mode: 'standalone', host, port, password };
+  return { mode: "standalone", host, port, password };
 }
 
 function parseSentinels(
@@ -85,14 +113,17 @@ function parseSentinels(
   issues: ConfigIssue[],
 ): { host: string; port: number }[] {
   const sentinels: { host: string; port: number }[] = [];
-  for (const entry of list.split(',').map((s) => s.trim())) {
+  for (const entry of list.split(",").map((s) => s.trim())) {
     const match = /^([^\s:]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?$/.exec(entry);
     const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
     if (!match?.[1] || port < 1 || port > 65535) {
-      issues.push({ variable: `${V}_SENTINEL_HOST`, message: `"${entry}" is not a host or host:port` });
+      issues.push({
+        variable: `${V}_SENTINEL_HOST`,
+        message: `"${entry}" is not a host or host:port`,
+      });
       continue;
     }
-    sentinels.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+    sentinels.push({ host: match[1].replace(/^\[|\]$/g, ""), port });
   }
   return sentinels;
 }
@@ -108,17 +139,20 @@ interface Reader {
 function createReader(env: Env, issues: ConfigIssue[]): Reader {
   const text = (name: string): string | undefined => {
     const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
+    return value === undefined || value === "" ? undefined : value;
   };
   return {
     text,
-    secret: (name) => (env[name] === '' ? undefined : env[name]),
+    secret: (name) => (env[name] === "" ? undefined : env[name]),
     boolean(name, fallback) {
       const value = text(name)?.toLowerCase();
       if (value === undefined) return fallback;
-      if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-      if (['0', 'false', 'no', 'off'].includes(value)) return false;
-      issues.push({ variable: name, message: 'must be one of 1/true/yes/on or 0/false/no/off' });
+      if (["1", "true", "yes", "on"].includes(value)) return true;
+      if (["0", "false", "no", "off"].includes(value)) return false;
+      issues.push({
+        variable: name,
+        message: "must be one of 1/true/yes/on or 0/false/no/off",
+      });
       return fallback;
     },
     integer(name, fallback, min, max = Number.MAX_SAFE_INTEGER) {
@@ -126,7 +160,10 @@ function createReader(env: Env, issues: ConfigIssue[]): Reader {
       if (value === undefined) return fallback;
       const n = /^\d+$/.test(value) ? Number(value) : NaN;
       if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+      const range =
+        max === Number.MAX_SAFE_INTEGER
+          ? `${min} or more`
+          : `from ${min} to ${max}`;
       issues.push({ variable: name, message: `must be an integer ${range}` });
       return fallback;
     },

@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events';
+import type { EventEmitter } from "node:events";
 
 /**
  * The few Redis operations the session store needs, independent of the client library.
@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events';
  */
 export interface SessionRedisClient {
   /** Brand that tells this adapter apart from a raw client passed as `client`. */
-  readonly kind: 'session-redis-client';
+  readonly kind: "session-redis-client";
   /**
    * The client's own per-command timeout in ms, when it enforces one for every command
    * (queued ones included); the store then skips its own timer when this is not longer.
@@ -33,19 +33,21 @@ export interface SessionRedisClient {
 }
 
 /** True when `value` is a {@link SessionRedisClient} rather than a raw client. */
-export function isSessionRedisClient(value: unknown): value is SessionRedisClient {
+export function isSessionRedisClient(
+  value: unknown,
+): value is SessionRedisClient {
   return (
-    typeof value === 'object' &&
+    typeof value === "object" &&
     value !== null &&
-    (value as { kind?: unknown }).kind === 'session-redis-client'
+    (value as { kind?: unknown }).kind === "session-redis-client"
   );
 }
 
 /** Subscribes `listener` to `event` on an emitter and returns the unsubscribe function. */
 export function listen(
-  emitter: Pick<EventEmitter, 'on' | 'off'>,
+  emitter: Pick<EventEmitter, "on" | "off">,
   event: string,
-  listener: Parameters<EventEmitter['on']>[1],
+  listener: Parameters<EventEmitter["on"]>[1],
 ): () => void {
   emitter.on(event, listener);
   return () => {

@@ -2,7 +2,10 @@
 export type Callback<T> = (err: unknown, value?: T) => void;
 
 /** Runs `work`, then either calls the express-session callback or returns/throws. */
-export async function settle<T>(cb: Callback<T> | undefined, work: () => Promise<T>): Promise<T> {
+export async function settle<T>(
+  cb: Callback<T> | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
   let value: T;
   try {
     value = await work();

@@ -1,9 +1,12 @@
-import type { SessionData } from 'express-session';
-import type { Cluster, Redis } from 'ioredis';
-import { RedisSessionError } from './errors.js';
-import { fromIoredis } from './from-ioredis.js';
-import { isSessionRedisClient, type SessionRedisClient } from './session-redis-client.js';
-import { hasUserId } from './ttl.js';
+import type { SessionData } from "express-session";
+import type { Cluster, Redis } from "ioredis";
+import { RedisSessionError } from "./errors.js";
+import { fromIoredis } from "./from-ioredis.js";
+import {
+  isSessionRedisClient,
+  type SessionRedisClient,
+} from "./session-redis-client.js";
+import { hasUserId } from "./ttl.js";
 
 /** Turns sessions into strings and back (same shape as connect-redis's). */
 export interface SessionSerializer {
@@ -21,7 +24,7 @@ export interface SessionStoreLogger {
  * `'fail'` answers 503 Service Unavailable; `'continue'` serves the request without a
  * session (`req.session` is `undefined`).
  */
-export type UnavailablePolicy = 'fail' | 'continue';
+export type UnavailablePolicy = "fail" | "continue";
 
 /** Options of {@link RedisSessionStore}; names and meanings follow connect-redis where they overlap. */
 export interface RedisSessionStoreOptions {
@@ -78,30 +81,44 @@ export const DEFAULT_ANONYMOUS_TTL = 10_800;
  * Applies defaults and validates.
  * @throws {RedisSessionError} `E_INVALID_OPTION` naming every invalid option.
  */
-export function resolveStoreOptions(options: RedisSessionStoreOptions): ResolvedStoreOptions {
+export function resolveStoreOptions(
+  options: RedisSessionStoreOptions,
+): ResolvedStoreOptions {
   const problems: string[] = [];
   const positive = (name: string, value: unknown): void => {
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    if (
+      value !== undefined &&
+      !(typeof value === "number" && Number.isFinite(value) && value > 0)
+    ) {
       problems.push(`${name} must be a positive number`);
     }
   };
-  if (typeof options.ttl !== 'function') positive('ttl', options.ttl);
-  positive('anonymousTtl', options.anonymousTtl);
-  positive('scanCount', options.scanCount);
-  positive('commandTimeout', options.commandTimeout);
+  if (typeof options.ttl !== "function") positive("ttl", options.ttl);
+  positive("anonymousTtl", options.anonymousTtl);
+  positive("scanCount", options.scanCount);
+  positive("commandTimeout", options.commandTimeout);
   // Checked at run time too: JavaScript callers have no compiler to stop them.
   const onUnavailable: unknown = options.onUnavailable;
-  if (onUnavailable !== undefined && onUnavailable !== 'fail' && onUnavailable !== 'continue') {
+  if (
+    onUnavailable !== undefined &&
+    onUnavailable !== "fail" &&
+    onUnavailable !== "continue"
+  ) {
     problems.push(`onUnavailable must be 'fail' or 'continue'`);
   }
-  if (typeof options.client !== 'object') problems.push('client is required');
+  if (typeof options.client !== "object") problems.push("client is required");
   if (problems.length > 0) {
-    throw new RedisSessionError('E_INVALID_OPTION', `Invalid session store options: ${problems.join('; ')}`);
+    throw new RedisSessionError(
+      "E_INVALID_OPTION",
+      `Invalid session store options: ${problems.join("; ")}`,
+    );
   }
-  const prefix = options.prefix ?? '';
+  const prefix = options.prefix ?? "";
   return {
-    client: isSessionRedisClient(options.client) ? options.client : fromIoredis(options.client),
-    keyPrefix: prefix === '' ? 'session:' : `session:${prefix}:`,
+    client: isSessionRedisClient(options.client)
+      ? options.client
+      : fromIoredis(options.client),
+    keyPrefix: prefix === "" ? "session:" : `session:${prefix}:`,
     ttl: options.ttl ?? DEFAULT_TTL,
     anonymousTtl: options.anonymousTtl ?? DEFAULT_ANONYMOUS_TTL,
     isAuthenticated: options.isAuthenticated ?? hasUserId,
@@ -110,7 +127,7 @@ export function resolveStoreOptions(options: RedisSessionStoreOptions): Resolved
     serializer: options.serializer ?? JSON,
     scanCount: options.scanCount ?? 100,
     commandTimeout: options.commandTimeout ?? 1000,
-    onUnavailable: options.onUnavailable ?? 'fail',
+    onUnavailable: options.onUnavailable ?? "fail",
     logger: options.logger ?? console,
     ownsClient: options.ownsClient ?? false,
   };
@@ -118,5 +135,5 @@ export function resolveStoreOptions(options: RedisSessionStoreOptions): Resolved
 
 /** SCAN MATCH pattern for every key under `keyPrefix` (glob characters in it escaped). */
 export function scanPattern(keyPrefix: string): string {
-  return `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  return `${keyPrefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
 }

@@ -1,19 +1,20 @@
 /* eslint-disable @typescript-eslint/no-misused-promises --
  * express-session's Store declares callback methods returning void; like connect-redis, ours
  * also return a promise. express-session ignores it, and errors still reach the callback. */
-import session, { type SessionData } from 'express-session';
-import { isRedisSessionError } from './errors.js';
-import type { SessionRedisClient } from './session-redis-client.js';
-import { settle, type Callback } from './settle.js';
-import { unavailable, withTimeout } from './command-timeout.js';
+import session, { type SessionData } from "express-session";
+import { isRedisSessionError } from "./errors.js";
+import type { SessionRedisClient } from "./session-redis-client.js";
+import { settle, type Callback } from "./settle.js";
+import { unavailable, withTimeout } from "./command-timeout.js";
 import {
   resolveStoreOptions,
   scanPattern,
   type RedisSessionStoreOptions,
   type ResolvedStoreOptions,
   type UnavailablePolicy,
-} from './store-options.js';
-import { sessionTtl } from './ttl.js';
+} from "./store-options.js";
+import { sessionTtl } from "./ttl.js";
+import { decodeSession } from "./decode-session.js";
 
 /**
  * express-session `Store` on Redis: `app.use(session({ store: new RedisSessionStore({ client }) }))`.
@@ -37,7 +38,10 @@ export class RedisSessionStore extends session.Store {
     this.client = this.options.client;
     const clientTimeout = this.client.commandTimeout;
     // Skip our timer when the client already times out every command at least as early.
-    this.ownTimer = !(clientTimeout !== undefined && clientTimeout <= this.options.commandTimeout);
+    this.ownTimer = !(
+      clientTimeout !== undefined &&
+      clientTimeout <= this.options.commandTimeout
+    );
     this.unsubscribe = [
       this.client.onStatus((up) => this.setAvailable(up)),
       this.client.onError((err) => this.onClientError(err)),
@@ -60,40 +64,55 @@ export class RedisSessionStore extends session.Store {
   }
 
   /** Reads a session; `null` when missing or undecodable (logged, content never). */
-  override async get(sid: string, cb?: Callback<SessionData | null>): Promise<SessionData | null> {
+  override async get(
+    sid: string,
+    cb?: Callback<SessionData | null>,
+  ): Promise<SessionData | null> {
     return settle(cb, async () => {
-      const raw = await this.run('GET', (c) => c.get(this.key(sid)));
+      const raw = await this.run("GET", (c) => c.get(this.key(sid)));
       return raw === null ? null : this.decode(raw);
     });
   }
 
   /** Writes a session with its TTL; a TTL of zero or less (expiry in the past) deletes it. */
-  override async set(sid: string, sess: SessionData, cb?: Callback<undefined>): Promise<undefined> {
+  override async set(
+    sid: string,
+    sess: SessionData,
+    cb?: Callback<undefined>,
+  ): Promise<undefined> {
     return settle(cb, async () => {
       const ttl = sessionTtl(this.options, sess);
       if (ttl <= 0) return this.destroy(sid);
       const value = this.options.serializer.stringify(sess);
       const ex = this.options.disableTTL ? undefined : ttl;
-      await this.run('SET', (c) => c.set(this.key(sid), value, ex));
+      await this.run("SET", (c) => c.set(this.key(sid), value, ex));
       return undefined;
     });
   }
 
   /** Extends the expiry only (EXPIRE); the stored body is never rewritten. */
-  override async touch(sid: string, sess: SessionData, cb?: Callback<undefined>): Promise<undefined> {
+  override async touch(
+    sid: string,
+    sess: SessionData,
+    cb?: Callback<undefined>,
+  ): Promise<undefined> {
     return settle(cb, async () => {
-      if (this.options.disableTouch || this.options.disableTTL) return undefined;
+      if (this.options.disableTouch || this.options.disableTTL)
+        return undefined;
       const ttl = sessionTtl(this.options, sess);
       if (ttl <= 0) return this.destroy(sid);
-      await this.run('EXPIRE', (c) => c.expire(this.key(sid), ttl));
+      await this.run("EXPIRE", (c) => c.expire(this.key(sid), ttl));
       return undefined;
     });
   }
 
   /** Deletes a session (no error when it does not exist). */
-  override async destroy(sid: string, cb?: Callback<undefined>): Promise<undefined> {
+  override async destroy(
+    sid: string,
+    cb?: Callback<undefined>,
+  ): Promise<undefined> {
     return settle(cb, async () => {
-      await this.run('DEL', (c) => c.del([this.key(sid)]));
+      await this.run("DEL", (c) => c.del([this.key(sid)]));
       return undefined;
     });
   }
@@ -101,7 +120,8 @@ export class RedisSessionStore extends session.Store {
   /** Deletes every session under this prefix (SCAN, page by page). */
   override async clear(cb?: Callback<undefined>): Promise<undefined> {
     return settle(cb, async () => {
-      for await (const keys of this.scanKeys()) await this.run('DEL', (c) => c.del(keys));
+      for await (const keys of this.scanKeys())
+        await this.run("DEL", (c) => c.del(keys));
       return undefined;
     });
   }
@@ -128,10 +148,12 @@ export class RedisSessionStore extends session.Store {
       // One MGET per SCAN page keeps every command small, however many sessions there are.
       for await (const page of this.scanKeys()) {
         const keys = page.filter((key) => !seen.has(key) && seen.add(key));
-        const values = keys.length === 0 ? [] : await this.run('MGET', (c) => c.mget(keys));
+        const values =
+          keys.length === 0 ? [] : await this.run("MGET", (c) => c.mget(keys));
         for (const [i, raw] of values.entries()) {
           const sess = raw === null ? null : await this.decode(raw);
-          if (sess !== null) sessions.push({ ...sess, id: keys[i]?.slice(skip) } as SessionData);
+          if (sess !== null)
+            sessions.push({ ...sess, id: keys[i]?.slice(skip) } as SessionData);
         }
       }
       return sessions;
@@ -147,58 +169,53 @@ export class RedisSessionStore extends session.Store {
   private async allKeys(): Promise<string[]> {
     // SCAN may return a key twice; a Set removes the duplicates.
     const keys = new Set<string>();
-    for await (const page of this.scanKeys()) for (const key of page) keys.add(key);
+    for await (const page of this.scanKeys())
+      for (const key of page) keys.add(key);
     return [...keys];
   }
 
   private async *scanKeys(): AsyncGenerator<string[]> {
     const pattern = scanPattern(this.options.keyPrefix);
-    const pages = this.client.scan(pattern, this.options.scanCount)[Symbol.asyncIterator]();
+    const iterable = this.client.scan(pattern, this.options.scanCount);
+    const pages = iterable[Symbol.asyncIterator]();
     for (;;) {
-      const page = await this.run('SCAN', () => pages.next());
+      const page = await this.run("SCAN", () => pages.next());
       if (page.done === true) return;
       if (page.value.length > 0) yield page.value;
     }
   }
 
-  private async decode(raw: string): Promise<SessionData | null> {
-    try {
-      // A custom parser may return anything; only an object is a session.
-      const sess: unknown = await this.options.serializer.parse(raw);
-      if (typeof sess === 'object' && sess !== null) return sess as SessionData;
-      throw new TypeError('decoded session is not an object');
-    } catch (err) {
-      // Never log the content, nor the parser's message (JSON.parse quotes the input).
-      this.options.logger.warn('session-redis: undecodable session data, treated as a new session', {
-        prefix: this.options.keyPrefix,
-        bytes: raw.length,
-        error: err instanceof Error ? err.name : typeof err,
-      });
-      return null;
-    }
+  private decode(raw: string): Promise<SessionData | null> {
+    return decodeSession(raw, this.options);
   }
 
-  private async run<T>(op: string, command: (c: SessionRedisClient) => Promise<T>): Promise<T> {
-    if (!this.client.isUp()) throw unavailable(op, 'the connection to Redis is down');
+  private async run<T>(
+    op: string,
+    command: (c: SessionRedisClient) => Promise<T>,
+  ): Promise<T> {
+    if (!this.client.isUp())
+      throw unavailable(op, "the connection to Redis is down");
     try {
       const pending = command(this.client);
       if (!this.ownTimer) return await pending;
       return await withTimeout(pending, this.options.commandTimeout, op);
     } catch (err) {
       if (isRedisSessionError(err)) throw err;
-      throw unavailable(op, 'Redis answered with an error', err);
+      throw unavailable(op, "Redis answered with an error", err);
     }
   }
 
   private setAvailable(up: boolean): void {
     if (up === this.available) return;
     this.available = up;
-    this.emit(up ? 'connect' : 'disconnect');
+    this.emit(up ? "connect" : "disconnect");
   }
 
   private onClientError(err: Error): void {
     // One line per outage, not one per reconnect attempt.
     if (!this.available) return;
-    this.options.logger.warn('session-redis: Redis connection error', { error: err.message });
+    this.options.logger.warn("session-redis: Redis connection error", {
+      error: err.message,
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { SessionData } from 'express-session';
+import type { SessionData } from "express-session";
 
 /** How the store picks a session's time to live. */
 export interface TtlPolicy {
@@ -17,16 +17,18 @@ export interface TtlPolicy {
  */
 export function hasUserId(session: SessionData): boolean {
   const s = session as unknown as Record<string, unknown>;
-  const passport = s['passport'];
+  const passport = s["passport"];
   const passportUser =
-    typeof passport === 'object' && passport !== null
-      ? (passport as Record<string, unknown>)['user']
+    typeof passport === "object" && passport !== null
+      ? (passport as Record<string, unknown>)["user"]
       : undefined;
-  return [s['uid'], s['userId'], passportUser].some(isPresent);
+  return [s["uid"], s["userId"], passportUser].some(isPresent);
 }
 
 function isPresent(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== false && value !== '';
+  return (
+    value !== undefined && value !== null && value !== false && value !== ""
+  );
 }
 
 /**
@@ -37,12 +39,22 @@ function isPresent(value: unknown): boolean {
  * 3. a per-session override: a positive number of seconds in `session.expiration`;
  * 4. `ttl` for authenticated sessions, `anonymousTtl` for the others.
  */
-export function sessionTtl(policy: TtlPolicy, session: SessionData, now = Date.now()): number {
-  if (typeof policy.ttl === 'function') return policy.ttl(session);
+export function sessionTtl(
+  policy: TtlPolicy,
+  session: SessionData,
+  now = Date.now(),
+): number {
+  if (typeof policy.ttl === "function") return policy.ttl(session);
   const expires = cookieExpiry(session);
   if (expires !== undefined) return Math.ceil((expires - now) / 1000);
-  const override = (session as unknown as Record<string, unknown>)['expiration'];
-  if (typeof override === 'number' && Number.isFinite(override) && override > 0) {
+  const override = (session as unknown as Record<string, unknown>)[
+    "expiration"
+  ];
+  if (
+    typeof override === "number" &&
+    Number.isFinite(override) &&
+    override > 0
+  ) {
     return Math.ceil(override);
   }
   return policy.isAuthenticated(session) ? policy.ttl : policy.anonymousTtl;
@@ -50,11 +62,12 @@ export function sessionTtl(policy: TtlPolicy, session: SessionData, now = Date.n
 
 function cookieExpiry(session: SessionData): number | undefined {
   // Sessions come back from JSON with `expires` as an ISO string, or live with a Date.
-  const cookie = (session as Partial<SessionData>).cookie as { expires?: unknown } | undefined;
+  const cookie = (session as Partial<SessionData>).cookie as
+    { expires?: unknown } | undefined;
   const expires = cookie?.expires;
   let ms = NaN;
   if (expires instanceof Date) ms = expires.getTime();
-  else if (typeof expires === 'string') ms = Date.parse(expires);
-  else if (typeof expires === 'number') ms = expires;
+  else if (typeof expires === "string") ms = Date.parse(expires);
+  else if (typeof expires === "number") ms = expires;
   return Number.isNaN(ms) ? undefined : ms;
 }

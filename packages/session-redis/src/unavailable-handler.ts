@@ -1,7 +1,7 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { isRedisSessionError } from './errors.js';
-import type { RedisSessionStore } from './store.js';
-import type { UnavailablePolicy } from './store-options.js';
+import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { isRedisSessionError } from "./errors.js";
+import type { RedisSessionStore } from "./store.js";
+import type { UnavailablePolicy } from "./store-options.js";
 
 /** Options of {@link sessionUnavailableHandler}. */
 export interface SessionUnavailableHandlerOptions {
@@ -14,7 +14,7 @@ export interface SessionUnavailableHandlerOptions {
 }
 
 const DEFAULT_MESSAGE =
-  'Sessions are temporarily unavailable: the session store cannot be reached. Please retry in a moment.';
+  "Sessions are temporarily unavailable: the session store cannot be reached. Please retry in a moment.";
 
 /**
  * The policy for requests while Redis is unavailable. Mount it right after express-session:
@@ -36,24 +36,28 @@ export function sessionUnavailableHandler(
   const reject = (res: Response): void => {
     res
       .status(503)
-      .set('Retry-After', String(options.retryAfter ?? 5))
-      .type('text/plain')
+      .set("Retry-After", String(options.retryAfter ?? 5))
+      .type("text/plain")
       .send(options.message ?? DEFAULT_MESSAGE);
   };
   const guard: RequestHandler = (req, res, next) => {
-    if ((req.session as unknown) !== undefined || store.isAvailable || policy === 'continue') {
+    if (
+      (req.session as unknown) !== undefined ||
+      store.isAvailable ||
+      policy === "continue"
+    ) {
       next();
       return;
     }
     reject(res);
   };
   const onError: ErrorRequestHandler = (err, _req, res, next) => {
-    if (!isRedisSessionError(err, 'E_UNAVAILABLE')) {
+    if (!isRedisSessionError(err, "E_UNAVAILABLE")) {
       next(err);
       return;
     }
     if (res.headersSent) return;
-    if (policy === 'continue') next();
+    if (policy === "continue") next();
     else reject(res);
   };
   return [guard, onError];

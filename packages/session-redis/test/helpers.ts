@@ -1,15 +1,15 @@
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import session from 'express-session';
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import session from "express-session";
 import {
   sessionUnavailableHandler,
   type RedisSessionStore,
   type SessionUnavailableHandlerOptions,
-} from '@cloud-platform/session-redis';
+} from "@cloud-platform/session-redis";
 
-declare module 'express-session' {
+declare module "express-session" {
   interface SessionData {
     uid?: number;
     views?: number;
@@ -30,26 +30,38 @@ export async function startApp(
 ): Promise<TestApp> {
   const app = express();
   app.use(
-    session({ store, secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }),
+    session({
+      store,
+      secret: "test-secret",
+      resave: false,
+      saveUninitialized: false,
+      name: "sid",
+    }),
     sessionUnavailableHandler(store, policy),
   );
-  app.post('/login', (req, res) => {
+  app.post("/login", (req, res) => {
     req.session.uid = 42;
     res.json({ ok: true });
   });
-  app.post('/visit', (req, res) => {
+  app.post("/visit", (req, res) => {
     req.session.views = (req.session.views ?? 0) + 1;
     res.json({ views: req.session.views });
   });
-  app.get('/me', (req, res) => {
+  app.get("/me", (req, res) => {
     const sess = req.session as typeof req.session | undefined;
-    res.json({ hasSession: sess !== undefined, uid: sess?.uid ?? null, views: sess?.views ?? 0 });
+    res.json({
+      hasSession: sess !== undefined,
+      uid: sess?.uid ?? null,
+      views: sess?.views ?? 0,
+    });
   });
-  app.post('/logout', (req, res, next) => {
-    req.session.destroy((err: unknown) => (err ? next(err) : res.json({ ok: true })));
+  app.post("/logout", (req, res, next) => {
+    req.session.destroy((err: unknown) =>
+      err ? next(err) : res.json({ ok: true }),
+    );
   });
-  const server: Server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const server: Server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -63,21 +75,25 @@ export async function startApp(
 /** A tiny HTTP client keeping the `sid` cookie between calls, like a browser would. */
 export interface Browser {
   cookie: string | undefined;
-  call(url: string, method?: string, timeoutMs?: number): Promise<{ status: number; body: string }>;
+  call(
+    url: string,
+    method?: string,
+    timeoutMs?: number,
+  ): Promise<{ status: number; body: string }>;
 }
 
 /** Creates a {@link Browser}; every call aborts after `timeoutMs` (default 5 s). */
 export function createBrowser(): Browser {
   const browser: Browser = {
     cookie: undefined,
-    async call(url, method = 'GET', timeoutMs = 5000) {
+    async call(url, method = "GET", timeoutMs = 5000) {
       const res = await fetch(url, {
         method,
         headers: browser.cookie ? { cookie: browser.cookie } : {},
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const setCookie = res.headers.get('set-cookie');
-      if (setCookie) browser.cookie = setCookie.split(';')[0];
+      const setCookie = res.headers.get("set-cookie");
+      if (setCookie) browser.cookie = setCookie.split(";")[0];
       return { status: res.status, body: await res.text() };
     },
   };
@@ -86,9 +102,9 @@ export function createBrowser(): Browser {
 
 /** The session id inside a `sid=s%3A<id>.<signature>` cookie. */
 export function sessionIdOf(cookie: string | undefined): string {
-  const value = decodeURIComponent(cookie?.split('=')[1] ?? '');
+  const value = decodeURIComponent(cookie?.split("=")[1] ?? "");
   const match = /^s:([^.]+)\./.exec(value);
-  if (!match?.[1]) throw new Error('no signed session cookie');
+  if (!match?.[1]) throw new Error("no signed session cookie");
   return match[1];
 }
 
@@ -99,7 +115,10 @@ export async function waitForEvent(
   ms: number,
 ): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${event} within ${ms} ms`)),
+      ms,
+    );
     emitter.once(event, () => {
       clearTimeout(timer);
       resolve();

@@ -1,23 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { startRedisServer, uniqueName, type OwnedRedis } from '@cloud-platform/test-services';
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import {
+  startRedisServer,
+  uniqueName,
+  type OwnedRedis,
+} from "@cloud-platform/test-services";
 import {
   createRedisSessionStore,
   isRedisSessionError,
   type RedisSessionStore,
-} from '@cloud-platform/session-redis';
-import { createBrowser, startApp, waitForEvent, type Browser, type TestApp } from './helpers.js';
+} from "@cloud-platform/session-redis";
+import {
+  createBrowser,
+  startApp,
+  waitForEvent,
+  type Browser,
+  type TestApp,
+} from "./helpers.js";
 
 /** Fires requests from a few browsers until `stop` resolves; every call aborts after 1.5 s. */
-async function traffic(app: TestApp, browsers: Browser[], stop: Promise<void>): Promise<number[]> {
+async function traffic(
+  app: TestApp,
+  browsers: Browser[],
+  stop: Promise<void>,
+): Promise<number[]> {
   const statuses: number[] = [];
   let done = false;
   void stop.then(() => (done = true));
   await Promise.all(
     browsers.map(async (browser) => {
       while (!done) {
-        const { status } = await browser.call(`${app.url}/visit`, 'POST', 1500);
+        const { status } = await browser.call(`${app.url}/visit`, "POST", 1500);
         statuses.push(status);
         await sleep(20);
       }
@@ -26,7 +40,7 @@ async function traffic(app: TestApp, browsers: Browser[], stop: Promise<void>): 
   return statuses;
 }
 
-describe('Redis unavailable', () => {
+describe("Redis unavailable", () => {
   let redis: OwnedRedis;
   let store: RedisSessionStore;
   let app: TestApp;
@@ -34,8 +48,8 @@ describe('Redis unavailable', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     store = createRedisSessionStore({
-      connection: { mode: 'url', url: redis.url },
-      prefix: uniqueName('sr-down'),
+      connection: { mode: "url", url: redis.url },
+      prefix: uniqueName("sr-down"),
       logger: { warn: () => undefined },
     });
     app = await startApp(store);
@@ -46,9 +60,9 @@ describe('Redis unavailable', () => {
     await redis.stop();
   });
 
-  it('answers every request within 1.5 s while Redis is stopped mid-traffic, with 503', async () => {
+  it("answers every request within 1.5 s while Redis is stopped mid-traffic, with 503", async () => {
     const browsers = [createBrowser(), createBrowser(), createBrowser()];
-    await browsers[0]!.call(`${app.url}/login`, 'POST');
+    await browsers[0]!.call(`${app.url}/login`, "POST");
     const stopped = (async () => {
       await sleep(300);
       await redis.stop();
@@ -58,63 +72,69 @@ describe('Redis unavailable', () => {
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
     expect(statuses).toContain(200);
     expect(statuses).toContain(503);
-    const down = await createBrowser().call(`${app.url}/me`, 'GET', 1500);
+    const down = await createBrowser().call(`${app.url}/me`, "GET", 1500);
     expect(down.status).toBe(503);
-    expect(down.body).toContain('Sessions are temporarily unavailable');
+    expect(down.body).toContain("Sessions are temporarily unavailable");
   });
 
-  it('fails store calls fast with E_UNAVAILABLE while Redis is down', async () => {
-    const err: unknown = await store.get('any').catch((e: unknown) => e);
-    expect(isRedisSessionError(err, 'E_UNAVAILABLE')).toBe(true);
+  it("fails store calls fast with E_UNAVAILABLE while Redis is down", async () => {
+    const err: unknown = await store.get("any").catch((e: unknown) => e);
+    expect(isRedisSessionError(err, "E_UNAVAILABLE")).toBe(true);
   });
 
-  it('serves sessions again after Redis restarts, without restarting the app', async () => {
-    const connected = waitForEvent(store, 'connect', 10_000);
+  it("serves sessions again after Redis restarts, without restarting the app", async () => {
+    const connected = waitForEvent(store, "connect", 10_000);
     await redis.start();
     await connected;
     const browser = createBrowser();
-    expect((await browser.call(`${app.url}/login`, 'POST')).status).toBe(200);
-    expect(JSON.parse((await browser.call(`${app.url}/me`)).body)).toMatchObject({ uid: 42 });
+    expect((await browser.call(`${app.url}/login`, "POST")).status).toBe(200);
+    expect(
+      JSON.parse((await browser.call(`${app.url}/me`)).body),
+    ).toMatchObject({ uid: 42 });
   });
 });
 
-describe('Redis unavailable with the continue policy', () => {
-  it('serves the request without a session', async () => {
+describe("Redis unavailable with the continue policy", () => {
+  it("serves the request without a session", async () => {
     const redis = await startRedisServer();
     const store = createRedisSessionStore({
-      connection: { mode: 'url', url: redis.url },
-      onUnavailable: 'continue',
+      connection: { mode: "url", url: redis.url },
+      onUnavailable: "continue",
       logger: { warn: () => undefined },
     });
     const app = await startApp(store);
     const browser = createBrowser();
-    await browser.call(`${app.url}/login`, 'POST');
-    const disconnected = waitForEvent(store, 'disconnect', 5000);
+    await browser.call(`${app.url}/login`, "POST");
+    const disconnected = waitForEvent(store, "disconnect", 5000);
     await redis.stop();
     await disconnected;
-    const res = await browser.call(`${app.url}/me`, 'GET', 1500);
+    const res = await browser.call(`${app.url}/me`, "GET", 1500);
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ hasSession: false, uid: null, views: 0 });
+    expect(JSON.parse(res.body)).toEqual({
+      hasSession: false,
+      uid: null,
+      views: 0,
+    });
     await app.close();
     await store.close();
   });
 });
 
-describe('Redis connected but not answering', () => {
-  it('answers 503 through the error handler once the command times out', async () => {
+describe("Redis connected but not answering", () => {
+  it("answers 503 through the error handler once the command times out", async () => {
     const redis = await startRedisServer();
     const store = createRedisSessionStore({
-      connection: { mode: 'url', url: redis.url },
+      connection: { mode: "url", url: redis.url },
       logger: { warn: () => undefined },
     });
     const app = await startApp(store);
-    const admin = new Redis(redis.port, '127.0.0.1');
+    const admin = new Redis(redis.port, "127.0.0.1");
     try {
       const browser = createBrowser();
-      await browser.call(`${app.url}/login`, 'POST');
+      await browser.call(`${app.url}/login`, "POST");
       // A real Redis holding every client's commands: the connection stays up, nothing answers.
-      await admin.call('CLIENT', 'PAUSE', '2500', 'ALL');
-      const res = await browser.call(`${app.url}/me`, 'GET', 1500);
+      await admin.call("CLIENT", "PAUSE", "2500", "ALL");
+      const res = await browser.call(`${app.url}/me`, "GET", 1500);
       expect(res.status).toBe(503);
       expect(store.isAvailable).toBe(true);
     } finally {
