@@ -104,54 +104,8 @@ export function objectStoreEnv(kind: Kind, container: string): Record<string, st
   };
 }
 
-async function swift(method: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const auth = await fetch(ep.swiftV1.authUrl, { headers: { 'x-auth-user': ep.swiftV1.user, 'x-auth-key': ep.swiftV1.key } });
-  await auth.text();
-  if (!auth.ok) throw new Error(`Swift auth failed: ${auth.status}`);
-  const storageUrl = auth.headers.get('x-storage-url') ?? '';
-  const token = auth.headers.get('x-auth-token') ?? '';
-  return fetch(`${storageUrl}${path}`, { ...init, method, headers: { ...(init.headers as Record<string, string> | undefined), 'x-auth-token': token } });
-}
+export { containerObjects, dropContainer } from '@cloud-platform/test-services';
 
-/** Every object name in a container, or `undefined` when there is no such container. */
-export async function containerObjects(container: string): Promise<string[] | undefined> {
-  const names: string[] = [];
-  let marker = '';
-  for (;;) {
-    const query = new URLSearchParams({ format: 'json', marker });
-    const response = await swift('GET', `/${encodeURIComponent(container)}?${query.toString()}`);
-    if (response.status === 404) {
-      await response.text();
-      return undefined;
-    }
-    const page = response.status === 204 ? [] : ((await response.json()) as { name: string }[]);
-    if (page.length === 0) return names;
-    names.push(...page.map((p) => p.name));
-    marker = page.at(-1)!.name;
-  }
-}
-
-/**
- * Removes a bucket/container and everything the stores may have left beside it: Swift large
- * object segments (`<c>_segments`) and the parts of S3 multipart uploads a killed process
- * never finished (s3api keeps them in `<c>+segments`). S3 buckets are Swift containers here.
- */
-export async function dropContainer(container: string): Promise<void> {
-  for (const name of [container, `${container}_segments`, `${container}+segments`]) {
-    const names = await containerObjects(name);
-    if (names === undefined) continue;
-    for (let i = 0; i < names.length; i += 1000) {
-      const body = names
-        .slice(i, i + 1000)
-        .map((n) => `/${encodeURIComponent(name)}/${n.split('/').map(encodeURIComponent).join('/')}`)
-        .join('\n');
-      await (await swift('POST', '?bulk-delete', { body, headers: { 'content-type': 'text/plain', accept: 'application/json' } })).text();
-    }
-    await (await swift('DELETE', `/${encodeURIComponent(name)}`)).text();
-  }
-}
-
-/** A random secret for the session cookies of one test run. */
 export function sessionSecret(): string {
   return randomBytes(24).toString('hex');
 }

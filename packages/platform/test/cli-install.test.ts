@@ -8,7 +8,7 @@ import { createDatabaseStore, openIndex } from '@cloud-platform/storage-sql';
 import { testEndpoints, uniqueName } from '@cloud-platform/test-services';
 import { createObjectStorage } from '../src/object-storage.js';
 import { jsonLines, runCli } from './cli-process.js';
-import { containerObjects, dropContainer } from './swift-cleanup.js';
+import { containerObjects, dropContainer } from '@cloud-platform/test-services';
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);

@@ -1,8 +1,9 @@
-import { testEndpoints } from '@cloud-platform/test-services';
+import { testEndpoints } from './endpoints.js';
 
-const ep = testEndpoints();
+/** A Swift API request as the test account (tempauth), for test set-up and clean-up. */
 
-async function swift(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+export async function swiftRequest(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const ep = testEndpoints();
   const auth = await fetch(ep.swiftV1.authUrl, { headers: { 'x-auth-user': ep.swiftV1.user, 'x-auth-key': ep.swiftV1.key } });
   await auth.text();
   if (!auth.ok) throw new Error(`Swift auth failed: ${auth.status}`);
@@ -15,7 +16,7 @@ export async function containerObjects(container: string): Promise<string[] | un
   const names: string[] = [];
   for (;;) {
     const query = new URLSearchParams({ format: 'json', marker: names.at(-1) ?? '' });
-    const response = await swift('GET', `/${encodeURIComponent(container)}?${query.toString()}`);
+    const response = await swiftRequest('GET', `/${encodeURIComponent(container)}?${query.toString()}`);
     if (response.status === 404) {
       await response.text();
       return undefined;
@@ -39,8 +40,8 @@ export async function dropContainer(container: string): Promise<void> {
         .slice(i, i + 1000)
         .map((n) => `/${encodeURIComponent(name)}/${n.split('/').map(encodeURIComponent).join('/')}`)
         .join('\n');
-      await (await swift('POST', '?bulk-delete', { body, headers: { 'content-type': 'text/plain', accept: 'application/json' } })).text();
+      await (await swiftRequest('POST', '?bulk-delete', { body, headers: { 'content-type': 'text/plain', accept: 'application/json' } })).text();
     }
-    await (await swift('DELETE', `/${encodeURIComponent(name)}`)).text();
+    await (await swiftRequest('DELETE', `/${encodeURIComponent(name)}`)).text();
   }
 }
