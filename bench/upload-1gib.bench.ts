@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { freePort, startHttpChild, type ChildServer } from './lib/child-server.js';
 import type { SeededState } from './lib/seed.js';
 import { envNumber, fixed, markdownTable, progressLogger } from './lib/stats.js';
-import { deleteContainers } from './lib/swift-server.js';
+import { createContainer, deleteContainers } from './lib/swift-server.js';
 import { endpoints, installPlatform, platformEnv, type Api } from './lib/tools.js';
 
 const log = progressLogger('upload-1gib');
@@ -96,6 +96,8 @@ async function download(app: ChildServer, cookie: string, id: string): Promise<{
 
 interface Result {
   api: Api;
+  /** The `_segments` container was created by the benchmark before the app started. */
+  workaround: boolean;
   /** Why the run failed, when it did (the other store still runs). */
   error?: string;
   baselineMb: number;
@@ -123,11 +125,14 @@ async function peakDuring<T>(app: ChildServer, work: Promise<T>): Promise<{ valu
   }
 }
 
-async function runOne(api: Api, work: string): Promise<Result> {
-  const container = `${prefix}-${api}`;
-  const dir = join(work, api);
+async function runOne(api: Api, work: string, workaround: boolean): Promise<Result> {
+  const container = `${prefix}-${api}${workaround ? '-w' : ''}`;
+  const dir = join(work, container);
   const state: SeededState = { dir, databaseUrl: join(dir, 'index.sqlite'), filestorePath: join(dir, 'filestore'), files: 0, bytes: 0 };
   await installPlatform(state, api, container);
+  // `install ovh` creates the container but not `<container>_segments`, where the app's
+  // store (which never creates containers) puts the segments of objects over 100 MiB.
+  if (workaround) await createContainer(endpoints.swift, `${container}_segments`);
   const port = await freePort();
   const args = existsSync(APP) ? [APP] : ['--conditions=@cloud-platform/source', '--import', 'tsx', join(ROOT, 'apps', 'example', 'src', 'main.ts')];
   const env = { ...platformEnv(state, api, container), PORT: String(port), SESSION_SECRET: randomBytes(24).toString('hex'), ODOO_LOGGING_JSON: '1' };
@@ -146,7 +151,7 @@ async function runOne(api: Api, work: string): Promise<Result> {
     const identical = back.size === SIZE && back.sha256 === sent.digest('hex');
     await (await fetch(`${app.url}/attachments/${record.id}`, { method: 'DELETE', headers: { Cookie: cookie } })).arrayBuffer();
     await (await fetch(`${app.url}/logout`, { method: 'POST', headers: { Cookie: cookie } })).arrayBuffer();
-    return { api, baselineMb, growthMb: peakMb - baselineMb, uploadMbps: SIZE / 1e6 / uploadS, downloadMbps: SIZE / 1e6 / downloadS, identical };
+    return { api, workaround, baselineMb, growthMb: peakMb - baselineMb, uploadMbps: SIZE / 1e6 / uploadS, downloadMbps: SIZE / 1e6 / downloadS, identical };
   } finally {
     await app.stop();
   }
@@ -157,23 +162,25 @@ export async function run(): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), 'cp-bench-upload-'));
   try {
     const results: Result[] = [];
-    for (const api of ['s3', 'swift'] as const) {
+    for (const [api, workaround] of [['s3', false], ['swift', false], ['swift', true]] as const) {
+      // The work-around run only when the plain one failed.
+      if (workaround && results.at(-1)?.error === undefined) continue;
       results.push(
-        await runOne(api, work).catch((error: unknown): Result => {
+        await runOne(api, work, workaround).catch((error: unknown): Result => {
           log(`${api}: ${String(error)}`);
-          return { api, error: error instanceof Error ? error.message : String(error), baselineMb: Number.NaN, growthMb: Number.NaN, uploadMbps: Number.NaN, downloadMbps: Number.NaN, identical: false };
+          return { api, workaround, error: error instanceof Error ? error.message : String(error), baselineMb: Number.NaN, growthMb: Number.NaN, uploadMbps: Number.NaN, downloadMbps: Number.NaN, identical: false };
         }),
       );
     }
     const rows = results.map((r) => [
-      r.api === 's3' ? 'S3 API (exoscale kind)' : 'Swift API (ovh kind)',
+      r.api === 's3' ? 'S3 API (exoscale kind)' : `Swift API (ovh kind)${r.workaround ? ', `_segments` container created by the benchmark first' : ''}`,
       fixed(r.baselineMb),
       `**${fixed(r.growthMb)}**`,
       fixed(r.uploadMbps),
       fixed(r.downloadMbps),
       r.error === undefined ? (r.identical ? 'yes (SHA-256)' : '**NO**') : `**FAILED**: ${r.error.replaceAll('|', '\\|').slice(0, 300)}`,
     ]);
-    const worst = Math.max(...results.map((r) => r.growthMb));
+    const worst = Math.max(...results.filter((r) => r.error === undefined).map((r) => r.growthMb));
     return [
       `${SIZE / MIB} MiB raw upload (POST /attachments, streamed, generated on the fly) through the example app (\`apps/example/dist/main.js\`, its own process, RUNNING_ENV=integration, Redis sessions, JSON logs to /dev/null); RSS of the app's process polled every 25 ms (MB = 10^6 bytes); 1 run each.`,
       '',

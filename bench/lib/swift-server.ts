@@ -116,3 +116,11 @@ export async function deleteContainers(swift: SwiftV1, prefix: string): Promise<
   }
   return objects;
 }
+
+/** Creates a container through the Swift API (idempotent). */
+export async function createContainer(swift: SwiftV1, name: string): Promise<void> {
+  const { url, token } = await authenticate(swift);
+  const response = await fetch(`${url}/${encodeURIComponent(name)}`, { method: 'PUT', headers: { 'X-Auth-Token': token } });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`creating container failed: ${response.status}`);
+}
