@@ -135,6 +135,11 @@ async function compare(cases: Case[]): Promise<Map<string, Sample[]>> {
   return samples;
 }
 
+/** `+12` / `-3`: a difference. */
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${fixed(value)}`;
+}
+
 /**
  * Where the platform's cost goes: the middleware pieces added one at a time (anonymous
  * requests), each server in its own process, against bare Express.
@@ -149,7 +154,7 @@ async function breakdown(self: string, bare: ChildServer, env: NodeJS.ProcessEnv
   const samples = await compare(cases);
   const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
   const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
-  const rows = cases.map((c, i) => [i === 0 ? 'bare Express' : LAYERS[i - 1]!, fixed(rps(c.name)), fixed(cpu(c.name)), i === 0 ? '' : `+${fixed(cpu(c.name) - cpu(cases[i - 1]!.name))}`, fixed(rps(c.name) / rps('bare'), 2)]);
+  const rows = cases.map((c, i) => [i === 0 ? 'bare Express' : LAYERS[i - 1]!, fixed(rps(c.name)), fixed(cpu(c.name)), i === 0 ? '' : signed(cpu(c.name) - cpu(cases[i - 1]!.name)), fixed(rps(c.name) / rps('bare'), 2)]);
   return ['#### Breakdown: the middleware pieces added one at a time (anonymous requests)', '', markdownTable(['server', 'req/s', 'server CPU µs/req', 'added µs/req', '÷ bare Express'], rows)].join('\n');
 }
 
