@@ -137,8 +137,9 @@ async function runOne(api: Api, work: string, workaround: boolean): Promise<Resu
   const args = existsSync(APP) ? [APP] : ['--conditions=@cloud-platform/source', '--import', 'tsx', join(ROOT, 'apps', 'example', 'src', 'main.ts')];
   const env = { ...platformEnv(state, api, container), PORT: String(port), SESSION_SECRET: randomBytes(24).toString('hex'), ODOO_LOGGING_JSON: '1' };
   const app = await startHttpChild(args, env, port, '/monitoring/status');
+  let cookie: string | undefined;
   try {
-    const cookie = await login(app);
+    cookie = await login(app);
     const baselineMb = await app.rssMb();
     const sent = createHash('sha256');
     let started = performance.now();
@@ -150,9 +151,10 @@ async function runOne(api: Api, work: string, workaround: boolean): Promise<Resu
     const downloadS = (performance.now() - started) / 1000;
     const identical = back.size === SIZE && back.sha256 === sent.digest('hex');
     await (await fetch(`${app.url}/attachments/${record.id}`, { method: 'DELETE', headers: { Cookie: cookie } })).arrayBuffer();
-    await (await fetch(`${app.url}/logout`, { method: 'POST', headers: { Cookie: cookie } })).arrayBuffer();
     return { api, workaround, baselineMb, growthMb: peakMb - baselineMb, uploadMbps: SIZE / 1e6 / uploadS, downloadMbps: SIZE / 1e6 / downloadS, identical };
   } finally {
+    // Logged out even after a failure: no session is left in the shared Redis.
+    if (cookie !== undefined) await fetch(`${app.url}/logout`, { method: 'POST', headers: { Cookie: cookie } }).then((r) => r.arrayBuffer(), () => undefined);
     await app.stop();
   }
 }
