@@ -18,7 +18,7 @@ import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 
 /** Options of {@link createDatabaseStore}. */
 export interface DatabaseStoreOptions {
-  /** Bytes per chunk row: a stream never holds more than one chunk in memory. @default 1 MiB */
+  /** Bytes per chunk row: a stream never holds more than one chunk in memory. @default 512 KiB */
   chunkSize?: number;
   /**
    * Make every put wait for the disk. By default the bytes are flushed by the next durable
@@ -159,12 +159,18 @@ async function* readChunks(
  * A put is atomic: chunks go in under a fresh blob id, and one transaction switches the key
  * to it and drops the old chunks.
  */
+/**
+ * Bytes per chunk row. 512 KiB keeps a stream's memory low on PostgreSQL, whose driver
+ * carries a `bytea` as hex text (twice the bytes, plus the Buffer) in each direction.
+ */
+const DEFAULT_CHUNK_SIZE = 512 * 1024;
+
 export function createDatabaseStore(
   index: SqlIndex,
   options: DatabaseStoreOptions = {},
 ): ObjectStore {
   const sql = index.driver;
-  const chunkSize = options.chunkSize ?? 1024 * 1024;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1024)
     throw new StorageError(
       StorageErrorCode.InvalidArgument,
