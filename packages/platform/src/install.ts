@@ -28,6 +28,9 @@ export interface InstallResult {
   migration: MigrationReport | undefined;
 }
 
+/** Parts in flight per file while migrating (several files move at once: bounded memory). */
+export const MIGRATION_PARTS_IN_FLIGHT = 1;
+
 const OBJECT_LOCATION: Record<PlatformKind, AttachmentLocation> = { exoscale: 's3', ovh: 'swift' };
 
 /** The location `install` records: the object store on prod, integration and labs; the database elsewhere. */
@@ -56,7 +59,7 @@ export async function install(kind: PlatformKind, options: InstallOptions): Prom
   try {
     await index.setSetting(SettingName.Kind, kind);
     await index.setSetting(SettingName.Location, location);
-    const setup = setUpAttachments(config, index, kind, { createContainer: true, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
+    const setup = setUpAttachments(config, index, kind, { createContainer: true, partsInFlight: MIGRATION_PARTS_IN_FLIGHT, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
     try {
       await ensureWriteContainer(setup.objectStorage, options.env, index.databaseName);
       if (options.migrate === false) return { kind, location, report, migration: undefined };

@@ -20,6 +20,12 @@ export interface ObjectStorageOptions {
   createContainer?: boolean;
   /** Told about deprecated variables. */
   onWarning?: (message: string) => void;
+  /**
+   * S3 multipart parts uploaded at once per object. A migration moves several files at once,
+   * so it asks for fewer per file: memory is about 8 MiB × (this + 1) per file in flight.
+   * @default the store's (4)
+   */
+  partsInFlight?: number;
 }
 
 const S3_NAME = 'AWS_BUCKETNAME';
@@ -50,7 +56,8 @@ export function createObjectStorage(kind: PlatformKind, env: Env, options: Objec
   let stores: ObjectStorageStores;
   if (kind === 'exoscale') {
     const { env: mapped, writable } = withStandIn(env, S3_NAME);
-    const base = s3OptionsFromEnv(mapped, { dbName: options.dbName });
+    const mappedOptions = s3OptionsFromEnv(mapped, { dbName: options.dbName });
+    const base = options.partsInFlight === undefined ? mappedOptions : { ...mappedOptions, multipart: { queueSize: options.partsInFlight } };
     stores = {
       kind: 's3',
       open: (bucket) => track(createS3Store({ ...base, bucket })),

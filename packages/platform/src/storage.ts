@@ -29,12 +29,13 @@ export function setUpAttachments(
   config: PlatformConfig,
   index: SqlIndex,
   kind: PlatformKind | undefined,
-  options: { createContainer?: boolean; onWarning?: (message: string) => void } = {},
+  options: { createContainer?: boolean; onWarning?: (message: string) => void; partsInFlight?: number } = {},
 ): AttachmentsSetup {
   const objectStorage = kind
     ? createObjectStorage(kind, config.env, {
         dbName: index.databaseName,
         createContainer: options.createContainer ?? false,
+        ...(options.partsInFlight === undefined ? {} : { partsInFlight: options.partsInFlight }),
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       })
     : undefined;

@@ -1,7 +1,7 @@
 import { EX_CONFIG, isPlatformConfigError, runCheckCli } from '@cloud-platform/platform-checks';
 import { MIGRATION_LOCK, type MigrateOptions, type MigrationProgress, type MigrationReport } from '@cloud-platform/storage-core';
 import { loadPlatformConfig, type Env } from '../config.js';
-import { install } from '../install.js';
+import { MIGRATION_PARTS_IN_FLIGHT, install } from '../install.js';
 import { readPlatformSettings } from '../settings.js';
 import { openPlatformIndex, setUpAttachments } from '../storage.js';
 import { createProgressReporter, formatMigrationReport, type Output } from './progress.js';
@@ -50,7 +50,10 @@ export async function migrateCommand(ctx: CommandContext, flags: { dryRun: boole
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
-    const { attachments, objectStorage } = setUpAttachments(config, index, settings.kind, { onWarning: (m) => ctx.err.write(`warning: ${m}\n`) });
+    const { attachments, objectStorage } = setUpAttachments(config, index, settings.kind, {
+      partsInFlight: MIGRATION_PARTS_IN_FLIGHT,
+      onWarning: (m) => ctx.err.write(`warning: ${m}\n`),
+    });
     try {
       const progress = createProgressReporter(ctx.err, flags.json);
       const items = onItem(ctx, flags.json, flags.dryRun);
