@@ -1,6 +1,6 @@
 import type { ObjectStorageStores, ObjectStore } from '@cloud-platform/storage-core';
 import type { PlatformKind } from '@cloud-platform/platform-checks';
-import { createS3Store, s3OptionsFromEnv } from '@cloud-platform/storage-s3';
+import { MIN_PART_SIZE, createS3Store, s3OptionsFromEnv } from '@cloud-platform/storage-s3';
 import { createSwiftStore, swiftOptionsFromEnv } from '@cloud-platform/storage-swift';
 import type { Env } from './config.js';
 
@@ -22,7 +22,7 @@ export interface ObjectStorageOptions {
   onWarning?: (message: string) => void;
   /**
    * S3 multipart parts uploaded at once per object. A migration moves several files at once,
-   * so it asks for fewer per file: memory is about 8 MiB × (this + 1) per file in flight.
+   * so it asks for fewer, minimum-size (5 MiB) parts: about 5 MiB × (this + 1) per file in flight.
    * @default the store's (4)
    */
   partsInFlight?: number;
@@ -57,7 +57,8 @@ export function createObjectStorage(kind: PlatformKind, env: Env, options: Objec
   if (kind === 'exoscale') {
     const { env: mapped, writable } = withStandIn(env, S3_NAME);
     const mappedOptions = s3OptionsFromEnv(mapped, { dbName: options.dbName });
-    const base = options.partsInFlight === undefined ? mappedOptions : { ...mappedOptions, multipart: { queueSize: options.partsInFlight } };
+    // Fewer, smaller parts when several files move at once (the S3 minimum part size).
+    const base = options.partsInFlight === undefined ? mappedOptions : { ...mappedOptions, multipart: { queueSize: options.partsInFlight, partSize: MIN_PART_SIZE } };
     stores = {
       kind: 's3',
       open: (bucket) => track(createS3Store({ ...base, bucket })),
