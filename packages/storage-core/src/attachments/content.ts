@@ -1,11 +1,24 @@
-import { createHash, randomBytes, type Hash } from "node:crypto";
+import { createHash, randomBytes, randomInt, type Hash } from "node:crypto";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 
-/** A time-ordered UUID (RFC 9562 version 7): ids sort by creation time. */
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A time-ordered UUID (RFC 9562 version 7): ids sort by creation time, also within one
+ * millisecond of one process (a 12-bit counter in `rand_a`, RFC 9562 method 1).
+ */
 export function uuidv7(now: number = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = randomInt(0, 0x800); // a random start that leaves room to count up
+  } else if (++sequence > 0xfff) {
+    lastMs += 1; // counter exhausted: borrow the next millisecond
+    sequence = 0;
+  }
   const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x70, 6);
+  bytes.writeUIntBE(lastMs, 0, 6);
+  bytes.writeUInt16BE(0x7000 | sequence, 6);
   bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
