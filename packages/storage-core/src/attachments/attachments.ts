@@ -10,7 +10,7 @@ import {
   type ForceDatabaseRule,
 } from "./force-database.js";
 import { collectRef, sweepGarbage, type SweepReport } from "./garbage.js";
-import { forceDatabasePlan, migrationPlan, runPlan } from "./migration.js";
+import { emptyReport, forceDatabasePlan, migrationPlan, runPlan } from "./migration.js";
 import type { MigrateOptions, MigrationReport } from "./migration-types.js";
 import {
   openAttachment,
@@ -128,18 +128,9 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     disableObjectStorage: options.disableObjectStorage ?? false,
   };
   const skipped = (target: string, dryRun: boolean): MigrationReport => ({
+    ...emptyReport(target, dryRun),
     status: "skipped",
     reason: "object storage is disabled (DISABLE_ATTACHMENT_STORAGE)",
-    dryRun,
-    target,
-    moved: 0,
-    skipped: 0,
-    failed: [],
-    bytes: 0,
-    durationMs: 0,
-    filesPerSecond: 0,
-    bytesPerSecond: 0,
-    collected: 0,
   });
   return {
     create: (input) => createAttachment(ctx, input),

@@ -71,7 +71,8 @@ export async function forceDatabasePlan(
   return { target: "db", sources, desired };
 }
 
-function emptyReport(target: string, dryRun: boolean): MigrationReport {
+/** A report of a migration that moved nothing (yet). */
+export function emptyReport(target: string, dryRun: boolean): MigrationReport {
   return {
     status: "done",
     dryRun,
