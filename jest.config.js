@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 
 const root = import.meta.dirname;
 
@@ -7,9 +7,9 @@ const root = import.meta.dirname;
 export default {
   // Per-project configs cannot set it: at the root, jest reads the timeout from here.
   testTimeout: 60_000,
-  projects: ['packages', 'apps', 'tooling'].flatMap((group) =>
+  projects: ["packages", "apps", "tooling"].flatMap((group) =>
     readdirSync(join(root, group))
-      .map((name) => join(root, group, name, 'jest.config.js'))
+      .map((name) => join(root, group, name, "jest.config.js"))
       .filter((file) => existsSync(file)),
   ),
 };

@@ -56,7 +56,11 @@ interface Result {
 }
 
 /** A file of `size` bytes written in 1 MiB chunks (never whole in memory); returns its SHA-256. */
-async function writeFile(store: ObjectStore, key: string, size: number): Promise<string> {
+async function writeFile(
+  store: ObjectStore,
+  key: string,
+  size: number,
+): Promise<string> {
   const hash = createHash("sha256");
   const seed = randomBytes(1024 * 1024);
   async function* chunks(): AsyncGenerator<Buffer> {
@@ -76,7 +80,11 @@ async function writeFile(store: ObjectStore, key: string, size: number): Promise
 }
 
 /** Seeds `files` local attachments, rows inserted in one transaction. */
-async function seed(index: SqlIndex, file: ObjectStore, scenario: Scenario): Promise<void> {
+async function seed(
+  index: SqlIndex,
+  file: ObjectStore,
+  scenario: Scenario,
+): Promise<void> {
   const rows: unknown[][] = [];
   for (let i = 0; i < scenario.files; i++) {
     let checksum: string;
@@ -90,7 +98,16 @@ async function seed(index: SqlIndex, file: ObjectStore, scenario: Scenario): Pro
       key = `u/${String(i).padStart(2, "0")}/${uuidv7()}`;
       checksum = await writeFile(file, key, scenario.size);
     }
-    rows.push([uuidv7(), `f${i}.bin`, "application/octet-stream", scenario.size, checksum, `file:${key}`, "file", Date.now()]);
+    rows.push([
+      uuidv7(),
+      `f${i}.bin`,
+      "application/octet-stream",
+      scenario.size,
+      checksum,
+      `file:${key}`,
+      "file",
+      Date.now(),
+    ]);
   }
   await index.driver.transaction(async (tx) => {
     for (const row of rows) {
@@ -108,7 +125,11 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   try {
     const index = await openIndex(join(dir, "index.sqlite"));
     const file = createFilesystemStore({ root: join(dir, "filestore") });
-    const bucket: ObjectStore = { ...createFilesystemStore({ root: join(dir, "bucket") }), kind: "s3", container: "bench" };
+    const bucket: ObjectStore = {
+      ...createFilesystemStore({ root: join(dir, "bucket") }),
+      kind: "s3",
+      container: "bench",
+    };
     const db = createDatabaseStore(index);
     await seed(index, file, scenario);
     const attachments = createAttachments({
@@ -119,8 +140,14 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     });
     (globalThis as { gc?: () => void }).gc?.();
     let peak = process.memoryUsage.rss();
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-    const report = await attachments.migrate({ batchSize: 100, concurrency: 4 });
+    const sampler = setInterval(
+      () => (peak = Math.max(peak, process.memoryUsage.rss())),
+      20,
+    );
+    const report = await attachments.migrate({
+      batchSize: 100,
+      concurrency: 4,
+    });
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage.rss());
     await index.close();
@@ -144,14 +171,21 @@ async function runScenario(scenario: Scenario): Promise<Result> {
 function inChild(scenario: Scenario): Promise<Result> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", self, "--scenario", scenario.name], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", self, "--scenario", scenario.name],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    child.stdout
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => (out += chunk));
     child.once("error", reject);
     child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`scenario ${scenario.name} exited with ${code}`));
+      if (code !== 0)
+        reject(new Error(`scenario ${scenario.name} exited with ${code}`));
       else resolve(JSON.parse(out.trim().split("\n").at(-1)!) as Result);
     });
   });
@@ -186,9 +220,14 @@ export async function run(): Promise<string> {
 
 const scenarioArg = process.argv.indexOf("--scenario");
 if (scenarioArg !== -1) {
-  const scenario = SCENARIOS.find((s) => s.name === process.argv[scenarioArg + 1]);
+  const scenario = SCENARIOS.find(
+    (s) => s.name === process.argv[scenarioArg + 1],
+  );
   if (!scenario) throw new Error("unknown scenario");
   process.stdout.write(`${JSON.stringify(await runScenario(scenario))}\n`);
-} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+} else if (
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   process.stdout.write(await run());
 }

@@ -15,82 +15,120 @@
  *
  * Run: `node --import tsx bench/platform-middleware.bench.ts` (after the build; Redis running).
  */
-import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
-import { runLoad, type LoadResult } from './lib/autocannon.js';
-import { announceReady, startChildServer, type ChildServer } from './lib/child-server.js';
-import { processCpuSeconds } from './lib/proc.js';
-import { envNumber, fixed, markdownTable, median, progressLogger } from './lib/stats.js';
+import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Redis } from "ioredis";
+import { runLoad, type LoadResult } from "./lib/autocannon.js";
+import {
+  announceReady,
+  startChildServer,
+  type ChildServer,
+} from "./lib/child-server.js";
+import { processCpuSeconds } from "./lib/proc.js";
+import {
+  envNumber,
+  fixed,
+  markdownTable,
+  median,
+  progressLogger,
+} from "./lib/stats.js";
 
-const log = progressLogger('platform-middleware');
-const ROUNDS = envNumber('BENCH_ROUNDS', 5);
-const DURATION_S = envNumber('BENCH_DURATION_S', 5);
+const log = progressLogger("platform-middleware");
+const ROUNDS = envNumber("BENCH_ROUNDS", 5);
+const DURATION_S = envNumber("BENCH_DURATION_S", 5);
 const CONNECTIONS = 10;
-const REDIS_HOST = process.env['CP_BENCH_REDIS_HOST'] ?? '127.0.0.1';
+const REDIS_HOST = process.env["CP_BENCH_REDIS_HOST"] ?? "127.0.0.1";
 
 /** `bare`, `platform` (the full middleware), or `layer:N` (the first N pieces of it, for the breakdown). */
 type Kind = string;
 
 /** The platform's pieces in the order `platform.middleware()` installs them (breakdown only). */
-const LAYERS = ['request context (request id)', '+ JSON access log', '+ statsd', '+ Prometheus', '+ sessions (= full middleware)'];
+const LAYERS = [
+  "request context (request id)",
+  "+ JSON access log",
+  "+ statsd",
+  "+ Prometheus",
+  "+ sessions (= full middleware)",
+];
 
 /** The child: serves GET /hello (and POST /login on the platform) until SIGTERM. */
 async function serve(kind: Kind): Promise<void> {
-  const { default: express } = await import('express');
+  const { default: express } = await import("express");
   const app = express();
-  app.disable('x-powered-by');
+  app.disable("x-powered-by");
   let close: () => Promise<void> = async () => undefined;
-  if (kind !== 'bare') {
-    const { createPlatform, loadPlatformConfig } = await import('@cloud-platform/platform');
-    const platform = await createPlatform(loadPlatformConfig(process.env, { serviceName: 'bench-middleware', appVersion: '1.0.0' }));
-    const layers = kind.startsWith('layer:') ? Number(kind.slice('layer:'.length)) : LAYERS.length;
+  if (kind !== "bare") {
+    const { createPlatform, loadPlatformConfig } =
+      await import("@cloud-platform/platform");
+    const platform = await createPlatform(
+      loadPlatformConfig(process.env, {
+        serviceName: "bench-middleware",
+        appVersion: "1.0.0",
+      }),
+    );
+    const layers = kind.startsWith("layer:")
+      ? Number(kind.slice("layer:".length))
+      : LAYERS.length;
     if (layers >= LAYERS.length) platform.middleware(app);
     else {
-      const { accessLogMiddleware, requestContextMiddleware } = await import('@cloud-platform/logging-json');
-      const { statsdMiddleware } = await import('@cloud-platform/metrics-statsd');
-      const pieces = [requestContextMiddleware(), accessLogMiddleware(platform.logger), statsdMiddleware(platform.statsd!), platform.metrics!.middleware()];
+      const { accessLogMiddleware, requestContextMiddleware } =
+        await import("@cloud-platform/logging-json");
+      const { statsdMiddleware } =
+        await import("@cloud-platform/metrics-statsd");
+      const pieces = [
+        requestContextMiddleware(),
+        accessLogMiddleware(platform.logger),
+        statsdMiddleware(platform.statsd!),
+        platform.metrics!.middleware(),
+      ];
       for (const piece of pieces.slice(0, layers)) app.use(piece);
     }
-    app.post('/login', (req, res) => {
-      (req.session as unknown as { uid: string }).uid = 'bench-user';
+    app.post("/login", (req, res) => {
+      (req.session as unknown as { uid: string }).uid = "bench-user";
       res.json({ ok: true });
     });
-    app.get('/hello', (_req, res) => res.send('hello'));
+    app.get("/hello", (_req, res) => res.send("hello"));
     app.use(platform.errorHandler());
     close = () => platform.close();
   } else {
-    app.get('/hello', (_req, res) => res.send('hello'));
+    app.get("/hello", (_req, res) => res.send("hello"));
   }
-  const server = app.listen(0, '127.0.0.1', () => {
+  const server = app.listen(0, "127.0.0.1", () => {
     const address = server.address();
-    announceReady(typeof address === 'object' && address ? address.port : 0, async () => {
-      server.closeAllConnections();
-      server.close();
-      await close();
-    });
+    announceReady(
+      typeof address === "object" && address ? address.port : 0,
+      async () => {
+        server.closeAllConnections();
+        server.close();
+        await close();
+      },
+    );
   });
 }
 
 /** The platform's environment: JSON logs, statsd, Prometheus, Redis sessions, a SQLite index. */
-function platformEnv(dir: string, statsdPort: number, redisPrefix: string): NodeJS.ProcessEnv {
+function platformEnv(
+  dir: string,
+  statsdPort: number,
+  redisPrefix: string,
+): NodeJS.ProcessEnv {
   return {
-    PATH: process.env['PATH'],
-    RUNNING_ENV: 'dev',
-    DATABASE_URL: join(dir, 'index.sqlite'),
-    FILESTORE_PATH: join(dir, 'filestore'),
-    SESSION_SECRET: randomBytes(24).toString('hex'),
-    ODOO_LOGGING_JSON: '1',
-    ODOO_STATSD: '1',
-    STATSD_CUSTOMER: 'bench',
-    STATSD_HOST: '127.0.0.1',
+    PATH: process.env["PATH"],
+    RUNNING_ENV: "dev",
+    DATABASE_URL: join(dir, "index.sqlite"),
+    FILESTORE_PATH: join(dir, "filestore"),
+    SESSION_SECRET: randomBytes(24).toString("hex"),
+    ODOO_LOGGING_JSON: "1",
+    ODOO_STATSD: "1",
+    STATSD_CUSTOMER: "bench",
+    STATSD_HOST: "127.0.0.1",
     STATSD_PORT: String(statsdPort),
-    ODOO_PROMETHEUS: '1',
-    ODOO_SESSION_REDIS: '1',
+    ODOO_PROMETHEUS: "1",
+    ODOO_SESSION_REDIS: "1",
     ODOO_SESSION_REDIS_HOST: REDIS_HOST,
     ODOO_SESSION_REDIS_PREFIX: redisPrefix,
   };
@@ -108,21 +146,32 @@ interface Sample extends LoadResult {
 
 async function measure(c: Case): Promise<Sample> {
   const cpu = await processCpuSeconds(c.server.pid);
-  const result = await runLoad(`${c.server.url}/hello`, { connections: CONNECTIONS, durationSeconds: DURATION_S, ...(c.headers ? { headers: c.headers } : {}) });
+  const result = await runLoad(`${c.server.url}/hello`, {
+    connections: CONNECTIONS,
+    durationSeconds: DURATION_S,
+    ...(c.headers ? { headers: c.headers } : {}),
+  });
   const used = (await processCpuSeconds(c.server.pid)) - cpu;
-  if (result.bad > 0) throw new Error(`${c.name}: ${result.bad} failed requests`);
+  if (result.bad > 0)
+    throw new Error(`${c.name}: ${result.bad} failed requests`);
   return { ...result, cpuUsPerRequest: (used * 1e6) / result.requests };
 }
 
 async function login(server: ChildServer): Promise<string> {
-  const response = await fetch(`${server.url}/login`, { method: 'POST' });
-  const cookie = response.headers.get('set-cookie')?.split(';')[0];
-  if (!response.ok || cookie === undefined) throw new Error(`login failed: ${response.status}`);
+  const response = await fetch(`${server.url}/login`, { method: "POST" });
+  const cookie = response.headers.get("set-cookie")?.split(";")[0];
+  if (!response.ok || cookie === undefined)
+    throw new Error(`login failed: ${response.status}`);
   return cookie;
 }
 
 async function compare(cases: Case[]): Promise<Map<string, Sample[]>> {
-  for (const c of cases) await runLoad(`${c.server.url}/hello`, { connections: CONNECTIONS, durationSeconds: 2, ...(c.headers ? { headers: c.headers } : {}) });
+  for (const c of cases)
+    await runLoad(`${c.server.url}/hello`, {
+      connections: CONNECTIONS,
+      durationSeconds: 2,
+      ...(c.headers ? { headers: c.headers } : {}),
+    });
   const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < cases.length; i++) {
@@ -137,91 +186,150 @@ async function compare(cases: Case[]): Promise<Map<string, Sample[]>> {
 
 /** `+12` / `-3`: a difference. */
 function signed(value: number): string {
-  return `${value >= 0 ? '+' : ''}${fixed(value)}`;
+  return `${value >= 0 ? "+" : ""}${fixed(value)}`;
 }
 
 /**
  * Where the platform's cost goes: the middleware pieces added one at a time (anonymous
  * requests), each server in its own process, against bare Express.
  */
-async function breakdown(self: string, bare: ChildServer, env: NodeJS.ProcessEnv, servers: ChildServer[]): Promise<string> {
-  const cases: Case[] = [{ name: 'bare', server: bare }];
+async function breakdown(
+  self: string,
+  bare: ChildServer,
+  env: NodeJS.ProcessEnv,
+  servers: ChildServer[],
+): Promise<string> {
+  const cases: Case[] = [{ name: "bare", server: bare }];
   for (let n = 1; n <= LAYERS.length; n++) {
-    const server = await startChildServer(['--import', 'tsx', self, '--serve', `layer:${n}`], env);
+    const server = await startChildServer(
+      ["--import", "tsx", self, "--serve", `layer:${n}`],
+      env,
+    );
     servers.push(server);
     cases.push({ name: `layer:${n}`, server });
   }
   const samples = await compare(cases);
-  const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
-  const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
-  const rows = cases.map((c, i) => [i === 0 ? 'bare Express' : LAYERS[i - 1]!, fixed(rps(c.name)), fixed(cpu(c.name)), i === 0 ? '' : signed(cpu(c.name) - cpu(cases[i - 1]!.name)), fixed(rps(c.name) / rps('bare'), 2)]);
-  return ['#### Breakdown: the middleware pieces added one at a time (anonymous requests)', '', markdownTable(['server', 'req/s', 'server CPU µs/req', 'added µs/req', '÷ bare Express'], rows)].join('\n');
+  const rps = (name: string): number =>
+    median(samples.get(name)!.map((s) => s.rps));
+  const cpu = (name: string): number =>
+    median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
+  const rows = cases.map((c, i) => [
+    i === 0 ? "bare Express" : LAYERS[i - 1]!,
+    fixed(rps(c.name)),
+    fixed(cpu(c.name)),
+    i === 0 ? "" : signed(cpu(c.name) - cpu(cases[i - 1]!.name)),
+    fixed(rps(c.name) / rps("bare"), 2),
+  ]);
+  return [
+    "#### Breakdown: the middleware pieces added one at a time (anonymous requests)",
+    "",
+    markdownTable(
+      [
+        "server",
+        "req/s",
+        "server CPU µs/req",
+        "added µs/req",
+        "÷ bare Express",
+      ],
+      rows,
+    ),
+  ].join("\n");
 }
 
 const LABELS: Record<string, string> = {
-  bare: 'bare Express',
-  anonymous: 'platform middleware, no session cookie',
-  session: 'platform middleware, logged-in session (Redis read + TTL touch per request)',
+  bare: "bare Express",
+  anonymous: "platform middleware, no session cookie",
+  session:
+    "platform middleware, logged-in session (Redis read + TTL touch per request)",
 };
 
 /** The comparison's table and its ratio lines. */
 function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
-  const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
-  const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
+  const rps = (name: string): number =>
+    median(samples.get(name)!.map((s) => s.rps));
+  const cpu = (name: string): number =>
+    median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
   const rows = cases.map((c) => [
     LABELS[c.name]!,
     fixed(rps(c.name)),
     fixed(median(samples.get(c.name)!.map((s) => s.p99)), 1),
     fixed(cpu(c.name)),
-    fixed(rps(c.name) / rps('bare'), 2),
-    fixed(cpu('bare') / cpu(c.name), 2),
+    fixed(rps(c.name) / rps("bare"), 2),
+    fixed(cpu("bare") / cpu(c.name), 2),
   ]);
   return [
-    markdownTable(['server', 'req/s', 'p99 (ms)', 'server CPU µs/req', 'req/s ÷ bare Express', 'bare CPU/req ÷ this'], rows),
-    '',
-    `Platform (anonymous) ÷ bare Express: **${fixed(rps('anonymous') / rps('bare'), 2)}×** req/s (target ≥ 0.7×); by server CPU per request: ${fixed(cpu('bare') / cpu('anonymous'), 2)}×.`,
-  ].join('\n');
+    markdownTable(
+      [
+        "server",
+        "req/s",
+        "p99 (ms)",
+        "server CPU µs/req",
+        "req/s ÷ bare Express",
+        "bare CPU/req ÷ this",
+      ],
+      rows,
+    ),
+    "",
+    `Platform (anonymous) ÷ bare Express: **${fixed(rps("anonymous") / rps("bare"), 2)}×** req/s (target ≥ 0.7×); by server CPU per request: ${fixed(cpu("bare") / cpu("anonymous"), 2)}×.`,
+  ].join("\n");
 }
 
 /** Runs the comparison and returns its markdown. */
 export async function run(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cp-bench-middleware-'));
-  const statsd = createSocket('udp4');
+  const dir = await mkdtemp(join(tmpdir(), "cp-bench-middleware-"));
+  const statsd = createSocket("udp4");
   let packets = 0;
-  statsd.on('message', () => (packets += 1));
-  await new Promise<void>((resolve) => statsd.bind(0, '127.0.0.1', resolve));
-  const redisPrefix = `bench-mw-${randomBytes(4).toString('hex')}`;
+  statsd.on("message", () => (packets += 1));
+  await new Promise<void>((resolve) => statsd.bind(0, "127.0.0.1", resolve));
+  const redisPrefix = `bench-mw-${randomBytes(4).toString("hex")}`;
   const self = fileURLToPath(import.meta.url);
   const servers: ChildServer[] = [];
   const redis = new Redis({ host: REDIS_HOST, lazyConnect: true });
   try {
     await redis.connect();
-    const bare = await startChildServer(['--import', 'tsx', self, '--serve', 'bare'], { PATH: process.env['PATH'] });
+    const bare = await startChildServer(
+      ["--import", "tsx", self, "--serve", "bare"],
+      { PATH: process.env["PATH"] },
+    );
     servers.push(bare);
-    const platform = await startChildServer(['--import', 'tsx', self, '--serve', 'platform'], platformEnv(dir, statsd.address().port, redisPrefix));
+    const platform = await startChildServer(
+      ["--import", "tsx", self, "--serve", "platform"],
+      platformEnv(dir, statsd.address().port, redisPrefix),
+    );
     servers.push(platform);
     const cookie = await login(platform);
     const cases: Case[] = [
-      { name: 'bare', server: bare },
-      { name: 'anonymous', server: platform },
-      { name: 'session', server: platform, headers: { Cookie: cookie } },
+      { name: "bare", server: bare },
+      { name: "anonymous", server: platform },
+      { name: "session", server: platform, headers: { Cookie: cookie } },
     ];
     const samples = await compare(cases);
     const metrics = await (await fetch(`${platform.url}/metrics`)).text();
     const sessionKeys = (await redis.keys(`*${redisPrefix}*`)).length;
     const hello = /route="\/hello"/.test(metrics);
-    const extra = process.env['BENCH_MIDDLEWARE_BREAKDOWN'] === '1' ? ['', await breakdown(self, bare, platformEnv(dir, statsd.address().port, redisPrefix), servers)] : [];
+    const extra =
+      process.env["BENCH_MIDDLEWARE_BREAKDOWN"] === "1"
+        ? [
+            "",
+            await breakdown(
+              self,
+              bare,
+              platformEnv(dir, statsd.address().port, redisPrefix),
+              servers,
+            ),
+          ]
+        : [];
     return [
       `GET /hello, autocannon ${CONNECTIONS} connections × ${DURATION_S} s, ${ROUNDS} rounds (medians); each server in its own process.`,
-      `The platform: RUNNING_ENV=dev, JSON log lines to stdout (/dev/null), statsd over UDP to a local socket (${packets} packets received), Prometheus on (/hello ${hello ? 'counted' : 'NOT counted'} in /metrics), Redis sessions (${sessionKeys} session key${sessionKeys === 1 ? '' : 's'} left by the run: anonymous requests store none).`,
-      '',
+      `The platform: RUNNING_ENV=dev, JSON log lines to stdout (/dev/null), statsd over UDP to a local socket (${packets} packets received), Prometheus on (/hello ${hello ? "counted" : "NOT counted"} in /metrics), Redis sessions (${sessionKeys} session key${sessionKeys === 1 ? "" : "s"} left by the run: anonymous requests store none).`,
+      "",
       mainTable(cases, samples),
       ...extra,
-    ].join('\n');
+    ].join("\n");
   } finally {
     for (const server of servers) await server.stop();
     statsd.close();
-    if (redis.status === 'ready') {
+    if (redis.status === "ready") {
       const keys = await redis.keys(`*${redisPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
     }
@@ -230,9 +338,9 @@ export async function run(): Promise<string> {
   }
 }
 
-const serveIndex = process.argv.indexOf('--serve');
+const serveIndex = process.argv.indexOf("--serve");
 if (serveIndex > 0) {
-  await serve(process.argv[serveIndex + 1] ?? 'bare');
-} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await serve(process.argv[serveIndex + 1] ?? "bare");
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   process.stdout.write(`${await run()}\n`);
 }

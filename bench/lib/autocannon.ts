@@ -1,8 +1,15 @@
 /** The load generator: autocannon (root node_modules) in a process of its own, `--json`. */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 
-const AUTOCANNON = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'autocannon');
+const AUTOCANNON = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "node_modules",
+  ".bin",
+  "autocannon",
+);
 
 /** What one load run measured. */
 export interface LoadResult {
@@ -31,19 +38,39 @@ export interface LoadOptions {
 }
 
 /** Loads `url` for a bounded time and returns autocannon's figures. */
-export async function runLoad(url: string, options: LoadOptions): Promise<LoadResult> {
-  const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const args = ['--json', '-c', String(options.connections), '-d', String(options.durationSeconds), ...headerArgs, url];
-  const child = spawn(AUTOCANNON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+export async function runLoad(
+  url: string,
+  options: LoadOptions,
+): Promise<LoadResult> {
+  const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => [
+    "-H",
+    `${k}=${v}`,
+  ]);
+  const args = [
+    "--json",
+    "-c",
+    String(options.connections),
+    "-d",
+    String(options.durationSeconds),
+    ...headerArgs,
+    url,
+  ];
+  const child = spawn(AUTOCANNON, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
   const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
+    child.once("error", reject);
+    child.once("close", resolve);
   });
-  if (code !== 0) throw new Error(`autocannon exited with ${code}: ${err.slice(-2000)}`);
+  if (code !== 0)
+    throw new Error(`autocannon exited with ${code}: ${err.slice(-2000)}`);
   const json = JSON.parse(out) as AutocannonJson;
-  return { rps: json.requests.average, p99: json.latency.p99, bad: json.non2xx + json.errors + json.timeouts, requests: json.requests.total };
+  return {
+    rps: json.requests.average,
+    p99: json.latency.p99,
+    bad: json.non2xx + json.errors + json.timeouts,
+    requests: json.requests.total,
+  };
 }

@@ -3,8 +3,8 @@
  * benchmark and each server do not share an event loop): the child reports its port over
  * IPC once listening, and exits on SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { processStatusMb } from './proc.js';
+import { spawn, type ChildProcess } from "node:child_process";
+import { processStatusMb } from "./proc.js";
 
 /** A running child server. */
 export interface ChildServer {
@@ -19,7 +19,7 @@ export interface ChildServer {
 
 /** What a child sends once it listens. */
 export interface ReadyMessage {
-  type: 'ready';
+  type: "ready";
   port: number;
 }
 
@@ -30,19 +30,34 @@ export interface ReadyMessage {
  *
  * @throws when the child exits or stays silent for `timeoutMs` before it is ready
  */
-export async function startChildServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+export async function startChildServer(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<ChildServer> {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env,
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child server ${args.join(' ')} was not ready in ${timeoutMs} ms`));
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `child server ${args.join(" ")} was not ready in ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
-    child.once('exit', (code) => {
+    child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`child server ${args.join(' ')} exited with ${code} before it was ready`));
+      reject(
+        new Error(
+          `child server ${args.join(" ")} exited with ${code} before it was ready`,
+        ),
+      );
     });
-    child.on('message', (message: Partial<ReadyMessage>) => {
-      if (message.type !== 'ready' || typeof message.port !== 'number') return;
+    child.on("message", (message: Partial<ReadyMessage>) => {
+      if (message.type !== "ready" || typeof message.port !== "number") return;
       clearTimeout(timer);
       resolve(message.port);
     });
@@ -51,32 +66,33 @@ export async function startChildServer(args: string[], env: NodeJS.ProcessEnv, t
   return {
     url: `http://127.0.0.1:${port}`,
     pid,
-    peakRssMb: () => processStatusMb(pid, 'VmHWM'),
-    rssMb: () => processStatusMb(pid, 'VmRSS'),
+    peakRssMb: () => processStatusMb(pid, "VmHWM"),
+    rssMb: () => processStatusMb(pid, "VmRSS"),
     stop: () => stopChild(child),
   };
 }
 
 /** In the child: tells the parent the server is ready, and closes it on SIGTERM. */
 export function announceReady(port: number, close: () => Promise<void>): void {
-  process.send?.({ type: 'ready', port } satisfies ReadyMessage);
-  process.once('SIGTERM', () => {
+  process.send?.({ type: "ready", port } satisfies ReadyMessage);
+  process.once("SIGTERM", () => {
     void close().finally(() => process.exit(0));
   });
   // The parent died: do not linger.
-  process.once('disconnect', () => {
+  process.once("disconnect", () => {
     void close().finally(() => process.exit(0));
   });
 }
 
 /** A port free right now on 127.0.0.1 (for a server that takes its port from the environment). */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
+  const { createServer } = await import("node:net");
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  if (typeof address !== "object" || address === null)
+    throw new Error("no port");
   return address.port;
 }
 
@@ -86,20 +102,34 @@ export async function freePort(): Promise<number> {
  *
  * @throws when it exits or does not answer within `timeoutMs`
  */
-export async function startHttpChild(args: string[], env: NodeJS.ProcessEnv, port: number, readyPath: string, timeoutMs = 60_000): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+export async function startHttpChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  readyPath: string,
+  timeoutMs = 60_000,
+): Promise<ChildServer> {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `${args.join(" ")} exited with ${child.exitCode} before it was ready`,
+      );
     const ok = await fetch(`${url}${readyPath}`).then(
       async (r) => (await r.arrayBuffer(), r.ok),
       () => false,
     );
     if (ok) break;
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} did not answer on ${url}${readyPath} within ${timeoutMs} ms`);
+      child.kill("SIGKILL");
+      throw new Error(
+        `${args.join(" ")} did not answer on ${url}${readyPath} within ${timeoutMs} ms`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -107,17 +137,19 @@ export async function startHttpChild(args: string[], env: NodeJS.ProcessEnv, por
   return {
     url,
     pid,
-    peakRssMb: () => processStatusMb(pid, 'VmHWM'),
-    rssMb: () => processStatusMb(pid, 'VmRSS'),
+    peakRssMb: () => processStatusMb(pid, "VmHWM"),
+    rssMb: () => processStatusMb(pid, "VmRSS"),
     stop: () => stopChild(child),
   };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => resolve()),
+  );
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   await exited;
   clearTimeout(timer);
 }

@@ -2,10 +2,10 @@
  * Runs a command under `/usr/bin/time -v`, so that its wall time, CPU time and peak RSS
  * (kernel's max resident set of the process) are measured the same way for every tool.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** What one measured command did. */
 export interface MeasuredRun {
@@ -29,42 +29,58 @@ export interface RunOptions {
 }
 
 function field(report: string, name: string): number {
-  const line = report.split('\n').find((l) => l.trim().startsWith(name));
-  const value = Number(line?.split(':').at(-1)?.trim());
+  const line = report.split("\n").find((l) => l.trim().startsWith(name));
+  const value = Number(line?.split(":").at(-1)?.trim());
   return Number.isFinite(value) ? value : Number.NaN;
 }
 
 /** Runs `command args` to its end and measures it. Never throws for a non-zero exit. */
-export async function runMeasured(command: string, args: string[], options: RunOptions): Promise<MeasuredRun> {
-  const dir = await mkdtemp(join(tmpdir(), 'cp-bench-time-'));
-  const reportFile = join(dir, 'time.txt');
+export async function runMeasured(
+  command: string,
+  args: string[],
+  options: RunOptions,
+): Promise<MeasuredRun> {
+  const dir = await mkdtemp(join(tmpdir(), "cp-bench-time-"));
+  const reportFile = join(dir, "time.txt");
   try {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-v', '-o', reportFile, command, ...args], {
-      env: options.env,
-      cwd: options.cwd ?? process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    const child = spawn(
+      "/usr/bin/time",
+      ["-v", "-o", reportFile, command, ...args],
+      {
+        env: options.env,
+        cwd: options.cwd ?? process.cwd(),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
     // Progress lines can be many: keep the tail only.
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-20_000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    child.stderr
+      .setEncoding("utf8")
+      .on("data", (c: string) => (stderr = (stderr + c).slice(-20_000)));
+    const timer = setTimeout(
+      () => child.kill("SIGKILL"),
+      options.timeoutMs ?? 600_000,
+    );
     const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
+      child.once("error", reject);
+      child.once("close", resolve);
     });
     clearTimeout(timer);
     const wallMs = performance.now() - started;
-    const report = await readFile(reportFile, 'utf8').catch(() => '');
+    const report = await readFile(reportFile, "utf8").catch(() => "");
     return {
       code,
       stdout,
       stderr,
       wallMs,
-      peakRssMb: (field(report, 'Maximum resident set size (kbytes)') * 1024) / 1e6,
-      cpuSeconds: field(report, 'User time (seconds)') + field(report, 'System time (seconds)'),
+      peakRssMb:
+        (field(report, "Maximum resident set size (kbytes)") * 1024) / 1e6,
+      cpuSeconds:
+        field(report, "User time (seconds)") +
+        field(report, "System time (seconds)"),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -73,5 +89,8 @@ export async function runMeasured(command: string, args: string[], options: RunO
 
 /** Throws with the tail of stderr when a measured run failed. */
 export function assertOk(run: MeasuredRun, what: string): void {
-  if (run.code !== 0) throw new Error(`${what} exited with ${run.code}:\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-2000)}`);
+  if (run.code !== 0)
+    throw new Error(
+      `${what} exited with ${run.code}:\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-2000)}`,
+    );
 }

@@ -3,46 +3,52 @@
  * as users run it) and rclone (Debian package), both configured through the environment
  * only, both run under {@link runMeasured}.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { assertOk, runMeasured, type MeasuredRun } from './measured-run.js';
-import type { SeededState } from './seed.js';
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { assertOk, runMeasured, type MeasuredRun } from "./measured-run.js";
+import type { SeededState } from "./seed.js";
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'packages', 'platform', 'dist', 'cli.js');
+const ROOT = join(import.meta.dirname, "..", "..");
+const CLI = join(ROOT, "packages", "platform", "dist", "cli.js");
 
 /** Loopback endpoints of the local Swift (`CP_TEST_*` overrides, as in the tests). */
 export const endpoints = {
   s3: {
-    endpoint: process.env['CP_TEST_S3_ENDPOINT'] ?? 'http://127.0.0.1:8080',
-    region: process.env['CP_TEST_S3_REGION'] ?? 'us-east-1',
-    accessKeyId: process.env['CP_TEST_S3_ACCESS_KEY_ID'] ?? 'test:tester',
-    secretAccessKey: process.env['CP_TEST_S3_SECRET_ACCESS_KEY'] ?? 'testing',
+    endpoint: process.env["CP_TEST_S3_ENDPOINT"] ?? "http://127.0.0.1:8080",
+    region: process.env["CP_TEST_S3_REGION"] ?? "us-east-1",
+    accessKeyId: process.env["CP_TEST_S3_ACCESS_KEY_ID"] ?? "test:tester",
+    secretAccessKey: process.env["CP_TEST_S3_SECRET_ACCESS_KEY"] ?? "testing",
   },
   swift: {
-    authUrl: process.env['CP_TEST_SWIFT_AUTH_URL'] ?? 'http://127.0.0.1:8080/auth/v1.0',
-    user: process.env['CP_TEST_SWIFT_USER'] ?? 'test:tester',
-    key: process.env['CP_TEST_SWIFT_KEY'] ?? 'testing',
+    authUrl:
+      process.env["CP_TEST_SWIFT_AUTH_URL"] ??
+      "http://127.0.0.1:8080/auth/v1.0",
+    user: process.env["CP_TEST_SWIFT_USER"] ?? "test:tester",
+    key: process.env["CP_TEST_SWIFT_KEY"] ?? "testing",
   },
-  redisHost: '127.0.0.1',
+  redisHost: "127.0.0.1",
 };
 
 /** Where a copy goes. */
-export type Api = 's3' | 'swift';
+export type Api = "s3" | "swift";
 
 /** The environment of the platform for `state`, writing to `container` through `api`. */
-export function platformEnv(state: SeededState, api: Api, container: string): NodeJS.ProcessEnv {
+export function platformEnv(
+  state: SeededState,
+  api: Api,
+  container: string,
+): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    RUNNING_ENV: 'integration',
+    PATH: process.env["PATH"],
+    HOME: process.env["HOME"],
+    RUNNING_ENV: "integration",
     DATABASE_URL: state.databaseUrl,
     FILESTORE_PATH: state.filestorePath,
-    ODOO_SESSION_REDIS: '1',
+    ODOO_SESSION_REDIS: "1",
     ODOO_SESSION_REDIS_HOST: endpoints.redisHost,
-    ODOO_SESSION_REDIS_PREFIX: 'bench-odoo-integration',
+    ODOO_SESSION_REDIS_PREFIX: "bench-odoo-integration",
   };
-  if (api === 's3') {
+  if (api === "s3") {
     return {
       ...base,
       AWS_HOST: endpoints.s3.endpoint,
@@ -64,16 +70,35 @@ export function platformEnv(state: SeededState, api: Api, container: string): No
 function cliArgs(args: string[]): string[] {
   // The built CLI when present (what `npm run bench` builds), else the sources through tsx.
   if (existsSync(CLI)) return [CLI, ...args];
-  return ['--conditions=@cloud-platform/source', '--import', 'tsx', join(ROOT, 'packages', 'platform', 'src', 'cli.ts'), ...args];
+  return [
+    "--conditions=@cloud-platform/source",
+    "--import",
+    "tsx",
+    join(ROOT, "packages", "platform", "src", "cli.ts"),
+    ...args,
+  ];
 }
 
 /** `cloud-platform install <kind> --no-migrate`: records the kind, creates the container. */
-export async function installPlatform(state: SeededState, api: Api, container: string): Promise<void> {
-  const run = await runMeasured(process.execPath, cliArgs(['install', api === 's3' ? 'exoscale' : 'ovh', '--no-migrate', '--json']), {
-    env: platformEnv(state, api, container),
-    cwd: ROOT,
-  });
-  assertOk(run, 'cloud-platform install');
+export async function installPlatform(
+  state: SeededState,
+  api: Api,
+  container: string,
+): Promise<void> {
+  const run = await runMeasured(
+    process.execPath,
+    cliArgs([
+      "install",
+      api === "s3" ? "exoscale" : "ovh",
+      "--no-migrate",
+      "--json",
+    ]),
+    {
+      env: platformEnv(state, api, container),
+      cwd: ROOT,
+    },
+  );
+  assertOk(run, "cloud-platform install");
 }
 
 /** What `cloud-platform migrate --json` reported. */
@@ -86,13 +111,30 @@ export interface MigrateReport {
 }
 
 /** `cloud-platform migrate --json [flags]`, measured. @throws when it fails or moves nothing */
-export async function runMigrate(state: SeededState, api: Api, container: string, flags: string[]): Promise<{ run: MeasuredRun; report: MigrateReport }> {
-  const run = await runMeasured(process.execPath, cliArgs(['migrate', '--json', ...flags]), { env: platformEnv(state, api, container), cwd: ROOT });
-  assertOk(run, `cloud-platform migrate ${flags.join(' ')}`);
-  const line = run.stdout.split('\n').find((l) => l.includes('"type":"report"'));
-  const report = JSON.parse(line ?? '{}') as MigrateReport;
-  if (report.status !== 'done' || report.failed.length > 0 || report.moved !== state.files) {
-    throw new Error(`migrate did not move every file: ${JSON.stringify({ ...report, failed: report.failed.slice(0, 3) })}`);
+export async function runMigrate(
+  state: SeededState,
+  api: Api,
+  container: string,
+  flags: string[],
+): Promise<{ run: MeasuredRun; report: MigrateReport }> {
+  const run = await runMeasured(
+    process.execPath,
+    cliArgs(["migrate", "--json", ...flags]),
+    { env: platformEnv(state, api, container), cwd: ROOT },
+  );
+  assertOk(run, `cloud-platform migrate ${flags.join(" ")}`);
+  const line = run.stdout
+    .split("\n")
+    .find((l) => l.includes('"type":"report"'));
+  const report = JSON.parse(line ?? "{}") as MigrateReport;
+  if (
+    report.status !== "done" ||
+    report.failed.length > 0 ||
+    report.moved !== state.files
+  ) {
+    throw new Error(
+      `migrate did not move every file: ${JSON.stringify({ ...report, failed: report.failed.slice(0, 3) })}`,
+    );
   }
   return { run, report };
 }
@@ -101,38 +143,56 @@ export async function runMigrate(state: SeededState, api: Api, container: string
 function rcloneEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // rclone 1.60's S3 backend fails with LoadCustomCABundleError when this is set.
-  delete env['AWS_CA_BUNDLE'];
+  delete env["AWS_CA_BUNDLE"];
   Object.assign(env, {
-    RCLONE_CONFIG_BENCHS3_TYPE: 's3',
-    RCLONE_CONFIG_BENCHS3_PROVIDER: 'Other',
+    RCLONE_CONFIG_BENCHS3_TYPE: "s3",
+    RCLONE_CONFIG_BENCHS3_PROVIDER: "Other",
     RCLONE_CONFIG_BENCHS3_ENDPOINT: endpoints.s3.endpoint,
     RCLONE_CONFIG_BENCHS3_REGION: endpoints.s3.region,
     RCLONE_CONFIG_BENCHS3_ACCESS_KEY_ID: endpoints.s3.accessKeyId,
     RCLONE_CONFIG_BENCHS3_SECRET_ACCESS_KEY: endpoints.s3.secretAccessKey,
-    RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE: 'true',
-    RCLONE_CONFIG_BENCHSWIFT_TYPE: 'swift',
+    RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE: "true",
+    RCLONE_CONFIG_BENCHSWIFT_TYPE: "swift",
     RCLONE_CONFIG_BENCHSWIFT_AUTH: endpoints.swift.authUrl,
     RCLONE_CONFIG_BENCHSWIFT_USER: endpoints.swift.user,
     RCLONE_CONFIG_BENCHSWIFT_KEY: endpoints.swift.key,
-    RCLONE_CONFIG_BENCHSWIFT_AUTH_VERSION: '1',
+    RCLONE_CONFIG_BENCHSWIFT_AUTH_VERSION: "1",
     // No config file of the user's: only the remotes above exist.
-    RCLONE_CONFIG: '/dev/null',
+    RCLONE_CONFIG: "/dev/null",
   });
   return env;
 }
 
 /** `rclone copy <filestore> <remote>:<container> [flags]`, measured (`env -u AWS_CA_BUNDLE`), filestore sidecars excluded. */
-export async function runRclone(state: SeededState, api: Api, container: string, flags: string[]): Promise<MeasuredRun> {
-  const remote = `${api === 's3' ? 'benchs3' : 'benchswift'}:${container}`;
+export async function runRclone(
+  state: SeededState,
+  api: Api,
+  container: string,
+  flags: string[],
+): Promise<MeasuredRun> {
+  const remote = `${api === "s3" ? "benchs3" : "benchswift"}:${container}`;
   // The same files as ours: the filestore's own sidecars (content types, temp files) stay out.
-  const excludes = ['--exclude', '/.cp-meta/**', '--exclude', '/.cp-tmp/**'];
-  const run = await runMeasured('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', state.filestorePath, remote, ...excludes, ...flags], { env: rcloneEnv() });
-  assertOk(run, `rclone copy ${flags.join(' ')}`);
+  const excludes = ["--exclude", "/.cp-meta/**", "--exclude", "/.cp-tmp/**"];
+  const run = await runMeasured(
+    "env",
+    [
+      "-u",
+      "AWS_CA_BUNDLE",
+      "rclone",
+      "copy",
+      state.filestorePath,
+      remote,
+      ...excludes,
+      ...flags,
+    ],
+    { env: rcloneEnv() },
+  );
+  assertOk(run, `rclone copy ${flags.join(" ")}`);
   return run;
 }
 
 /** The rclone version line, for the table's caption. */
 export async function rcloneVersion(): Promise<string> {
-  const run = await runMeasured('rclone', ['version'], { env: rcloneEnv() });
-  return run.stdout.split('\n')[0]?.trim() ?? 'rclone';
+  const run = await runMeasured("rclone", ["version"], { env: rcloneEnv() });
+  return run.stdout.split("\n")[0]?.trim() ?? "rclone";
 }

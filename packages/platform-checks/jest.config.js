@@ -1,3 +1,3 @@
-import { createJestConfig } from '@cloud-platform/jest-preset';
+import { createJestConfig } from "@cloud-platform/jest-preset";
 
 export default createJestConfig(import.meta.dirname);

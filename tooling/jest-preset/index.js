@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path';
+import { basename, join } from "node:path";
 
 /**
  * Jest configuration for one package of this repository: ESM TypeScript through ts-jest
@@ -14,16 +14,19 @@ export function createJestConfig(dir, overrides = {}) {
   return {
     displayName: basename(dir),
     rootDir: dir,
-    roots: ['<rootDir>/test'],
-    testMatch: ['**/*.test.ts'],
-    testEnvironment: 'node',
+    roots: ["<rootDir>/test"],
+    testMatch: ["**/*.test.ts"],
+    testEnvironment: "node",
     testEnvironmentOptions: {
-      customExportConditions: ['@cloud-platform/source', 'node', 'node-addons'],
+      customExportConditions: ["@cloud-platform/source", "node", "node-addons"],
     },
-    extensionsToTreatAsEsm: ['.ts'],
-    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    extensionsToTreatAsEsm: [".ts"],
+    moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
     transform: {
-      '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: join(dir, 'tsconfig.json') }],
+      "^.+\\.ts$": [
+        "ts-jest",
+        { useESM: true, tsconfig: join(dir, "tsconfig.json") },
+      ],
     },
     testTimeout: 60_000,
     ...overrides,

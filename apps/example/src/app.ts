@@ -1,8 +1,12 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Platform } from '@cloud-platform/platform';
-import { attachmentsRouter } from './attachments.js';
+import express, {
+  type NextFunction,
+  type Request,
+  type Response,
+} from "express";
+import type { Platform } from "@cloud-platform/platform";
+import { attachmentsRouter } from "./attachments.js";
 
-declare module 'express-session' {
+declare module "express-session" {
   interface SessionData {
     /** The logged-in user: what makes a session "authenticated" for the session store. */
     uid: string;
@@ -10,9 +14,13 @@ declare module 'express-session' {
 }
 
 /** Rejects requests without a logged-in session. */
-export function requireLogin(req: Request, res: Response, next: NextFunction): void {
+export function requireLogin(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
   if (req.session.uid === undefined) {
-    res.status(401).json({ error: 'not logged in' });
+    res.status(401).json({ error: "not logged in" });
     return;
   }
   next();
@@ -24,13 +32,17 @@ export function requireLogin(req: Request, res: Response, next: NextFunction): v
  */
 export function createApp(platform: Platform): express.Express {
   const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
   platform.middleware(app);
 
-  app.post('/login', express.json({ limit: '16kb' }), (req, res, next) => {
+  app.post("/login", express.json({ limit: "16kb" }), (req, res, next) => {
     const login: unknown = (req.body as { login?: unknown } | undefined)?.login;
-    if (typeof login !== 'string' || login.trim() === '' || login.length > 200) {
+    if (
+      typeof login !== "string" ||
+      login.trim() === "" ||
+      login.length > 200
+    ) {
       res.status(400).json({ error: 'body must be JSON {"login": "<name>"}' });
       return;
     }
@@ -45,7 +57,7 @@ export function createApp(platform: Platform): express.Express {
     });
   });
 
-  app.post('/logout', (req, res, next) => {
+  app.post("/logout", (req, res, next) => {
     req.session.destroy((error) => {
       if (error) {
         next(error);
@@ -55,11 +67,11 @@ export function createApp(platform: Platform): express.Express {
     });
   });
 
-  app.get('/me', requireLogin, (req, res) => {
+  app.get("/me", requireLogin, (req, res) => {
     res.json({ login: req.session.uid });
   });
 
-  app.use('/attachments', requireLogin, attachmentsRouter(platform));
+  app.use("/attachments", requireLogin, attachmentsRouter(platform));
   app.use(platform.errorHandler());
   return app;
 }

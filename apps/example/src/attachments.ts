@@ -1,8 +1,8 @@
-import { Router, type Request, type Response } from 'express';
-import type { AttachmentRecord } from '@cloud-platform/storage-core';
-import type { Platform } from '@cloud-platform/platform';
-import { parseRange } from './range.js';
-import { BadRequestError, receiveUpload } from './upload.js';
+import { Router, type Request, type Response } from "express";
+import type { AttachmentRecord } from "@cloud-platform/storage-core";
+import type { Platform } from "@cloud-platform/platform";
+import { parseRange } from "./range.js";
+import { BadRequestError, receiveUpload } from "./upload.js";
 
 /** What the API shows of an attachment. */
 function view(record: AttachmentRecord): Record<string, unknown> {
@@ -12,55 +12,85 @@ function view(record: AttachmentRecord): Record<string, unknown> {
     mimetype: record.mimetype,
     size: record.size,
     checksum: record.checksum,
-    location: record.ref.split(':')[0],
+    location: record.ref.split(":")[0],
     createdAt: record.createdAt.toISOString(),
   };
 }
 
 /** `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987). */
 function disposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-async function download(platform: Platform, req: Request<{ id: string }>, res: Response): Promise<void> {
+async function download(
+  platform: Platform,
+  req: Request<{ id: string }>,
+  res: Response,
+): Promise<void> {
   const record = await platform.attachments.get(req.params.id);
   const etag = `"${record.checksum}"`;
-  res.setHeader('ETag', etag);
-  res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Cache-Control', 'private, no-cache');
-  const ifNoneMatch = req.get('if-none-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+  res.setHeader("ETag", etag);
+  res.setHeader("Accept-Ranges", "bytes");
+  res.setHeader("Cache-Control", "private, no-cache");
+  const ifNoneMatch = req.get("if-none-match");
+  if (
+    ifNoneMatch !== undefined &&
+    ifNoneMatch.split(",").some((t) => t.trim() === etag || t.trim() === "*")
+  ) {
     res.status(304).end();
     return;
   }
-  const range = parseRange(req.get('range'), record.size, req.get('if-range'), etag);
-  if (range === 'unsatisfiable') {
-    res.setHeader('Content-Range', `bytes */${record.size}`);
+  const range = parseRange(
+    req.get("range"),
+    record.size,
+    req.get("if-range"),
+    etag,
+  );
+  if (range === "unsatisfiable") {
+    res.setHeader("Content-Range", `bytes */${record.size}`);
     res.status(416).end();
     return;
   }
   const signal = abortOnClose(res);
-  if (req.method === 'HEAD') {
+  if (req.method === "HEAD") {
     // Headers only: no need to open the object.
     const size = range ? range.end - range.start + 1 : record.size;
-    res.setHeader('Content-Type', record.mimetype);
-    res.setHeader('Content-Length', String(size));
-    res.setHeader('Content-Disposition', disposition(record.name));
-    if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
+    res.setHeader("Content-Type", record.mimetype);
+    res.setHeader("Content-Length", String(size));
+    res.setHeader("Content-Disposition", disposition(record.name));
+    if (range)
+      res
+        .status(206)
+        .setHeader(
+          "Content-Range",
+          `bytes ${range.start}-${range.end}/${record.size}`,
+        );
     res.end();
     return;
   }
-  const opened = await platform.attachments.open(record.id, range ? { range, signal } : { signal });
-  res.setHeader('Content-Type', opened.mimetype);
-  res.setHeader('Content-Length', String(opened.size));
-  res.setHeader('Content-Disposition', disposition(opened.name));
+  const opened = await platform.attachments.open(
+    record.id,
+    range ? { range, signal } : { signal },
+  );
+  res.setHeader("Content-Type", opened.mimetype);
+  res.setHeader("Content-Length", String(opened.size));
+  res.setHeader("Content-Disposition", disposition(opened.name));
   if (opened.range) {
-    res.status(206).setHeader('Content-Range', `bytes ${opened.range.start}-${opened.range.end}/${opened.totalSize}`);
+    res
+      .status(206)
+      .setHeader(
+        "Content-Range",
+        `bytes ${opened.range.start}-${opened.range.end}/${opened.totalSize}`,
+      );
   }
-  opened.stream.once('error', (error) => {
+  opened.stream.once("error", (error) => {
     // The client went away (its close aborted the read): nothing failed here, the access log has it.
-    if (!signal.aborted) platform.logger.error('attachment stream failed', { error, attachment: record.id });
+    if (!signal.aborted)
+      platform.logger.error("attachment stream failed", {
+        error,
+        attachment: record.id,
+      });
     // Headers are gone: the only honest signal left is a cut connection.
     res.destroy(error);
   });
@@ -69,7 +99,7 @@ async function download(platform: Platform, req: Request<{ id: string }>, res: R
 
 function abortOnClose(res: Response): AbortSignal {
   const controller = new AbortController();
-  res.once('close', () => {
+  res.once("close", () => {
     if (!res.writableFinished) controller.abort();
   });
   return controller.signal;
@@ -81,25 +111,35 @@ function abortOnClose(res: Response): AbortSignal {
  */
 function listLimit(raw: unknown): number {
   if (raw === undefined) return 100;
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new BadRequestError('limit must be a positive whole number (at most 1000 are listed)');
+  if (typeof raw !== "string" || !/^\d{1,9}$/.test(raw) || Number(raw) < 1)
+    throw new BadRequestError(
+      "limit must be a positive whole number (at most 1000 are listed)",
+    );
   return Math.min(Number(raw), 1000);
 }
 
 /** `/attachments`: upload (multipart or raw), list, download (ranges, ETag), delete. */
 export function attachmentsRouter(platform: Platform): Router {
   const router = Router();
-  router.post('/', async (req, res) => {
-    const record = await receiveUpload(req, platform.attachments, platform.uploadLimit);
+  router.post("/", async (req, res) => {
+    const record = await receiveUpload(
+      req,
+      platform.attachments,
+      platform.uploadLimit,
+    );
     res.status(201).location(`${req.baseUrl}/${record.id}`).json(view(record));
   });
-  router.get('/', async (req, res) => {
-    const after = typeof req.query.after === 'string' ? req.query.after : undefined;
+  router.get("/", async (req, res) => {
+    const after =
+      typeof req.query.after === "string" ? req.query.after : undefined;
     const limit = listLimit(req.query.limit);
-    const records = await platform.attachments.list(after === undefined ? { limit } : { after, limit });
+    const records = await platform.attachments.list(
+      after === undefined ? { limit } : { after, limit },
+    );
     res.json(records.map(view));
   });
-  router.get('/:id', (req, res) => download(platform, req, res));
-  router.delete('/:id', async (req, res) => {
+  router.get("/:id", (req, res) => download(platform, req, res));
+  router.delete("/:id", async (req, res) => {
     const deleted = await platform.attachments.delete(req.params.id);
     res.status(deleted ? 204 : 404).end();
   });

@@ -1,11 +1,19 @@
-import { installProcessHandlers } from '@cloud-platform/logging-json';
-import { createPlatform, loadPlatformConfig, readAppVersion, type Platform } from '@cloud-platform/platform';
-import { EX_CONFIG, isPlatformConfigError } from '@cloud-platform/platform-checks';
-import { createApp } from './app.js';
+import { installProcessHandlers } from "@cloud-platform/logging-json";
+import {
+  createPlatform,
+  loadPlatformConfig,
+  readAppVersion,
+  type Platform,
+} from "@cloud-platform/platform";
+import {
+  EX_CONFIG,
+  isPlatformConfigError,
+} from "@cloud-platform/platform-checks";
+import { createApp } from "./app.js";
 
 const config = loadPlatformConfig(process.env, {
-  appVersion: readAppVersion(new URL('../package.json', import.meta.url)),
-  serviceName: 'cloud-platform-example',
+  appVersion: readAppVersion(new URL("../package.json", import.meta.url)),
+  serviceName: "cloud-platform-example",
 });
 let platform: Platform;
 try {
@@ -20,7 +28,9 @@ installProcessHandlers(platform.logger, { signals: [] });
 const app = createApp(platform);
 const port = Number(process.env.PORT ?? 3000);
 const server = app.listen(port, () => {
-  platform.logger.info(`example app listening on http://localhost:${port}`, { port });
+  platform.logger.info(`example app listening on http://localhost:${port}`, {
+    port,
+  });
 });
 
 let closing = false;
@@ -35,5 +45,5 @@ const shutdown = (signal: string): void => {
   server.closeIdleConnections();
   setTimeout(() => server.closeAllConnections(), 10_000).unref();
 };
-process.once('SIGTERM', () => shutdown('SIGTERM'));
-process.once('SIGINT', () => shutdown('SIGINT'));
+process.once("SIGTERM", () => shutdown("SIGTERM"));
+process.once("SIGINT", () => shutdown("SIGINT"));

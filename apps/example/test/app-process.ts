@@ -1,10 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '@cloud-platform/test-services';
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@cloud-platform/test-services";
 
 /** One JSON log line of a child process (`ODOO_LOGGING_JSON=1`). */
-export type LogLine = { message: string; 'log.level': string } & Record<string, unknown>;
+export type LogLine = { message: string; "log.level": string } & Record<
+  string,
+  unknown
+>;
 
 /** How a child process ended. */
 export interface Exit {
@@ -29,14 +32,16 @@ export interface AppProcess {
   stop(graceMs?: number): Promise<Exit>;
 }
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const mainFile = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const cliFile = fileURLToPath(new URL('../../../packages/platform/src/cli.ts', import.meta.url));
+const appDir = fileURLToPath(new URL("..", import.meta.url));
+const mainFile = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const cliFile = fileURLToPath(
+  new URL("../../../packages/platform/src/cli.ts", import.meta.url),
+);
 const running = new Set<ChildProcess>();
 
 // A test that throws before its afterAll, or a worker torn down early, must not leave servers.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
 });
 
 /**
@@ -44,24 +49,37 @@ process.once('exit', () => {
  * so a stray DATABASE_URL or AWS_* cannot leak in), plus PATH and HOME.
  */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env };
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    ...env,
+  };
 }
 
-function spawnSource(file: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--conditions=@cloud-platform/source', '--import', 'tsx', file, ...args], {
-    cwd: appDir,
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function spawnSource(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@cloud-platform/source", "--import", "tsx", file, ...args],
+    {
+      cwd: appDir,
+      env: childEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  child.once("exit", () => running.delete(child));
   return child;
 }
 
 function exitOf(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once("exit", (code, signal) => resolve({ code, signal }));
   });
 }
 
@@ -70,43 +88,60 @@ function exitOf(child: ChildProcess): Promise<Exit> {
  *
  * @throws Error with the process output when it exits or does not listen within `timeoutMs`
  */
-export async function startApp(env: Record<string, string>, options: { name?: string; timeoutMs?: number } = {}): Promise<AppProcess> {
+export async function startApp(
+  env: Record<string, string>,
+  options: { name?: string; timeoutMs?: number } = {},
+): Promise<AppProcess> {
   const port = await freePort();
   const child = spawnSource(mainFile, [], { ...env, PORT: String(port) });
   const name = options.name ?? `app:${port}`;
   const logs: LogLine[] = [];
-  let text = '';
+  let text = "";
   const exited = exitOf(child);
   const listening = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
       text += `${line}\n`;
       try {
         const parsed = JSON.parse(line) as LogLine;
         logs.push(parsed);
-        if (parsed.message.startsWith('example app listening')) resolve();
+        if (parsed.message.startsWith("example app listening")) resolve();
       } catch {
         // A readable (non-JSON) line: kept in the output only.
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    void exited.then((exit) => reject(new Error(`${name} exited (${JSON.stringify(exit)}) before listening:\n${text.slice(-4000)}`)));
+    child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    void exited.then((exit) =>
+      reject(
+        new Error(
+          `${name} exited (${JSON.stringify(exit)}) before listening:\n${text.slice(-4000)}`,
+        ),
+      ),
+    );
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${text.slice(-4000)}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${name} did not listen within ${timeoutMs} ms:\n${text.slice(-4000)}`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([listening, timeout]);
   } catch (error) {
-    child.kill('SIGKILL');
+    child.kill("SIGKILL");
     await exited;
     throw error;
   } finally {
     clearTimeout(timer);
   }
   const kill = async (): Promise<void> => {
-    child.kill('SIGKILL');
+    child.kill("SIGKILL");
     await exited;
   };
   return {
@@ -119,8 +154,8 @@ export async function startApp(env: Record<string, string>, options: { name?: st
     exited,
     kill,
     async stop(graceMs = 15_000) {
-      child.kill('SIGTERM');
-      const forced = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.kill("SIGTERM");
+      const forced = setTimeout(() => child.kill("SIGKILL"), graceMs);
       try {
         return await exited;
       } finally {
@@ -138,22 +173,39 @@ export interface CliResult {
 }
 
 /** Runs `cloud-platform <args>` (the platform's CLI, on sources) to its end. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+): Promise<CliResult> {
   return runToEnd(cliFile, args, env, timeoutMs);
 }
 
 /** Runs the example app expecting it to stop by itself (a refused start-up), killed after `timeoutMs`. */
-export async function runAppToExit(env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
-  return runToEnd(mainFile, [], { ...env, PORT: String(await freePort()) }, timeoutMs);
+export async function runAppToExit(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  return runToEnd(
+    mainFile,
+    [],
+    { ...env, PORT: String(await freePort()) },
+    timeoutMs,
+  );
 }
 
-async function runToEnd(file: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliResult> {
+async function runToEnd(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<CliResult> {
   const child = spawnSource(file, args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const exit = await exitOf(child);
   clearTimeout(timer);
   return { code: exit.code, stdout, stderr };
@@ -164,7 +216,7 @@ export async function killAll(): Promise<void> {
   await Promise.all(
     [...running].map(async (child) => {
       const exited = exitOf(child);
-      child.kill('SIGKILL');
+      child.kill("SIGKILL");
       await exited;
     }),
   );

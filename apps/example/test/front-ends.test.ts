@@ -1,13 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { uniqueName } from '@cloud-platform/test-services';
-import { killAll, runCli, startApp, type AppProcess } from './app-process.js';
-import { call, download, login, me, randomBody, sha256, uploadMultipart, uploadRaw, type AttachmentView } from './client.js';
-import { listRecords, refsWithoutObject } from './object-refs.js';
-import { createTestDatabase, dropContainer, dropRedisPrefix, objectStoreEnv, redisEnv, sessionSecret, uniqueContainer, type Kind, type TestDatabase } from './services.js';
+import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { uniqueName } from "@cloud-platform/test-services";
+import { killAll, runCli, startApp, type AppProcess } from "./app-process.js";
+import {
+  call,
+  download,
+  login,
+  me,
+  randomBody,
+  sha256,
+  uploadMultipart,
+  uploadRaw,
+  type AttachmentView,
+} from "./client.js";
+import { listRecords, refsWithoutObject } from "./object-refs.js";
+import {
+  createTestDatabase,
+  dropContainer,
+  dropRedisPrefix,
+  objectStoreEnv,
+  redisEnv,
+  sessionSecret,
+  uniqueContainer,
+  type Kind,
+  type TestDatabase,
+} from "./services.js";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
@@ -18,14 +38,14 @@ const MB = 1024 * 1024;
  * Three instances of the example app, as separate processes, sharing one PostgreSQL index,
  * one Redis and one object store: what a load balancer in front of several hosts sees.
  */
-describe.each<Kind>(['exoscale', 'ovh'])('three front-ends on %s', (kind) => {
-  const scheme = kind === 'exoscale' ? 's3' : 'swift';
+describe.each<Kind>(["exoscale", "ovh"])("three front-ends on %s", (kind) => {
+  const scheme = kind === "exoscale" ? "s3" : "swift";
   const container = uniqueContainer();
-  const prefix = `${uniqueName('cpex')}-odoo-integration`;
+  const prefix = `${uniqueName("cpex")}-odoo-integration`;
   let db: TestDatabase | undefined;
-  let filestore = '';
+  let filestore = "";
   let env: Record<string, string> = {};
-  let installOutput = '';
+  let installOutput = "";
   let apps: AppProcess[] = [];
   const uploaded: { view: AttachmentView; bytes: Buffer }[] = [];
 
@@ -33,21 +53,26 @@ describe.each<Kind>(['exoscale', 'ovh'])('three front-ends on %s', (kind) => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    filestore = await mkdtemp(join(tmpdir(), 'cp-front-ends-'));
+    filestore = await mkdtemp(join(tmpdir(), "cp-front-ends-"));
     env = {
-      RUNNING_ENV: 'integration',
+      RUNNING_ENV: "integration",
       DATABASE_URL: db.url,
       FILESTORE_PATH: filestore,
-      APP_VERSION: '1.0.0',
+      APP_VERSION: "1.0.0",
       SESSION_SECRET: sessionSecret(),
-      ODOO_LOGGING_JSON: '1',
+      ODOO_LOGGING_JSON: "1",
       ...redisEnv(prefix),
       ...objectStoreEnv(kind, container),
     };
-    const installed = await runCli(['install', kind], env);
+    const installed = await runCli(["install", kind], env);
     installOutput = installed.stdout;
-    if (installed.code !== 0) throw new Error(`install ${kind} failed (${installed.code}):\n${installed.stdout}\n${installed.stderr}`);
-    apps = await Promise.all(['a', 'b', 'c'].map((name) => startApp(env, { name: `${kind}-${name}` })));
+    if (installed.code !== 0)
+      throw new Error(
+        `install ${kind} failed (${installed.code}):\n${installed.stdout}\n${installed.stderr}`,
+      );
+    apps = await Promise.all(
+      ["a", "b", "c"].map((name) => startApp(env, { name: `${kind}-${name}` })),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -55,83 +80,144 @@ describe.each<Kind>(['exoscale', 'ovh'])('three front-ends on %s', (kind) => {
     await dropContainer(container);
     await db?.drop();
     await dropRedisPrefix(prefix);
-    if (filestore !== '') await rm(filestore, { recursive: true, force: true });
+    if (filestore !== "") await rm(filestore, { recursive: true, force: true });
   }, 60_000);
 
-  it('install records the kind, and every instance starts on its object store', () => {
-    expect(installOutput).toContain(`installed ${kind}: new files go to ${scheme}`);
+  it("install records the kind, and every instance starts on its object store", () => {
+    expect(installOutput).toContain(
+      `installed ${kind}: new files go to ${scheme}`,
+    );
     for (const instance of apps) {
-      const ready = instance.logs.find((l) => l.message === 'platform ready');
-      expect(ready).toMatchObject({ environment: 'integration', kind, location: scheme });
+      const ready = instance.logs.find((l) => l.message === "platform ready");
+      expect(ready).toMatchObject({
+        environment: "integration",
+        kind,
+        location: scheme,
+      });
     }
   });
 
-  it('a login through one front-end is seen by the two others', async () => {
-    const cookie = await login(app(0).url, 'alice');
-    expect(await me(app(1).url, cookie)).toEqual({ status: 200, login: 'alice' });
-    expect(await me(app(2).url, cookie)).toEqual({ status: 200, login: 'alice' });
+  it("a login through one front-end is seen by the two others", async () => {
+    const cookie = await login(app(0).url, "alice");
+    expect(await me(app(1).url, cookie)).toEqual({
+      status: 200,
+      login: "alice",
+    });
+    expect(await me(app(2).url, cookie)).toEqual({
+      status: 200,
+      login: "alice",
+    });
   });
 
-  it('a file uploaded through one front-end downloads byte-identical through the others', async () => {
-    const cookie = await login(app(0).url, 'bob');
+  it("a file uploaded through one front-end downloads byte-identical through the others", async () => {
+    const cookie = await login(app(0).url, "bob");
     // Over 8 MiB of unknown size: a Swift large object (segments), an S3 multipart upload.
     const multipart = randomBody(9 * MB + 123);
     const raw = randomBody(MB + 7);
     const views = [
-      await uploadMultipart(app(0).url, cookie, 'report 2026.bin', 'application/octet-stream', multipart),
-      await uploadRaw(app(1).url, cookie, 'naïve résumé.txt', 'text/plain', raw),
+      await uploadMultipart(
+        app(0).url,
+        cookie,
+        "report 2026.bin",
+        "application/octet-stream",
+        multipart,
+      ),
+      await uploadRaw(
+        app(1).url,
+        cookie,
+        "naïve résumé.txt",
+        "text/plain",
+        raw,
+      ),
     ];
-    uploaded.push({ view: views[0]!, bytes: multipart }, { view: views[1]!, bytes: raw });
+    uploaded.push(
+      { view: views[0]!, bytes: multipart },
+      { view: views[1]!, bytes: raw },
+    );
     for (const { view, bytes } of uploaded) {
-      expect(view).toMatchObject({ size: bytes.length, checksum: sha256(bytes), location: scheme });
+      expect(view).toMatchObject({
+        size: bytes.length,
+        checksum: sha256(bytes),
+        location: scheme,
+      });
       for (const instance of apps) {
         const got = await download(instance.url, cookie, view.id);
         expect(got.response.status).toBe(200);
-        expect(got.response.headers.get('content-length')).toBe(String(bytes.length));
+        expect(got.response.headers.get("content-length")).toBe(
+          String(bytes.length),
+        );
         expect(got.bytes.equals(bytes)).toBe(true);
       }
     }
-    expect(uploaded[1]!.view.name).toBe('naïve résumé.txt');
+    expect(uploaded[1]!.view.name).toBe("naïve résumé.txt");
   });
 
-  it('every front-end answers a Range request with 206 and a matching ETag with 304', async () => {
-    const cookie = await login(app(2).url, 'carol');
+  it("every front-end answers a Range request with 206 and a matching ETag with 304", async () => {
+    const cookie = await login(app(2).url, "carol");
     const { view, bytes } = uploaded[0]!;
     for (const instance of apps) {
-      const partial = await call(instance.url, `/attachments/${view.id}`, cookie, { headers: { range: 'bytes=1000-1999' } });
+      const partial = await call(
+        instance.url,
+        `/attachments/${view.id}`,
+        cookie,
+        { headers: { range: "bytes=1000-1999" } },
+      );
       expect(partial.status).toBe(206);
-      expect(partial.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
-      expect(Buffer.from(await partial.arrayBuffer()).equals(bytes.subarray(1000, 2000))).toBe(true);
-      const etag = partial.headers.get('etag') ?? '';
+      expect(partial.headers.get("content-range")).toBe(
+        `bytes 1000-1999/${bytes.length}`,
+      );
+      expect(
+        Buffer.from(await partial.arrayBuffer()).equals(
+          bytes.subarray(1000, 2000),
+        ),
+      ).toBe(true);
+      const etag = partial.headers.get("etag") ?? "";
       expect(etag).toBe(`"${view.checksum}"`);
-      const cached = await call(instance.url, `/attachments/${view.id}`, cookie, { headers: { 'if-none-match': etag } });
+      const cached = await call(
+        instance.url,
+        `/attachments/${view.id}`,
+        cookie,
+        { headers: { "if-none-match": etag } },
+      );
       expect(cached.status).toBe(304);
       expect((await cached.arrayBuffer()).byteLength).toBe(0);
     }
   });
 
-  it('the deep status of every front-end checks the database, Redis and the object store', async () => {
+  it("the deep status of every front-end checks the database, Redis and the object store", async () => {
     for (const instance of apps) {
       const response = await fetch(`${instance.url}/monitoring/status?deep=1`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 1, checked: ['database', 'redis', 'object-storage'] });
+      expect(await response.json()).toEqual({
+        status: 1,
+        checked: ["database", "redis", "object-storage"],
+      });
     }
   });
 
-  it('a logout through one front-end ends the session on all of them', async () => {
-    const cookie = await login(app(1).url, 'dave');
-    for (const instance of apps) expect((await me(instance.url, cookie)).status).toBe(200);
-    const out = await call(app(2).url, '/logout', cookie, { method: 'POST' });
+  it("a logout through one front-end ends the session on all of them", async () => {
+    const cookie = await login(app(1).url, "dave");
+    for (const instance of apps)
+      expect((await me(instance.url, cookie)).status).toBe(200);
+    const out = await call(app(2).url, "/logout", cookie, { method: "POST" });
     expect(out.status).toBe(204);
     for (const instance of apps) {
       expect(await me(instance.url, cookie)).toEqual({ status: 401 });
-      expect((await call(instance.url, `/attachments/${uploaded[0]!.view.id}`, cookie)).status).toBe(401);
+      expect(
+        (
+          await call(
+            instance.url,
+            `/attachments/${uploaded[0]!.view.id}`,
+            cookie,
+          )
+        ).status,
+      ).toBe(401);
     }
   });
 
-  it('a front-end SIGKILLed in the middle of a 200 MB upload leaves the others serving, and no row without its object', async () => {
+  it("a front-end SIGKILLed in the middle of a 200 MB upload leaves the others serving, and no row without its object", async () => {
     const [first, second, victim] = [app(0), app(1), app(2)];
-    const cookie = await login(first.url, 'erin');
+    const cookie = await login(first.url, "erin");
     const total = 200 * MB;
     const killAt = 50 * MB;
     const chunk = randomBytes(MB);
@@ -152,33 +238,44 @@ describe.each<Kind>(['exoscale', 'ovh'])('three front-ends on %s', (kind) => {
         sent += chunk.length;
       },
     });
-    const upload = call(victim.url, '/attachments', cookie, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'x-filename': 'big.bin', 'content-length': String(total) },
+    const upload = call(victim.url, "/attachments", cookie, {
+      method: "POST",
+      headers: {
+        "content-type": "application/octet-stream",
+        "x-filename": "big.bin",
+        "content-length": String(total),
+      },
       body,
-      duplex: 'half',
+      duplex: "half",
     }).then(
       (response) => `answered ${response.status}`,
-      () => 'cut',
+      () => "cut",
     );
-    expect(await upload).toBe('cut');
+    expect(await upload).toBe("cut");
     await killed;
-    expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await victim.exited).toEqual({ code: null, signal: "SIGKILL" });
     expect(sent).toBeGreaterThanOrEqual(killAt);
     expect(sent).toBeLessThan(total);
 
     // Right after: the two others serve the same session and the same files.
-    expect(await me(first.url, cookie)).toEqual({ status: 200, login: 'erin' });
-    expect(await me(second.url, cookie)).toEqual({ status: 200, login: 'erin' });
+    expect(await me(first.url, cookie)).toEqual({ status: 200, login: "erin" });
+    expect(await me(second.url, cookie)).toEqual({
+      status: 200,
+      login: "erin",
+    });
     const again = await download(second.url, cookie, uploaded[1]!.view.id);
     expect(again.bytes.equals(uploaded[1]!.bytes)).toBe(true);
     const status = await fetch(`${first.url}/monitoring/status?deep=1`);
     expect(status.status).toBe(200);
 
-    const listed = (await (await call(first.url, '/attachments', cookie)).json()) as AttachmentView[];
-    expect(listed.map((v) => v.name)).not.toContain('big.bin');
+    const listed = (await (
+      await call(first.url, "/attachments", cookie)
+    ).json()) as AttachmentView[];
+    expect(listed.map((v) => v.name)).not.toContain("big.bin");
     const records = await listRecords(env.DATABASE_URL!);
-    expect(records.map((r) => r.id).sort()).toEqual(uploaded.map((u) => u.view.id).sort());
+    expect(records.map((r) => r.id).sort()).toEqual(
+      uploaded.map((u) => u.view.id).sort(),
+    );
     expect(await refsWithoutObject(kind, env, db!.name, records)).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { testEndpoints, uniqueName } from '@cloud-platform/test-services';
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { testEndpoints, uniqueName } from "@cloud-platform/test-services";
 
 /** The platform kinds, each with its object store on the local Swift. */
-export type Kind = 'exoscale' | 'ovh';
+export type Kind = "exoscale" | "ovh";
 
 const ep = testEndpoints();
 
@@ -17,7 +17,7 @@ export interface TestDatabase {
 
 /** Creates `cp_test_<random>` on the test server; `drop()` removes it, connections and all. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `cp_test_${randomBytes(6).toString('hex')}`;
+  const name = `cp_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ep.postgresUrl });
   await admin.connect();
   try {
@@ -43,27 +43,39 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** `ODOO_SESSION_REDIS*` for the shared test Redis (or another one). */
-export function redisEnv(prefix: string, redisUrl = ep.redisUrl): Record<string, string> {
+export function redisEnv(
+  prefix: string,
+  redisUrl = ep.redisUrl,
+): Record<string, string> {
   const url = new URL(redisUrl);
   return {
-    ODOO_SESSION_REDIS: '1',
+    ODOO_SESSION_REDIS: "1",
     ODOO_SESSION_REDIS_HOST: url.hostname,
-    ODOO_SESSION_REDIS_PORT: url.port === '' ? '6379' : url.port,
+    ODOO_SESSION_REDIS_PORT: url.port === "" ? "6379" : url.port,
     ODOO_SESSION_REDIS_PREFIX: prefix,
   };
 }
 
 /** Deletes every key of a session prefix from the shared Redis. */
 export async function dropRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(ep.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(ep.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   await redis.connect();
   try {
-    let cursor = '0';
+    let cursor = "0";
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `session:${prefix}:*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(
+        cursor,
+        "MATCH",
+        `session:${prefix}:*`,
+        "COUNT",
+        500,
+      );
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    } while (cursor !== "0");
   } finally {
     redis.disconnect();
   }
@@ -71,7 +83,10 @@ export async function dropRedisPrefix(prefix: string): Promise<void> {
 
 /** Counts the session keys of a prefix. */
 export async function countRedisKeys(prefix: string): Promise<number> {
-  const redis = new Redis(ep.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(ep.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   await redis.connect();
   try {
     return (await redis.keys(`session:${prefix}:*`)).length;
@@ -82,12 +97,15 @@ export async function countRedisKeys(prefix: string): Promise<number> {
 
 /** A unique bucket/container name: DNS-compliant, never a prod name. */
 export function uniqueContainer(): string {
-  return uniqueName('cp-example');
+  return uniqueName("cp-example");
 }
 
 /** The object-store variables of a kind, writing to `container` on the local Swift. */
-export function objectStoreEnv(kind: Kind, container: string): Record<string, string> {
-  if (kind === 'exoscale') {
+export function objectStoreEnv(
+  kind: Kind,
+  container: string,
+): Record<string, string> {
+  if (kind === "exoscale") {
     return {
       AWS_HOST: ep.s3.endpoint,
       AWS_REGION: ep.s3.region,
@@ -104,8 +122,8 @@ export function objectStoreEnv(kind: Kind, container: string): Record<string, st
   };
 }
 
-export { containerObjects, dropContainer } from '@cloud-platform/test-services';
+export { containerObjects, dropContainer } from "@cloud-platform/test-services";
 
 export function sessionSecret(): string {
-  return randomBytes(24).toString('hex');
+  return randomBytes(24).toString("hex");
 }

@@ -1,18 +1,26 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { isIP } from "node:net";
 
 /** The `lookup` signature `dgram.createSocket()` calls (Node passes the family as a number). */
 export type SocketLookup = (
   hostname: string,
-  options: number | { family?: number | 'IPv4' | 'IPv6' | undefined },
-  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+  options: number | { family?: number | "IPv4" | "IPv6" | undefined },
+  callback: (
+    error: NodeJS.ErrnoException | null,
+    address: string,
+    family: number,
+  ) => void,
 ) => void;
 
 /** The resolver behind the cache; `dns.lookup` unless a test injects another. */
 export type Resolver = (
   hostname: string,
   options: { family: number },
-  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  callback: (
+    error: NodeJS.ErrnoException | null,
+    address: string | LookupAddress[],
+    family?: number,
+  ) => void,
 ) => void;
 
 interface Entry {
@@ -22,9 +30,9 @@ interface Entry {
   family: number;
 }
 
-function familyNumber(family: number | 'IPv4' | 'IPv6' | undefined): number {
-  if (family === 'IPv4') return 4;
-  if (family === 'IPv6') return 6;
+function familyNumber(family: number | "IPv4" | "IPv6" | undefined): number {
+  if (family === "IPv4") return 4;
+  if (family === "IPv6") return 6;
   return family ?? 0;
 }
 
@@ -37,23 +45,38 @@ const NEGATIVE_TTL_CAP_MS = 10_000;
  * one DNS query per interval, not one per request), coalesces concurrent lookups, and keeps
  * using the last good address while the DNS is failing.
  */
-export function createCachedLookup(ttlMs: number, resolve: Resolver = dnsLookup): SocketLookup {
+export function createCachedLookup(
+  ttlMs: number,
+  resolve: Resolver = dnsLookup,
+): SocketLookup {
   const cache = new Map<string, Entry>();
   const waiting = new Map<string, ((entry: Entry) => void)[]>();
-  const answer = (entry: Entry, callback: Parameters<SocketLookup>[2]): void => {
+  const answer = (
+    entry: Entry,
+    callback: Parameters<SocketLookup>[2],
+  ): void => {
     process.nextTick(callback, entry.error, entry.address, entry.family);
   };
   return (hostname, options, callback) => {
-    const family = familyNumber(typeof options === 'number' ? options : options.family);
+    const family = familyNumber(
+      typeof options === "number" ? options : options.family,
+    );
     const literal = isIP(hostname);
     if (literal !== 0) {
-      answer({ at: 0, error: null, address: hostname, family: literal }, callback);
+      answer(
+        { at: 0, error: null, address: hostname, family: literal },
+        callback,
+      );
       return;
     }
     const key = `${family}/${hostname}`;
     const cached = cache.get(key);
     const now = Date.now();
-    if (cached && now - cached.at < (cached.error ? Math.min(ttlMs, NEGATIVE_TTL_CAP_MS) : ttlMs)) {
+    if (
+      cached &&
+      now - cached.at <
+        (cached.error ? Math.min(ttlMs, NEGATIVE_TTL_CAP_MS) : ttlMs)
+    ) {
       answer(cached, callback);
       return;
     }
@@ -68,7 +91,12 @@ export function createCachedLookup(ttlMs: number, resolve: Resolver = dnsLookup)
       const entry: Entry =
         error && stale
           ? { ...stale, at: Date.now() }
-          : { at: Date.now(), error, address: typeof address === 'string' ? address : '', family: resolvedFamily ?? family };
+          : {
+              at: Date.now(),
+              error,
+              address: typeof address === "string" ? address : "",
+              family: resolvedFamily ?? family,
+            };
       cache.set(key, entry);
       const callbacks = waiting.get(key) ?? [];
       waiting.delete(key);

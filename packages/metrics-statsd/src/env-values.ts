@@ -1,10 +1,10 @@
-import type { MetricsConfigProblem } from './errors.js';
+import type { MetricsConfigProblem } from "./errors.js";
 
 /** The environment as `process.env` shapes it; libraries never read `process.env` themselves. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off']);
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off"]);
 
 /**
  * Reads a strict boolean: `1/true/yes/on` and `0/false/no/off` in any case; unset or empty
@@ -17,14 +17,14 @@ export function readBoolean(
   problems: MetricsConfigProblem[],
 ): boolean {
   const raw = env[variable]?.trim();
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === "") return fallback;
   const value = raw.toLowerCase();
   if (TRUE.has(value)) return true;
   if (FALSE.has(value)) return false;
   problems.push({
     variable,
     rule: `must be a boolean, got "${raw}"`,
-    hint: 'use 1/true/yes/on or 0/false/no/off',
+    hint: "use 1/true/yes/on or 0/false/no/off",
   });
   return fallback;
 }
@@ -32,7 +32,7 @@ export function readBoolean(
 /** Reads a trimmed string; unset or empty gives `undefined`. */
 export function readString(env: Env, variable: string): string | undefined {
   const raw = env[variable]?.trim();
-  return raw === undefined || raw === '' ? undefined : raw;
+  return raw === undefined || raw === "" ? undefined : raw;
 }
 
 /** Reads a TCP/UDP port (1..65535); unset gives `fallback`; anything else is a problem. */
@@ -46,6 +46,10 @@ export function readPort(
   if (raw === undefined) return fallback;
   const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (Number.isInteger(port) && port >= 1 && port <= 65535) return port;
-  problems.push({ variable, rule: `must be a port number (1-65535), got "${raw}"`, hint: 'e.g. 8125' });
+  problems.push({
+    variable,
+    rule: `must be a port number (1-65535), got "${raw}"`,
+    hint: "e.g. 8125",
+  });
   return fallback;
 }

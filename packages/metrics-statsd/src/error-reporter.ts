@@ -1,4 +1,4 @@
-import { MetricsError, MetricsErrorCode } from './errors.js';
+import { MetricsError, MetricsErrorCode } from "./errors.js";
 
 /** Options of {@link createErrorReporter}. */
 export interface ErrorReporterOptions {
@@ -12,7 +12,7 @@ export interface ErrorReporterOptions {
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'EUNKNOWN';
+  return typeof code === "string" ? code : "EUNKNOWN";
 }
 
 /**
@@ -20,7 +20,9 @@ function errorCode(error: unknown): string {
  * is reported at once, later ones of the same code are counted and reported at most once
  * per interval, so a dead statsd host logs one line, not one per request.
  */
-export function createErrorReporter(options: ErrorReporterOptions): (error: unknown) => void {
+export function createErrorReporter(
+  options: ErrorReporterOptions,
+): (error: unknown) => void {
   const last = new Map<string, { at: number; suppressed: number }>();
   return (error) => {
     const code = errorCode(error);
@@ -33,7 +35,10 @@ export function createErrorReporter(options: ErrorReporterOptions): (error: unkn
     const suppressed = seen?.suppressed ?? 0;
     last.set(code, { at: now, suppressed: 0 });
     const detail = error instanceof Error ? error.message : String(error);
-    const more = suppressed > 0 ? ` (${suppressed} similar failures since the last report)` : '';
+    const more =
+      suppressed > 0
+        ? ` (${suppressed} similar failures since the last report)`
+        : "";
     const report = new MetricsError(
       MetricsErrorCode.StatsdSend,
       `statsd: sending to ${options.target} failed with ${code}: ${detail}${more}`,

@@ -1,17 +1,18 @@
 /** Stable codes of {@link MetricsError}; match on these, never on messages. */
 export const MetricsErrorCode = {
   /** The environment variables are invalid; `problems` lists every one of them. */
-  Config: 'E_METRICS_CONFIG',
+  Config: "E_METRICS_CONFIG",
   /** An option given to a factory is invalid; `problems` lists every one of them. */
-  InvalidOption: 'E_METRICS_INVALID_OPTION',
+  InvalidOption: "E_METRICS_INVALID_OPTION",
   /** A statsd packet could not be sent (DNS failure, unreachable network, closed socket). */
-  StatsdSend: 'E_STATSD_SEND',
+  StatsdSend: "E_STATSD_SEND",
   /** More distinct Prometheus label sets than allowed: new ones are collapsed. */
-  LabelOverflow: 'E_METRICS_LABEL_OVERFLOW',
+  LabelOverflow: "E_METRICS_LABEL_OVERFLOW",
 } as const;
 
 /** One of the values of {@link MetricsErrorCode}. */
-export type MetricsErrorCode = (typeof MetricsErrorCode)[keyof typeof MetricsErrorCode];
+export type MetricsErrorCode =
+  (typeof MetricsErrorCode)[keyof typeof MetricsErrorCode];
 
 /** One configuration problem: which variable (or option), which rule it breaks, how to fix it. */
 export interface MetricsConfigProblem {
@@ -38,13 +39,20 @@ export interface MetricsErrorDetails {
  * their secret values.
  */
 export class MetricsError extends Error {
-  override readonly name = 'MetricsError';
+  override readonly name = "MetricsError";
   readonly code: MetricsErrorCode;
   readonly problems: readonly MetricsConfigProblem[];
   readonly suppressed: number;
 
-  constructor(code: MetricsErrorCode, message: string, details: MetricsErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  constructor(
+    code: MetricsErrorCode,
+    message: string,
+    details: MetricsErrorDetails = {},
+  ) {
+    super(
+      message,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.code = code;
     this.problems = details.problems ?? [];
     this.suppressed = details.suppressed ?? 0;
@@ -52,8 +60,13 @@ export class MetricsError extends Error {
 }
 
 /** True when `error` is a {@link MetricsError}, optionally with the given code. */
-export function isMetricsError(error: unknown, code?: MetricsErrorCode): error is MetricsError {
-  return error instanceof MetricsError && (code === undefined || error.code === code);
+export function isMetricsError(
+  error: unknown,
+  code?: MetricsErrorCode,
+): error is MetricsError {
+  return (
+    error instanceof MetricsError && (code === undefined || error.code === code)
+  );
 }
 
 /** Builds the error listing every problem at once, one per line. */
@@ -63,5 +76,5 @@ export function problemsError(
   problems: readonly MetricsConfigProblem[],
 ): MetricsError {
   const lines = problems.map((p) => `- ${p.variable}: ${p.rule} (${p.hint})`);
-  return new MetricsError(code, `${title}:\n${lines.join('\n')}`, { problems });
+  return new MetricsError(code, `${title}:\n${lines.join("\n")}`, { problems });
 }

@@ -1,4 +1,4 @@
-import { MetricsError, MetricsErrorCode } from './errors.js';
+import { MetricsError, MetricsErrorCode } from "./errors.js";
 
 /** The labels of the HTTP duration histogram. */
 export interface HttpLabels {
@@ -8,7 +8,7 @@ export interface HttpLabels {
 }
 
 /** The value that replaces `route` and `method` once the cap is reached. */
-export const OVERFLOW = '__overflow__';
+export const OVERFLOW = "__overflow__";
 
 const CLASSES = Array.from({ length: 10 }, (_, i) => `${i}xx`);
 
@@ -23,7 +23,10 @@ export function statusClass(code: number): string {
  * `__overflow__` (status class kept), and `warn` is called once: Prometheus' memory grows
  * with every series, and a bug that puts raw values into route names must not take it down.
  */
-export function createLabelCap(max: number, warn: (warning: MetricsError) => void): (route: string, method: string, code: number) => HttpLabels {
+export function createLabelCap(
+  max: number,
+  warn: (warning: MetricsError) => void,
+): (route: string, method: string, code: number) => HttpLabels {
   // Keyed by status class, then method, then route: no key string to build per request.
   const seen = new Map<string, Map<string, Map<string, HttpLabels>>>();
   const overflow = new Map<string, HttpLabels>();
@@ -32,9 +35,11 @@ export function createLabelCap(max: number, warn: (warning: MetricsError) => voi
   return (route, method, code) => {
     const status = statusClass(code);
     let byMethod = seen.get(status);
-    if (!byMethod) seen.set(status, (byMethod = new Map<string, Map<string, HttpLabels>>()));
+    if (!byMethod)
+      seen.set(status, (byMethod = new Map<string, Map<string, HttpLabels>>()));
     let byRoute = byMethod.get(method);
-    if (!byRoute) byMethod.set(method, (byRoute = new Map<string, HttpLabels>()));
+    if (!byRoute)
+      byMethod.set(method, (byRoute = new Map<string, HttpLabels>()));
     const known = byRoute.get(route);
     if (known) return known;
     if (size < max) {

@@ -28,7 +28,7 @@ export function createLineBatcher(options: LineBatcherOptions): LineBatcher {
   let bytes = 0;
   const drain = (): void => {
     if (pending.length === 0) return;
-    const batch = pending.join('\n');
+    const batch = pending.join("\n");
     pending = [];
     bytes = 0;
     options.emit(batch);

@@ -1,4 +1,4 @@
-import type { MetricsConfigProblem } from './errors.js';
+import type { MetricsConfigProblem } from "./errors.js";
 
 /**
  * One statsd name segment: the characters the statsd daemon keeps as they are (it rewrites
@@ -16,7 +16,7 @@ export function checkSegment(
   problems: MetricsConfigProblem[],
 ): void {
   // Checked at run time too: JavaScript callers may pass anything.
-  if (typeof (value as unknown) !== 'string' || !SEGMENT.test(value)) {
+  if (typeof (value as unknown) !== "string" || !SEGMENT.test(value)) {
     problems.push({
       variable,
       rule: `must be one metric name segment, got "${value}"`,
@@ -26,7 +26,11 @@ export function checkSegment(
 }
 
 /** Records a problem when `value` is not a dotted statsd prefix. */
-export function checkPrefix(variable: string, value: string, problems: MetricsConfigProblem[]): void {
+export function checkPrefix(
+  variable: string,
+  value: string,
+  problems: MetricsConfigProblem[],
+): void {
   if (!PREFIX.test(value)) {
     problems.push({
       variable,
@@ -37,10 +41,10 @@ export function checkPrefix(variable: string, value: string, problems: MetricsCo
 }
 
 /** The name used for every request no route matched: scanners cannot create new names. */
-export const UNMATCHED = 'unmatched';
+export const UNMATCHED = "unmatched";
 
 /** The statsd name of the root route `/`. */
-export const ROOT = 'root';
+export const ROOT = "root";
 
 /**
  * Turns a route template into a statsd name: path segments become dot-separated segments,
@@ -51,8 +55,8 @@ export const ROOT = 'root';
 export function statsdRouteName(template: string | undefined): string {
   if (template === undefined) return UNMATCHED;
   const segments = template
-    .split('/')
+    .split("/")
     .filter((segment) => segment.length > 0)
-    .map((segment) => segment.replace(/[^A-Za-z0-9_-]/g, '_'));
-  return segments.length === 0 ? ROOT : segments.join('.');
+    .map((segment) => segment.replace(/[^A-Za-z0-9_-]/g, "_"));
+  return segments.length === 0 ? ROOT : segments.join(".");
 }

@@ -1,5 +1,9 @@
-import { MetricsErrorCode, problemsError, type MetricsConfigProblem } from './errors.js';
-import { readBoolean, readString, type Env } from './env-values.js';
+import {
+  MetricsErrorCode,
+  problemsError,
+  type MetricsConfigProblem,
+} from "./errors.js";
+import { readBoolean, readString, type Env } from "./env-values.js";
 
 /** What {@link prometheusOptionsFromEnv} returns, ready for `createPrometheusMetrics`. */
 export interface PrometheusEnvOptions {
@@ -17,21 +21,31 @@ export interface PrometheusEnvOptions {
  * value in an error.
  * @throws {MetricsError} `E_METRICS_CONFIG` listing every problem at once.
  */
-export function prometheusOptionsFromEnv(env: Env): PrometheusEnvOptions | undefined {
+export function prometheusOptionsFromEnv(
+  env: Env,
+): PrometheusEnvOptions | undefined {
   const problems: MetricsConfigProblem[] = [];
-  const enabled = readBoolean(env, 'ODOO_PROMETHEUS', false, problems);
-  const token = readString(env, 'ODOO_PROMETHEUS_TOKEN');
+  const enabled = readBoolean(env, "ODOO_PROMETHEUS", false, problems);
+  const token = readString(env, "ODOO_PROMETHEUS_TOKEN");
   if (enabled && token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
     problems.push({
-      variable: 'ODOO_PROMETHEUS_TOKEN',
-      rule: 'must be printable ASCII without spaces (it travels in an Authorization header)',
-      hint: 'generate one with `openssl rand -hex 32`',
+      variable: "ODOO_PROMETHEUS_TOKEN",
+      rule: "must be printable ASCII without spaces (it travels in an Authorization header)",
+      hint: "generate one with `openssl rand -hex 32`",
     });
   }
-  if (problems.length > 0) throw problemsError(MetricsErrorCode.Config, 'invalid Prometheus configuration', problems);
+  if (problems.length > 0)
+    throw problemsError(
+      MetricsErrorCode.Config,
+      "invalid Prometheus configuration",
+      problems,
+    );
   if (!enabled) return undefined;
-  const environment = readString(env, 'STATSD_ENVIRONMENT') ?? readString(env, 'RUNNING_ENV') ?? 'dev';
-  const customer = readString(env, 'STATSD_CUSTOMER');
+  const environment =
+    readString(env, "STATSD_ENVIRONMENT") ??
+    readString(env, "RUNNING_ENV") ??
+    "dev";
+  const customer = readString(env, "STATSD_CUSTOMER");
   return {
     environment,
     ...(customer === undefined ? {} : { customer }),

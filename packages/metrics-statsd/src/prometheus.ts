@@ -1,12 +1,21 @@
-import { performance } from 'node:perf_hooks';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { MetricsErrorCode, problemsError, type MetricsConfigProblem, type MetricsError } from './errors.js';
-import { boundedMethod } from './http-method.js';
-import { createLabelCap, type HttpLabels } from './label-cap.js';
-import { createMetricsHandler, type MetricsHandler, type MetricsHandlerOptions } from './metrics-handler.js';
-import { UNMATCHED } from './names.js';
-import { routeTemplate } from './route-template.js';
-import type { Middleware } from './statsd-middleware.js';
+import { performance } from "node:perf_hooks";
+import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import {
+  MetricsErrorCode,
+  problemsError,
+  type MetricsConfigProblem,
+  type MetricsError,
+} from "./errors.js";
+import { boundedMethod } from "./http-method.js";
+import { createLabelCap, type HttpLabels } from "./label-cap.js";
+import {
+  createMetricsHandler,
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+} from "./metrics-handler.js";
+import { UNMATCHED } from "./names.js";
+import { routeTemplate } from "./route-template.js";
+import type { Middleware } from "./statsd-middleware.js";
 
 /** Options of {@link createPrometheusMetrics}. */
 export interface PrometheusMetricsOptions {
@@ -54,37 +63,65 @@ export interface PrometheusMetrics {
  * prom-client gauges whose `_total` suffix breaks the naming rules (`promtool check metrics`
  * rejects the whole exposition); the per-type gauges without the suffix carry the same counts.
  */
-const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const MISNAMED_DEFAULTS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
 
 /** Name of the HTTP duration histogram. */
-export const HTTP_DURATION_METRIC = 'http_request_duration_seconds';
+export const HTTP_DURATION_METRIC = "http_request_duration_seconds";
 
 function check(options: PrometheusMetricsOptions): void {
   const problems: MetricsConfigProblem[] = [];
   const max = options.maxLabelSets;
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
-    problems.push({ variable: 'maxLabelSets', rule: `must be a positive integer, got ${max}`, hint: 'e.g. 1000' });
+    problems.push({
+      variable: "maxLabelSets",
+      rule: `must be a positive integer, got ${max}`,
+      hint: "e.g. 1000",
+    });
   }
   if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
-    problems.push({ variable: 'token', rule: 'must be printable ASCII without spaces', hint: 'generate a random token' });
+    problems.push({
+      variable: "token",
+      rule: "must be printable ASCII without spaces",
+      hint: "generate a random token",
+    });
   }
-  if (problems.length > 0) throw problemsError(MetricsErrorCode.InvalidOption, 'invalid Prometheus options', problems);
+  if (problems.length > 0)
+    throw problemsError(
+      MetricsErrorCode.InvalidOption,
+      "invalid Prometheus options",
+      problems,
+    );
 }
 
 /** Default labels, default metrics and the HTTP histogram, on `registry`. */
-function register(registry: Registry, options: PrometheusMetricsOptions): Histogram<keyof HttpLabels> {
-  const labels: Record<string, string> = { environment: options.environment ?? 'dev' };
-  if (options.customer !== undefined && options.customer !== '') labels.customer = options.customer;
+function register(
+  registry: Registry,
+  options: PrometheusMetricsOptions,
+): Histogram<keyof HttpLabels> {
+  const labels: Record<string, string> = {
+    environment: options.environment ?? "dev",
+  };
+  if (options.customer !== undefined && options.customer !== "")
+    labels.customer = options.customer;
   registry.setDefaultLabels(labels);
-  if ((options.defaultMetrics ?? true) && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
+  if (
+    (options.defaultMetrics ?? true) &&
+    !registry.getSingleMetric("process_cpu_user_seconds_total")
+  ) {
     collectDefaultMetrics({ register: registry });
     for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   }
   return new Histogram<keyof HttpLabels>({
     name: HTTP_DURATION_METRIC,
-    help: 'Duration of HTTP requests in seconds, by route template, method and status class.',
-    labelNames: ['route', 'method', 'status_class'],
-    buckets: options.buckets ? [...options.buckets] : [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    help: "Duration of HTTP requests in seconds, by route template, method and status class.",
+    labelNames: ["route", "method", "status_class"],
+    buckets: options.buckets
+      ? [...options.buckets]
+      : [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
 }
@@ -98,17 +135,26 @@ function defaultWarning(warning: MetricsError): void {
  * and `environment` labels on every series, and a `/metrics` handler.
  * @throws {MetricsError} `E_METRICS_INVALID_OPTION` when an option is invalid.
  */
-export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
+export function createPrometheusMetrics(
+  options: PrometheusMetricsOptions = {},
+): PrometheusMetrics {
   check(options);
   const owned = options.registry === undefined;
   const registry = options.registry ?? new Registry();
   const histogram = register(registry, options);
-  const cap = createLabelCap(options.maxLabelSets ?? 1000, options.onWarning ?? defaultWarning);
+  const cap = createLabelCap(
+    options.maxLabelSets ?? 1000,
+    options.onWarning ?? defaultWarning,
+  );
   const middleware: Middleware = (req, res, next) => {
     const start = performance.now();
-    res.on('finish', () => {
+    res.on("finish", () => {
       const seconds = (performance.now() - start) / 1000;
-      const labelSet = cap(routeTemplate(req) ?? UNMATCHED, boundedMethod(req.method), res.statusCode);
+      const labelSet = cap(
+        routeTemplate(req) ?? UNMATCHED,
+        boundedMethod(req.method),
+        res.statusCode,
+      );
       histogram.observe(labelSet, seconds);
     });
     next();
@@ -117,7 +163,8 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     registry,
     middleware: () => middleware,
     handler: (handlerOptions = {}) => {
-      const token = 'token' in handlerOptions ? handlerOptions.token : options.token;
+      const token =
+        "token" in handlerOptions ? handlerOptions.token : options.token;
       check({ token });
       return createMetricsHandler(registry, token);
     },

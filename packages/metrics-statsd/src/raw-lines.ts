@@ -1,4 +1,4 @@
-import type { Statsd } from './statsd.js';
+import type { Statsd } from "./statsd.js";
 
 /** Sends ready-made statsd lines (prefix included, `\n`-separated) in one buffered write. */
 export type LineSender = (lines: string) => void;

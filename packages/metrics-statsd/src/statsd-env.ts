@@ -1,6 +1,10 @@
-import { MetricsErrorCode, problemsError, type MetricsConfigProblem } from './errors.js';
-import { readBoolean, readPort, readString, type Env } from './env-values.js';
-import { checkPrefix, checkSegment } from './names.js';
+import {
+  MetricsErrorCode,
+  problemsError,
+  type MetricsConfigProblem,
+} from "./errors.js";
+import { readBoolean, readPort, readString, type Env } from "./env-values.js";
+import { checkPrefix, checkSegment } from "./names.js";
 
 /**
  * What {@link statsdOptionsFromEnv} returns: the part of `StatsdOptions` the environment
@@ -32,30 +36,42 @@ export interface StatsdEnvOptions {
  */
 export function statsdOptionsFromEnv(env: Env): StatsdEnvOptions | undefined {
   const problems: MetricsConfigProblem[] = [];
-  const enabled = readBoolean(env, 'ODOO_STATSD', false, problems);
+  const enabled = readBoolean(env, "ODOO_STATSD", false, problems);
   if (!enabled) {
-    if (problems.length > 0) throw problemsError(MetricsErrorCode.Config, 'invalid statsd configuration', problems);
+    if (problems.length > 0)
+      throw problemsError(
+        MetricsErrorCode.Config,
+        "invalid statsd configuration",
+        problems,
+      );
     return undefined;
   }
-  const customer = readString(env, 'STATSD_CUSTOMER');
+  const customer = readString(env, "STATSD_CUSTOMER");
   if (customer === undefined) {
     problems.push({
-      variable: 'STATSD_CUSTOMER',
-      rule: 'required when ODOO_STATSD is on',
+      variable: "STATSD_CUSTOMER",
+      rule: "required when ODOO_STATSD is on",
       hint: 'set it to the customer name used in metric names, e.g. "acme"',
     });
   } else {
-    checkSegment('STATSD_CUSTOMER', customer, problems);
+    checkSegment("STATSD_CUSTOMER", customer, problems);
   }
-  const environmentVariable = readString(env, 'STATSD_ENVIRONMENT') !== undefined ? 'STATSD_ENVIRONMENT' : 'RUNNING_ENV';
-  const environment = readString(env, environmentVariable) ?? 'dev';
+  const environmentVariable =
+    readString(env, "STATSD_ENVIRONMENT") !== undefined
+      ? "STATSD_ENVIRONMENT"
+      : "RUNNING_ENV";
+  const environment = readString(env, environmentVariable) ?? "dev";
   checkSegment(environmentVariable, environment, problems);
-  const prefix = readString(env, 'STATSD_PREFIX') ?? 'odoo';
-  checkPrefix('STATSD_PREFIX', prefix, problems);
-  const host = readString(env, 'STATSD_HOST') ?? 'localhost';
-  const port = readPort(env, 'STATSD_PORT', 8125, problems);
+  const prefix = readString(env, "STATSD_PREFIX") ?? "odoo";
+  checkPrefix("STATSD_PREFIX", prefix, problems);
+  const host = readString(env, "STATSD_HOST") ?? "localhost";
+  const port = readPort(env, "STATSD_PORT", 8125, problems);
   if (problems.length > 0 || customer === undefined) {
-    throw problemsError(MetricsErrorCode.Config, 'invalid statsd configuration', problems);
+    throw problemsError(
+      MetricsErrorCode.Config,
+      "invalid statsd configuration",
+      problems,
+    );
   }
   return { customer, environment, host, port, prefix };
 }

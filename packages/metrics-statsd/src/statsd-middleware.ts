@@ -1,13 +1,17 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { boundedMethod } from './http-method.js';
-import { statsdRouteName } from './names.js';
-import { lineSenders } from './raw-lines.js';
-import { routeTemplate } from './route-template.js';
-import type { Statsd } from './statsd.js';
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import { boundedMethod } from "./http-method.js";
+import { statsdRouteName } from "./names.js";
+import { lineSenders } from "./raw-lines.js";
+import { routeTemplate } from "./route-template.js";
+import type { Statsd } from "./statsd.js";
 
 /** A connect/Express middleware; also accepted where Express expects a `RequestHandler`. */
-export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+export type Middleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 interface RouteNames {
   timing: string;
@@ -22,7 +26,9 @@ function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
 }
 
-function routeNamer(base: string): (method: string, template: string | undefined) => RouteNames {
+function routeNamer(
+  base: string,
+): (method: string, template: string | undefined) => RouteNames {
   // Nested maps: no key string to build per request.
   const byMethod = new Map<string, Map<string | undefined, RouteNames>>();
   let size = 0;
@@ -64,7 +70,9 @@ export function statsdMiddleware(statsd: Statsd): Middleware {
   const p = `${statsd.prefix}.`;
   const record = lines
     ? (ms: number, route: RouteNames, code: number) => {
-        lines(`${p}${requestStat}:${ms}|ms\n${p}${route.timing}:${ms}|ms\n${p}${route.status}${code}:1|c`);
+        lines(
+          `${p}${requestStat}:${ms}|ms\n${p}${route.timing}:${ms}|ms\n${p}${route.status}${code}:1|c`,
+        );
       }
     : (ms: number, route: RouteNames, code: number) => {
         statsd.timing(requestStat, ms);
@@ -73,8 +81,12 @@ export function statsdMiddleware(statsd: Statsd): Middleware {
       };
   return (req, res, next) => {
     const start = performance.now();
-    res.on('finish', () => {
-      record(elapsedMs(start), namesFor(boundedMethod(req.method), routeTemplate(req)), res.statusCode);
+    res.on("finish", () => {
+      record(
+        elapsedMs(start),
+        namesFor(boundedMethod(req.method), routeTemplate(req)),
+        res.statusCode,
+      );
     });
     next();
   };

@@ -1,5 +1,10 @@
-import { MetricsErrorCode, problemsError, type MetricsConfigProblem, type MetricsError } from './errors.js';
-import { checkPrefix, checkSegment } from './names.js';
+import {
+  MetricsErrorCode,
+  problemsError,
+  type MetricsConfigProblem,
+  type MetricsError,
+} from "./errors.js";
+import { checkPrefix, checkSegment } from "./names.js";
 
 /** Tags for DogStatsD/Telegraf-style receivers: `{ key: 'value' }` or `['key:value']`. */
 export type StatsdTags = Readonly<Record<string, string>> | readonly string[];
@@ -70,7 +75,11 @@ function checkNumber(
   problems: MetricsConfigProblem[],
 ): void {
   if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
-    problems.push({ variable, rule: `must be an integer in [${range[0]}, ${range[1]}], got ${value}`, hint: 'fix the option' });
+    problems.push({
+      variable,
+      rule: `must be an integer in [${range[0]}, ${range[1]}], got ${value}`,
+      hint: "fix the option",
+    });
   }
 }
 
@@ -78,13 +87,15 @@ function checkNumber(
  * Applies the defaults and checks every option, reporting all problems at once.
  * @throws {MetricsError} `E_METRICS_INVALID_OPTION` listing every invalid option.
  */
-export function resolveStatsdOptions(options: StatsdOptions): ResolvedStatsdOptions {
+export function resolveStatsdOptions(
+  options: StatsdOptions,
+): ResolvedStatsdOptions {
   const resolved: ResolvedStatsdOptions = {
     customer: options.customer,
-    environment: options.environment ?? 'dev',
-    host: options.host ?? 'localhost',
+    environment: options.environment ?? "dev",
+    host: options.host ?? "localhost",
     port: options.port ?? 8125,
-    prefix: options.prefix ?? 'odoo',
+    prefix: options.prefix ?? "odoo",
     globalTags: options.globalTags,
     onError: options.onError,
     mock: options.mock ?? false,
@@ -95,18 +106,42 @@ export function resolveStatsdOptions(options: StatsdOptions): ResolvedStatsdOpti
     errorReportIntervalMs: options.errorReportIntervalMs ?? 60_000,
   };
   const problems: MetricsConfigProblem[] = [];
-  checkSegment('customer', resolved.customer, problems);
-  checkSegment('environment', resolved.environment, problems);
-  checkPrefix('prefix', resolved.prefix, problems);
-  if (resolved.host.trim() === '') problems.push({ variable: 'host', rule: 'must not be empty', hint: 'e.g. "localhost"' });
-  checkNumber('port', resolved.port, [1, 65535], problems);
-  checkNumber('bufferSize', resolved.bufferSize, [0, 65_507], problems);
-  checkNumber('flushIntervalMs', resolved.flushIntervalMs, [1, 2_147_483_647], problems);
-  checkNumber('dnsTtlMs', resolved.dnsTtlMs, [0, 2_147_483_647], problems);
-  checkNumber('closeTimeoutMs', resolved.closeTimeoutMs, [0, 2_147_483_647], problems);
-  checkNumber('errorReportIntervalMs', resolved.errorReportIntervalMs, [0, 2_147_483_647], problems);
+  checkSegment("customer", resolved.customer, problems);
+  checkSegment("environment", resolved.environment, problems);
+  checkPrefix("prefix", resolved.prefix, problems);
+  if (resolved.host.trim() === "")
+    problems.push({
+      variable: "host",
+      rule: "must not be empty",
+      hint: 'e.g. "localhost"',
+    });
+  checkNumber("port", resolved.port, [1, 65535], problems);
+  checkNumber("bufferSize", resolved.bufferSize, [0, 65_507], problems);
+  checkNumber(
+    "flushIntervalMs",
+    resolved.flushIntervalMs,
+    [1, 2_147_483_647],
+    problems,
+  );
+  checkNumber("dnsTtlMs", resolved.dnsTtlMs, [0, 2_147_483_647], problems);
+  checkNumber(
+    "closeTimeoutMs",
+    resolved.closeTimeoutMs,
+    [0, 2_147_483_647],
+    problems,
+  );
+  checkNumber(
+    "errorReportIntervalMs",
+    resolved.errorReportIntervalMs,
+    [0, 2_147_483_647],
+    problems,
+  );
   if (problems.length > 0) {
-    throw problemsError(MetricsErrorCode.InvalidOption, 'invalid statsd options', problems);
+    throw problemsError(
+      MetricsErrorCode.InvalidOption,
+      "invalid statsd options",
+      problems,
+    );
   }
   return resolved;
 }

@@ -1,10 +1,15 @@
-import { StatsD, type ClientOptions, type MetricOptions } from 'hot-shots';
-import { createCachedLookup } from './dns-cache.js';
-import { createErrorReporter } from './error-reporter.js';
-import { createLineBatcher, type LineBatcher } from './line-batcher.js';
-import { lineSenders, type LineSender } from './raw-lines.js';
-import type { MetricsError } from './errors.js';
-import { resolveStatsdOptions, type ResolvedStatsdOptions, type StatsdOptions, type StatsdTags } from './statsd-options.js';
+import { StatsD, type ClientOptions, type MetricOptions } from "hot-shots";
+import { createCachedLookup } from "./dns-cache.js";
+import { createErrorReporter } from "./error-reporter.js";
+import { createLineBatcher, type LineBatcher } from "./line-batcher.js";
+import { lineSenders, type LineSender } from "./raw-lines.js";
+import type { MetricsError } from "./errors.js";
+import {
+  resolveStatsdOptions,
+  type ResolvedStatsdOptions,
+  type StatsdOptions,
+  type StatsdTags,
+} from "./statsd-options.js";
 
 /**
  * A statsd client with node-statsd's simple API, on hot-shots. Every method sends (or
@@ -18,17 +23,47 @@ export interface Statsd {
   /** The environment segment of the HTTP metric names. */
   readonly environment: string;
   /** Adds `value` (default 1) to a counter. */
-  increment(stat: string, value?: number, sampleRate?: number, tags?: StatsdTags): void;
+  increment(
+    stat: string,
+    value?: number,
+    sampleRate?: number,
+    tags?: StatsdTags,
+  ): void;
   /** Subtracts `value` (default 1) from a counter. */
-  decrement(stat: string, value?: number, sampleRate?: number, tags?: StatsdTags): void;
+  decrement(
+    stat: string,
+    value?: number,
+    sampleRate?: number,
+    tags?: StatsdTags,
+  ): void;
   /** Records a duration in milliseconds. */
-  timing(stat: string, milliseconds: number, sampleRate?: number, tags?: StatsdTags): void;
+  timing(
+    stat: string,
+    milliseconds: number,
+    sampleRate?: number,
+    tags?: StatsdTags,
+  ): void;
   /** Sets a gauge. */
-  gauge(stat: string, value: number, sampleRate?: number, tags?: StatsdTags): void;
+  gauge(
+    stat: string,
+    value: number,
+    sampleRate?: number,
+    tags?: StatsdTags,
+  ): void;
   /** Records a value in a histogram (`|h`; the classic daemon treats it as a timer). */
-  histogram(stat: string, value: number, sampleRate?: number, tags?: StatsdTags): void;
+  histogram(
+    stat: string,
+    value: number,
+    sampleRate?: number,
+    tags?: StatsdTags,
+  ): void;
   /** Counts unique values in a set. */
-  set(stat: string, value: string | number, sampleRate?: number, tags?: StatsdTags): void;
+  set(
+    stat: string,
+    value: string | number,
+    sampleRate?: number,
+    tags?: StatsdTags,
+  ): void;
   /** The lines recorded in `mock` mode (prefix included); empty otherwise. */
   readonly mockLines: readonly string[];
   /**
@@ -42,10 +77,19 @@ function defaultOnError(error: MetricsError): void {
   process.emitWarning(error.message, { code: error.code });
 }
 
-type Kind = 'increment' | 'decrement' | 'timing' | 'gauge' | 'histogram' | 'set';
-type Send = (stat: string, value: number | string, sampleRate?: number, tags?: StatsdTags) => void;
+type Kind =
+  "increment" | "decrement" | "timing" | "gauge" | "histogram" | "set";
+type Send = (
+  stat: string,
+  value: number | string,
+  sampleRate?: number,
+  tags?: StatsdTags,
+) => void;
 
-function metricOptions(sampleRate: number | undefined, tags: StatsdTags | undefined): MetricOptions | undefined {
+function metricOptions(
+  sampleRate: number | undefined,
+  tags: StatsdTags | undefined,
+): MetricOptions | undefined {
   if (sampleRate === undefined && tags === undefined) return undefined;
   const options: MetricOptions = {};
   if (sampleRate !== undefined) options.sampleRate = sampleRate;
@@ -68,25 +112,32 @@ export function createStatsd(options: StatsdOptions): Statsd {
   const client = createHotShots(opts, report);
   let closing: Promise<void> | undefined;
   // `send` is not in hot-shots' types: should a release drop it, the middleware falls back to the public API.
-  const canBatch = opts.globalTags === undefined && typeof (client as unknown as { send?: unknown }).send === 'function';
-  const batcher = canBatch ? fastPath(client, opts.bufferSize, opts.flushIntervalMs, report) : undefined;
+  const canBatch =
+    opts.globalTags === undefined &&
+    typeof (client as unknown as { send?: unknown }).send === "function";
+  const batcher = canBatch
+    ? fastPath(client, opts.bufferSize, opts.flushIntervalMs, report)
+    : undefined;
 
-  const send = (kind: Kind): Send => sender(client, kind, () => closing !== undefined, report);
-  const increment = send('increment');
-  const decrement = send('decrement');
+  const send = (kind: Kind): Send =>
+    sender(client, kind, () => closing !== undefined, report);
+  const increment = send("increment");
+  const decrement = send("decrement");
   const statsd: Statsd = {
     prefix: opts.prefix,
     customer: opts.customer,
     environment: opts.environment,
-    increment: (stat, value = 1, sampleRate, tags) => increment(stat, value, sampleRate, tags),
-    decrement: (stat, value = 1, sampleRate, tags) => decrement(stat, value, sampleRate, tags),
-    timing: send('timing'),
-    gauge: send('gauge'),
-    histogram: send('histogram'),
-    set: send('set'),
+    increment: (stat, value = 1, sampleRate, tags) =>
+      increment(stat, value, sampleRate, tags),
+    decrement: (stat, value = 1, sampleRate, tags) =>
+      decrement(stat, value, sampleRate, tags),
+    timing: send("timing"),
+    gauge: send("gauge"),
+    histogram: send("histogram"),
+    set: send("set"),
     get mockLines(): readonly string[] {
       batcher?.drain();
-      return (client.mockBuffer ?? []).flatMap((entry) => entry.split('\n'));
+      return (client.mockBuffer ?? []).flatMap((entry) => entry.split("\n"));
     },
     close() {
       if (!closing) {
@@ -96,7 +147,10 @@ export function createStatsd(options: StatsdOptions): Statsd {
       return closing;
     },
   };
-  if (batcher) lineSenders.set(statsd, (lines) => (closing ? undefined : batcher.add(lines)));
+  if (batcher)
+    lineSenders.set(statsd, (lines) =>
+      closing ? undefined : batcher.add(lines),
+    );
   return statsd;
 }
 
@@ -104,7 +158,12 @@ export function createStatsd(options: StatsdOptions): Statsd {
  * The middleware's path: ready-made lines, batched here, handed to hot-shots' post-formatting
  * entry point `send` (tags, buffer, socket, errors) and flushed as one packet.
  */
-function fastPath(client: StatsD, bufferSize: number, intervalMs: number, report: (error: unknown) => void): LineBatcher {
+function fastPath(
+  client: StatsD,
+  bufferSize: number,
+  intervalMs: number,
+  report: (error: unknown) => void,
+): LineBatcher {
   const raw = client as unknown as { send(message: string): void };
   const emit: LineSender = (batch) => {
     try {
@@ -114,17 +173,23 @@ function fastPath(client: StatsD, bufferSize: number, intervalMs: number, report
       report(error);
     }
   };
-  if (bufferSize === 0) return { add: emit, drain: () => undefined, stop: () => undefined };
+  if (bufferSize === 0)
+    return { add: emit, drain: () => undefined, stop: () => undefined };
   return createLineBatcher({ maxBytes: bufferSize, intervalMs, emit });
 }
 
 /** One metric method: drops sends after close, turns a throw into a report. */
-function sender(client: StatsD, kind: Kind, closed: () => boolean, report: (error: unknown) => void): Send {
+function sender(
+  client: StatsD,
+  kind: Kind,
+  closed: () => boolean,
+  report: (error: unknown) => void,
+): Send {
   return (stat, value, sampleRate, tags) => {
     if (closed()) return;
     try {
       const options = metricOptions(sampleRate, tags);
-      if (kind === 'set') client.set(stat, value, options);
+      if (kind === "set") client.set(stat, value, options);
       else client[kind](stat, Number(value), options);
     } catch (error) {
       report(error);
@@ -133,7 +198,10 @@ function sender(client: StatsD, kind: Kind, closed: () => boolean, report: (erro
 }
 
 /** The hot-shots client behind a {@link Statsd}. */
-function createHotShots(opts: ResolvedStatsdOptions, report: (error: unknown) => void): StatsD {
+function createHotShots(
+  opts: ResolvedStatsdOptions,
+  report: (error: unknown) => void,
+): StatsD {
   const clientOptions: ClientOptions = {
     host: opts.host,
     port: opts.port,
@@ -145,7 +213,7 @@ function createHotShots(opts: ResolvedStatsdOptions, report: (error: unknown) =>
     // hot-shots' own cache does one lookup per packet while the name does not resolve.
     cacheDns: false,
     udpSocketOptions: {
-      type: opts.host.includes(':') ? 'udp6' : 'udp4',
+      type: opts.host.includes(":") ? "udp6" : "udp4",
       lookup: createCachedLookup(opts.dnsTtlMs),
     },
     // Plain statsd: ignore the DD_* variables hot-shots would otherwise read from process.env.
@@ -153,17 +221,27 @@ function createHotShots(opts: ResolvedStatsdOptions, report: (error: unknown) =>
     includeDataDogTags: false,
     includeDatadogTelemetry: false,
     // hot-shots waits one interval after draining and gives up after 11: keep close() quick.
-    closingFlushInterval: Math.min(20, Math.max(1, Math.floor(opts.closeTimeoutMs / 11))),
+    closingFlushInterval: Math.min(
+      20,
+      Math.max(1, Math.floor(opts.closeTimeoutMs / 11)),
+    ),
   };
-  if (opts.globalTags !== undefined) clientOptions.globalTags = cloneTags(opts.globalTags);
+  if (opts.globalTags !== undefined)
+    clientOptions.globalTags = cloneTags(opts.globalTags);
   return new StatsD(clientOptions);
 }
 
 function cloneTags(tags: StatsdTags): string[] | Record<string, string> {
-  return Array.isArray(tags) ? [...(tags as readonly string[])] : { ...(tags as Record<string, string>) };
+  return Array.isArray(tags)
+    ? [...(tags as readonly string[])]
+    : { ...(tags as Record<string, string>) };
 }
 
-function closeClient(client: StatsD, timeoutMs: number, report: (error: unknown) => void): Promise<void> {
+function closeClient(
+  client: StatsD,
+  timeoutMs: number,
+  report: (error: unknown) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     // hot-shots bounds its own wait too; this timer is the hard ceiling whatever happens.
     const timer = setTimeout(resolve, timeoutMs + 100);

@@ -1,6 +1,6 @@
-import { resolveEnvironment } from './environment.js';
-import { PlatformConfigError, PlatformConfigErrorCode } from './errors.js';
-import { formatReport } from './format-report.js';
+import { resolveEnvironment } from "./environment.js";
+import { PlatformConfigError, PlatformConfigErrorCode } from "./errors.js";
+import { formatReport } from "./format-report.js";
 import type {
   AttachmentLocation,
   CheckReport,
@@ -8,17 +8,21 @@ import type {
   PlatformEnv,
   PlatformKind,
   Problem,
-} from './report.js';
-import { PlatformRule } from './rules.js';
-import type { RecordFn, RuleContext } from './rules/context.js';
-import { checkBooleans, checkNumbers, checkSecretWhitespace } from './rules/format.js';
-import { checkKind } from './rules/kind.js';
-import { checkRedis } from './rules/redis.js';
-import { checkStatsd } from './rules/statsd.js';
-import { checkStorage } from './rules/storage.js';
-import { checkUrls } from './rules/urls.js';
-import { redact, secretValues } from './secrets.js';
-import { isOn, readVar, show } from './values.js';
+} from "./report.js";
+import { PlatformRule } from "./rules.js";
+import type { RecordFn, RuleContext } from "./rules/context.js";
+import {
+  checkBooleans,
+  checkNumbers,
+  checkSecretWhitespace,
+} from "./rules/format.js";
+import { checkKind } from "./rules/kind.js";
+import { checkRedis } from "./rules/redis.js";
+import { checkStatsd } from "./rules/statsd.js";
+import { checkStorage } from "./rules/storage.js";
+import { checkUrls } from "./rules/urls.js";
+import { redact, secretValues } from "./secrets.js";
+import { isOn, readVar, show } from "./values.js";
 
 /** Options of {@link checkPlatform}: what the settings of the index database say. */
 export interface CheckPlatformOptions {
@@ -39,34 +43,48 @@ export interface CheckPlatformOptions {
   recordedKind?: PlatformKind | undefined;
 }
 
-const KINDS: readonly unknown[] = ['exoscale', 'ovh', undefined];
-const LOCATIONS: readonly unknown[] = ['file', 'db', 's3', 'swift'];
+const KINDS: readonly unknown[] = ["exoscale", "ovh", undefined];
+const LOCATIONS: readonly unknown[] = ["file", "db", "s3", "swift"];
 const APP_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 function invalid(message: string): PlatformConfigError {
-  return new PlatformConfigError(PlatformConfigErrorCode.InvalidOption, message);
+  return new PlatformConfigError(
+    PlatformConfigErrorCode.InvalidOption,
+    message,
+  );
 }
 
 function validateOptions(options: CheckPlatformOptions): void {
   if (!KINDS.includes(options.kind))
-    throw invalid('checkPlatform: kind must be "exoscale", "ovh" or undefined.');
+    throw invalid(
+      'checkPlatform: kind must be "exoscale", "ovh" or undefined.',
+    );
   if (!KINDS.includes(options.recordedKind))
-    throw invalid('checkPlatform: recordedKind must be "exoscale", "ovh" or undefined.');
+    throw invalid(
+      'checkPlatform: recordedKind must be "exoscale", "ovh" or undefined.',
+    );
   if (!LOCATIONS.includes(options.location))
-    throw invalid('checkPlatform: location must be "file", "db", "s3" or "swift".');
+    throw invalid(
+      'checkPlatform: location must be "file", "db", "s3" or "swift".',
+    );
   if (options.appName !== undefined && !APP_NAME.test(options.appName)) {
-    throw invalid('checkPlatform: appName must be lower-case letters, digits and dashes.');
+    throw invalid(
+      "checkPlatform: appName must be lower-case letters, digits and dashes.",
+    );
   }
 }
 
-function unsafeReport(environment: Environment, runningEnv: string): CheckReport {
+function unsafeReport(
+  environment: Environment,
+  runningEnv: string,
+): CheckReport {
   const warning: Problem = {
-    variable: 'ODOO_CLOUD_PLATFORM_UNSAFE',
+    variable: "ODOO_CLOUD_PLATFORM_UNSAFE",
     rule: PlatformRule.Unsafe,
     environment,
     message:
-      'ODOO_CLOUD_PLATFORM_UNSAFE is on: EVERY START-UP CHECK WAS SKIPPED. Nothing protects this instance from writing to the wrong bucket or losing files and sessions.',
-    hint: 'Unset ODOO_CLOUD_PLATFORM_UNSAFE as soon as the emergency is over.',
+      "ODOO_CLOUD_PLATFORM_UNSAFE is on: EVERY START-UP CHECK WAS SKIPPED. Nothing protects this instance from writing to the wrong bucket or losing files and sessions.",
+    hint: "Unset ODOO_CLOUD_PLATFORM_UNSAFE as soon as the emergency is over.",
   };
   return {
     ok: true,
@@ -79,12 +97,12 @@ function unsafeReport(environment: Environment, runningEnv: string): CheckReport
 }
 
 function checkEnvironment(ctx: RuleContext): void {
-  if (ctx.environment !== 'unknown') return;
+  if (ctx.environment !== "unknown") return;
   ctx.problem(
     PlatformRule.EnvironmentUnknown,
-    'RUNNING_ENV',
+    "RUNNING_ENV",
     `RUNNING_ENV=${show(ctx.runningEnv)} is not an environment this platform knows.`,
-    'Set RUNNING_ENV to prod, integration, test, dev or labs* (e.g. labs-finance).',
+    "Set RUNNING_ENV to prod, integration, test, dev or labs* (e.g. labs-finance).",
   );
 }
 
@@ -102,9 +120,16 @@ const RULES: readonly ((ctx: RuleContext) => void)[] = [
 ];
 
 /** Every finding goes through the secret scrubber on its way into the report. */
-function recorder(into: Problem[], environment: Environment, secrets: readonly string[]): RecordFn {
+function recorder(
+  into: Problem[],
+  environment: Environment,
+  secrets: readonly string[],
+): RecordFn {
   return (rule, variable, message, hint) => {
-    const scrubbed = { message: redact(message, secrets), hint: redact(hint, secrets) };
+    const scrubbed = {
+      message: redact(message, secrets),
+      hint: redact(hint, secrets),
+    };
     into.push({ variable, rule, environment, ...scrubbed });
   };
 }
@@ -117,17 +142,22 @@ function recorder(into: Problem[], environment: Environment, secrets: readonly s
  *
  * @throws {PlatformConfigError} `E_INVALID_OPTION` when an option is invalid.
  */
-export function checkPlatform(env: PlatformEnv, options: CheckPlatformOptions): CheckReport {
+export function checkPlatform(
+  env: PlatformEnv,
+  options: CheckPlatformOptions,
+): CheckReport {
   validateOptions(options);
-  const runningEnv = readVar(env, 'RUNNING_ENV') ?? '';
+  const runningEnv = readVar(env, "RUNNING_ENV") ?? "";
   const environment = resolveEnvironment(runningEnv);
   const secrets = secretValues(env);
   // RUNNING_ENV is no secret, but whatever an operator pasted there must not leak either.
   const shownEnv = redact(runningEnv, secrets);
-  if (isOn(env, 'ODOO_CLOUD_PLATFORM_UNSAFE')) return unsafeReport(environment, shownEnv);
+  if (isOn(env, "ODOO_CLOUD_PLATFORM_UNSAFE"))
+    return unsafeReport(environment, shownEnv);
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
-  const recordedKind = 'recordedKind' in options ? options.recordedKind : options.kind;
+  const recordedKind =
+    "recordedKind" in options ? options.recordedKind : options.kind;
   const ctx: RuleContext = {
     env,
     environment,
@@ -135,13 +165,20 @@ export function checkPlatform(env: PlatformEnv, options: CheckPlatformOptions): 
     kind: options.kind ?? recordedKind,
     recordedKind,
     location: options.location,
-    appName: options.appName ?? 'odoo',
+    appName: options.appName ?? "odoo",
     problem: recorder(problems, environment, secrets),
     warning: recorder(warnings, environment, secrets),
   };
   for (const rule of RULES) rule(ctx);
   const ok = problems.length === 0;
-  return { ok, environment, runningEnv: shownEnv, unsafe: false, problems, warnings };
+  return {
+    ok,
+    environment,
+    runningEnv: shownEnv,
+    unsafe: false,
+    problems,
+    warnings,
+  };
 }
 
 /**
@@ -151,9 +188,16 @@ export function checkPlatform(env: PlatformEnv, options: CheckPlatformOptions): 
  * @throws {PlatformConfigError} `E_PLATFORM_CONFIG` with the report when a rule is broken;
  *   its message is the text report. `E_INVALID_OPTION` when an option is invalid.
  */
-export function assertPlatform(env: PlatformEnv, options: CheckPlatformOptions): CheckReport {
+export function assertPlatform(
+  env: PlatformEnv,
+  options: CheckPlatformOptions,
+): CheckReport {
   const report = checkPlatform(env, options);
   if (!report.ok)
-    throw new PlatformConfigError(PlatformConfigErrorCode.Refused, formatReport(report), report);
+    throw new PlatformConfigError(
+      PlatformConfigErrorCode.Refused,
+      formatReport(report),
+      report,
+    );
   return report;
 }

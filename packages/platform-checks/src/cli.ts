@@ -1,6 +1,6 @@
-import { checkPlatform, type CheckPlatformOptions } from './check-platform.js';
-import { formatReport, reportToJson } from './format-report.js';
-import type { PlatformEnv } from './report.js';
+import { checkPlatform, type CheckPlatformOptions } from "./check-platform.js";
+import { formatReport, reportToJson } from "./format-report.js";
+import type { PlatformEnv } from "./report.js";
 
 /** sysexits.h `EX_CONFIG`: the exit code of a start or a `check` refused for configuration. */
 export const EX_CONFIG = 78;
@@ -17,7 +17,7 @@ export interface CheckCliResult {
 }
 
 /** The usage line of `cloud-platform check`. */
-export const CHECK_USAGE = 'usage: cloud-platform check [--json]\n';
+export const CHECK_USAGE = "usage: cloud-platform check [--json]\n";
 
 /**
  * The `cloud-platform check [--json]` command without the process around it: the caller
@@ -31,8 +31,9 @@ export function runCheckCli(
   argv: readonly string[],
   options: CheckPlatformOptions,
 ): CheckCliResult {
-  if (argv.includes('--help') || argv.includes('-h')) return { exitCode: 0, output: CHECK_USAGE };
-  const unknown = argv.filter((arg) => arg !== '--json');
+  if (argv.includes("--help") || argv.includes("-h"))
+    return { exitCode: 0, output: CHECK_USAGE };
+  const unknown = argv.filter((arg) => arg !== "--json");
   if (unknown.length > 0) {
     return {
       exitCode: EX_USAGE,
@@ -40,6 +41,8 @@ export function runCheckCli(
     };
   }
   const report = checkPlatform(env, options);
-  const output = argv.includes('--json') ? reportToJson(report) : formatReport(report);
+  const output = argv.includes("--json")
+    ? reportToJson(report)
+    : formatReport(report);
   return { exitCode: report.ok ? 0 : EX_CONFIG, output };
 }

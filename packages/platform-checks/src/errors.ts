@@ -1,11 +1,11 @@
-import type { CheckReport } from './report.js';
+import type { CheckReport } from "./report.js";
 
 /** Stable codes of {@link PlatformConfigError}. */
 export const PlatformConfigErrorCode = {
   /** The environment breaks the start-up rules: the platform refuses to start. */
-  Refused: 'E_PLATFORM_CONFIG',
+  Refused: "E_PLATFORM_CONFIG",
   /** An option given to a function of this package is invalid (a programming error). */
-  InvalidOption: 'E_INVALID_OPTION',
+  InvalidOption: "E_INVALID_OPTION",
 } as const;
 
 /** One of the values of {@link PlatformConfigErrorCode}. */
@@ -18,12 +18,16 @@ export type PlatformConfigErrorCode =
  * invalid options (`code` `E_INVALID_OPTION`, no report). Never holds a secret value.
  */
 export class PlatformConfigError extends Error {
-  override readonly name = 'PlatformConfigError';
+  override readonly name = "PlatformConfigError";
   readonly code: PlatformConfigErrorCode;
   /** The full report, when the environment was checked. */
   readonly report: CheckReport | undefined;
 
-  constructor(code: PlatformConfigErrorCode, message: string, report?: CheckReport) {
+  constructor(
+    code: PlatformConfigErrorCode,
+    message: string,
+    report?: CheckReport,
+  ) {
     super(message);
     this.code = code;
     this.report = report;
@@ -35,5 +39,8 @@ export function isPlatformConfigError(
   error: unknown,
   code?: PlatformConfigErrorCode,
 ): error is PlatformConfigError {
-  return error instanceof PlatformConfigError && (code === undefined || error.code === code);
+  return (
+    error instanceof PlatformConfigError &&
+    (code === undefined || error.code === code)
+  );
 }

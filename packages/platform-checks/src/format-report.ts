@@ -1,4 +1,4 @@
-import type { CheckReport, Problem } from './report.js';
+import type { CheckReport, Problem } from "./report.js";
 
 /** Version of the JSON layout {@link reportToJson} writes; bumped on a breaking change. */
 export const REPORT_JSON_VERSION = 1;
@@ -8,16 +8,16 @@ function block(mark: string, problem: Problem): string {
     `${mark} ${problem.variable}  [${problem.rule}]`,
     `    ${problem.message}`,
     `    hint: ${problem.hint}`,
-  ].join('\n');
+  ].join("\n");
 }
 
 function headline(report: CheckReport): string {
-  const where = `environment: ${report.environment}${report.runningEnv !== '' && report.runningEnv !== report.environment ? ` (RUNNING_ENV=${report.runningEnv})` : ''}`;
+  const where = `environment: ${report.environment}${report.runningEnv !== "" && report.runningEnv !== report.environment ? ` (RUNNING_ENV=${report.runningEnv})` : ""}`;
   if (report.unsafe)
     return `cloud-platform: !!! START-UP CHECKS SKIPPED (ODOO_CLOUD_PLATFORM_UNSAFE) !!! (${where})`;
   if (report.ok) return `cloud-platform: configuration OK (${where})`;
   const count = report.problems.length;
-  return `cloud-platform: refusing to start: ${count} problem${count === 1 ? '' : 's'} (${where})`;
+  return `cloud-platform: refusing to start: ${count} problem${count === 1 ? "" : "s"} (${where})`;
 }
 
 /**
@@ -26,10 +26,10 @@ function headline(report: CheckReport): string {
  */
 export function formatReport(report: CheckReport): string {
   const blocks = [
-    ...report.problems.map((problem) => block('✗', problem)),
-    ...report.warnings.map((warning) => block('!', warning)),
+    ...report.problems.map((problem) => block("✗", problem)),
+    ...report.warnings.map((warning) => block("!", warning)),
   ];
-  return [headline(report), ...blocks].join('\n\n') + '\n';
+  return [headline(report), ...blocks].join("\n\n") + "\n";
 }
 
 /**
@@ -51,6 +51,6 @@ export function reportToJson(report: CheckReport): string {
       },
       null,
       2,
-    ) + '\n'
+    ) + "\n"
   );
 }

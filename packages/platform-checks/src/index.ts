@@ -1,14 +1,32 @@
-export { assertPlatform, checkPlatform, type CheckPlatformOptions } from './check-platform.js';
-export { CHECK_USAGE, EX_CONFIG, EX_USAGE, runCheckCli, type CheckCliResult } from './cli.js';
-export { resolveEnvironment } from './environment.js';
-export { isPlatformConfigError, PlatformConfigError, PlatformConfigErrorCode } from './errors.js';
-export { formatReport, REPORT_JSON_VERSION, reportToJson } from './format-report.js';
+export {
+  assertPlatform,
+  checkPlatform,
+  type CheckPlatformOptions,
+} from "./check-platform.js";
+export {
+  CHECK_USAGE,
+  EX_CONFIG,
+  EX_USAGE,
+  runCheckCli,
+  type CheckCliResult,
+} from "./cli.js";
+export { resolveEnvironment } from "./environment.js";
+export {
+  isPlatformConfigError,
+  PlatformConfigError,
+  PlatformConfigErrorCode,
+} from "./errors.js";
+export {
+  formatReport,
+  REPORT_JSON_VERSION,
+  reportToJson,
+} from "./format-report.js";
 export {
   probePlatform,
   type PlatformProbes,
   type Probe,
   type ProbePlatformOptions,
-} from './probes.js';
+} from "./probes.js";
 export type {
   AttachmentLocation,
   CheckReport,
@@ -16,7 +34,7 @@ export type {
   PlatformEnv,
   PlatformKind,
   Problem,
-} from './report.js';
-export { PlatformRule } from './rules.js';
-export { SECRET_URL_VARIABLES, SECRET_VARIABLES } from './secrets.js';
-export { parseStrictBoolean } from './values.js';
+} from "./report.js";
+export { PlatformRule } from "./rules.js";
+export { SECRET_URL_VARIABLES, SECRET_VARIABLES } from "./secrets.js";
+export { parseStrictBoolean } from "./values.js";

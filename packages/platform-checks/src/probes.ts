@@ -1,9 +1,9 @@
-import { resolveEnvironment } from './environment.js';
-import { PlatformConfigError, PlatformConfigErrorCode } from './errors.js';
-import type { PlatformEnv, PlatformKind, Problem } from './report.js';
-import { PlatformRule } from './rules.js';
-import { redact, secretValues } from './secrets.js';
-import { readVar } from './values.js';
+import { resolveEnvironment } from "./environment.js";
+import { PlatformConfigError, PlatformConfigErrorCode } from "./errors.js";
+import type { PlatformEnv, PlatformKind, Problem } from "./report.js";
+import { PlatformRule } from "./rules.js";
+import { redact, secretValues } from "./secrets.js";
+import { readVar } from "./values.js";
 
 /**
  * One live check: resolves when the service answers, rejects otherwise. It should stop its
@@ -47,32 +47,39 @@ const RULES: Record<ProbeName, PlatformRule> = {
 
 const HINTS: Record<ProbeName, string> = {
   redis:
-    'Check the Redis host/sentinel/URL, the password and that Redis is up and reachable from this host.',
+    "Check the Redis host/sentinel/URL, the password and that Redis is up and reachable from this host.",
   bucket:
-    'Check the bucket/container name, the credentials and that the object store is reachable.',
+    "Check the bucket/container name, the credentials and that the object store is reachable.",
   keystone:
-    'Check SWIFT_AUTH_URL, SWIFT_ACCOUNT, SWIFT_PASSWORD, SWIFT_PROJECT_NAME and that Keystone is reachable.',
-  database: 'Check DATABASE_URL and that the database is up and reachable from this host.',
+    "Check SWIFT_AUTH_URL, SWIFT_ACCOUNT, SWIFT_PASSWORD, SWIFT_PROJECT_NAME and that Keystone is reachable.",
+  database:
+    "Check DATABASE_URL and that the database is up and reachable from this host.",
 };
 
-function variableOf(name: ProbeName, env: PlatformEnv, kind: PlatformKind | undefined): string {
+function variableOf(
+  name: ProbeName,
+  env: PlatformEnv,
+  kind: PlatformKind | undefined,
+): string {
   const firstSet = (...names: string[]): string =>
-    names.find((n) => readVar(env, n) !== undefined) ?? names[names.length - 1] ?? '';
+    names.find((n) => readVar(env, n) !== undefined) ??
+    names[names.length - 1] ??
+    "";
   switch (name) {
-    case 'redis':
+    case "redis":
       return firstSet(
-        'ODOO_SESSION_REDIS_SENTINEL_HOST',
-        'ODOO_SESSION_REDIS_URL',
-        'ODOO_SESSION_REDIS_HOST',
+        "ODOO_SESSION_REDIS_SENTINEL_HOST",
+        "ODOO_SESSION_REDIS_URL",
+        "ODOO_SESSION_REDIS_HOST",
       );
-    case 'bucket':
-      if (kind === 'exoscale') return 'AWS_BUCKETNAME';
-      if (kind === 'ovh') return 'SWIFT_WRITE_CONTAINER';
-      return firstSet('SWIFT_WRITE_CONTAINER', 'AWS_BUCKETNAME');
-    case 'keystone':
-      return 'SWIFT_AUTH_URL';
-    case 'database':
-      return 'DATABASE_URL';
+    case "bucket":
+      if (kind === "exoscale") return "AWS_BUCKETNAME";
+      if (kind === "ovh") return "SWIFT_WRITE_CONTAINER";
+      return firstSet("SWIFT_WRITE_CONTAINER", "AWS_BUCKETNAME");
+    case "keystone":
+      return "SWIFT_AUTH_URL";
+    case "database":
+      return "DATABASE_URL";
   }
 }
 
@@ -87,7 +94,9 @@ interface ErrorLike {
 // are errors too.
 function isErrorLike(value: unknown): value is ErrorLike {
   return (
-    typeof value === 'object' && value !== null && typeof (value as ErrorLike).message === 'string'
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as ErrorLike).message === "string"
   );
 }
 
@@ -95,24 +104,33 @@ function isErrorLike(value: unknown): value is ErrorLike {
 function describe(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
+  for (
+    let depth = 0;
+    depth < 4 && current !== undefined && current !== null;
+    depth += 1
+  ) {
     if (!isErrorLike(current)) {
-      parts.push(typeof current === 'string' ? current : `a thrown ${typeof current}`);
+      parts.push(
+        typeof current === "string" ? current : `a thrown ${typeof current}`,
+      );
       break;
     }
-    const name = typeof current.name === 'string' ? current.name : 'Error';
-    const code = typeof current.code === 'string' ? ` ${current.code}` : '';
+    const name = typeof current.name === "string" ? current.name : "Error";
+    const code = typeof current.code === "string" ? ` ${current.code}` : "";
     parts.push(`${name}${code}: ${current.message}`);
     current = current.cause;
   }
-  const text = parts.join(' <- ');
+  const text = parts.join(" <- ");
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
 class ProbeTimeout extends Error {}
 
 /** Runs the probe; resolves with the failure text, or undefined when it answered in time. */
-async function runOne(probe: Probe, timeoutMs: number): Promise<string | undefined> {
+async function runOne(
+  probe: Probe,
+  timeoutMs: number,
+): Promise<string | undefined> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -151,14 +169,18 @@ export async function probePlatform(
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new PlatformConfigError(
       PlatformConfigErrorCode.InvalidOption,
-      'probePlatform: timeoutMs must be a positive number of milliseconds.',
+      "probePlatform: timeoutMs must be a positive number of milliseconds.",
     );
   }
   const env = options.env ?? {};
-  const environment = resolveEnvironment(readVar(env, 'RUNNING_ENV'));
+  const environment = resolveEnvironment(readVar(env, "RUNNING_ENV"));
   const secrets = secretValues(env);
-  const names = (Object.keys(RULES) as ProbeName[]).filter((name) => probes[name] !== undefined);
-  const outcomes = await Promise.all(names.map((name) => runOne(probes[name] as Probe, timeoutMs)));
+  const names = (Object.keys(RULES) as ProbeName[]).filter(
+    (name) => probes[name] !== undefined,
+  );
+  const outcomes = await Promise.all(
+    names.map((name) => runOne(probes[name] as Probe, timeoutMs)),
+  );
   const problems: Problem[] = [];
   names.forEach((name, index) => {
     const outcome = outcomes[index];

@@ -1,14 +1,15 @@
 /** The platform providers: each brings its own object store. */
-export type PlatformKind = 'exoscale' | 'ovh';
+export type PlatformKind = "exoscale" | "ovh";
 
 /** Where new attachment bytes go (the `attachment.location` setting). */
-export type AttachmentLocation = 'file' | 'db' | 's3' | 'swift';
+export type AttachmentLocation = "file" | "db" | "s3" | "swift";
 
 /**
  * The running environment, from `RUNNING_ENV` (any `labs*` value is `labs`); `unknown` when
  * `RUNNING_ENV` names none of them (itself a problem).
  */
-export type Environment = 'prod' | 'integration' | 'test' | 'dev' | 'labs' | 'unknown';
+export type Environment =
+  "prod" | "integration" | "test" | "dev" | "labs" | "unknown";
 
 /** One broken (or, in `warnings`, doubtful) rule. Never holds a secret value. */
 export interface Problem {

@@ -1,16 +1,19 @@
-import type { PlatformEnv } from './report.js';
+import type { PlatformEnv } from "./report.js";
 
 /** Variables whose whole value is a secret: reported only as set / not set / malformed. */
 export const SECRET_VARIABLES: readonly string[] = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'SWIFT_PASSWORD',
-  'ODOO_SESSION_REDIS_PASSWORD',
-  'ODOO_PROMETHEUS_TOKEN',
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "SWIFT_PASSWORD",
+  "ODOO_SESSION_REDIS_PASSWORD",
+  "ODOO_PROMETHEUS_TOKEN",
 ];
 
 /** URL variables that may carry a password: their value is never echoed either. */
-export const SECRET_URL_VARIABLES: readonly string[] = ['ODOO_SESSION_REDIS_URL', 'DATABASE_URL'];
+export const SECRET_URL_VARIABLES: readonly string[] = [
+  "ODOO_SESSION_REDIS_URL",
+  "DATABASE_URL",
+];
 
 /** Shorter strings are not scrubbed: replacing every `1` in a message would garble it. */
 const MIN_SCRUB_LENGTH = 4;
@@ -18,7 +21,7 @@ const MIN_SCRUB_LENGTH = 4;
 function urlPassword(value: string): string[] {
   try {
     const url = new URL(value);
-    if (url.password === '') return [];
+    if (url.password === "") return [];
     return [url.password, decodeURIComponent(url.password)];
   } catch {
     return [];
@@ -47,7 +50,7 @@ export function secretValues(env: PlatformEnv): string[] {
  * a probe's error quotes a connection string.
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(\/\/[^/\s:@]*):[^@\s/]*@/g, '$1:[redacted]@');
-  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  let out = text.replace(/(\/\/[^/\s:@]*):[^@\s/]*@/g, "$1:[redacted]@");
+  for (const secret of secrets) out = out.split(secret).join("[redacted]");
   return out;
 }

@@ -1,12 +1,12 @@
-import type { PlatformEnv } from './report.js';
+import type { PlatformEnv } from "./report.js";
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
-const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 
 /** The variable's value; an empty string counts as unset (the default applies). */
 export function readVar(env: PlatformEnv, name: string): string | undefined {
   const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
+  return value === undefined || value === "" ? undefined : value;
 }
 
 /**
@@ -42,5 +42,5 @@ export function show(value: string): string {
 
 /** Escapes a string for literal use inside a regular expression. */
 export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -1,10 +1,10 @@
-import type { PlatformEnv } from '../src/index.js';
+import type { PlatformEnv } from "../src/index.js";
 
 /** Redis sessions set up the way the rules want them for `runningEnv`. */
-export function goodRedis(runningEnv: string, app = 'odoo'): PlatformEnv {
+export function goodRedis(runningEnv: string, app = "odoo"): PlatformEnv {
   return {
-    ODOO_SESSION_REDIS: '1',
-    ODOO_SESSION_REDIS_HOST: 'redis.internal',
+    ODOO_SESSION_REDIS: "1",
+    ODOO_SESSION_REDIS_HOST: "redis.internal",
     ODOO_SESSION_REDIS_PREFIX: `acme-${app}-${runningEnv}`,
   };
 }
@@ -12,10 +12,10 @@ export function goodRedis(runningEnv: string, app = 'odoo'): PlatformEnv {
 /** Complete Exoscale S3 variables writing to `bucket` (unset when `undefined`). */
 export function goodS3(bucket: string | undefined): PlatformEnv {
   return {
-    AWS_HOST: 'sos-ch-gva-2.exo.io',
-    AWS_REGION: 'ch-gva-2',
-    AWS_ACCESS_KEY_ID: 'EXOfixtureaccesskey',
-    AWS_SECRET_ACCESS_KEY: 'fixture-secret-access-key',
+    AWS_HOST: "sos-ch-gva-2.exo.io",
+    AWS_REGION: "ch-gva-2",
+    AWS_ACCESS_KEY_ID: "EXOfixtureaccesskey",
+    AWS_SECRET_ACCESS_KEY: "fixture-secret-access-key",
     AWS_BUCKETNAME: bucket,
   };
 }
@@ -23,11 +23,11 @@ export function goodS3(bucket: string | undefined): PlatformEnv {
 /** Complete OVH Swift variables writing to `container` (unset when `undefined`). */
 export function goodSwift(container: string | undefined): PlatformEnv {
   return {
-    SWIFT_AUTH_URL: 'https://auth.cloud.ovh.net/v3',
-    SWIFT_ACCOUNT: 'acme-user',
-    SWIFT_PASSWORD: 'fixture-swift-password',
-    SWIFT_PROJECT_NAME: 'acme-project',
-    SWIFT_REGION_NAME: 'GRA',
+    SWIFT_AUTH_URL: "https://auth.cloud.ovh.net/v3",
+    SWIFT_ACCOUNT: "acme-user",
+    SWIFT_PASSWORD: "fixture-swift-password",
+    SWIFT_PROJECT_NAME: "acme-project",
+    SWIFT_REGION_NAME: "GRA",
     SWIFT_WRITE_CONTAINER: container,
   };
 }
@@ -35,12 +35,12 @@ export function goodSwift(container: string | undefined): PlatformEnv {
 /** A complete, valid environment for `runningEnv` on `kind`. */
 export function goodEnv(
   runningEnv: string,
-  kind: 'exoscale' | 'ovh',
+  kind: "exoscale" | "ovh",
   name = `acme-odoo-${runningEnv}`,
 ): PlatformEnv {
   return {
     RUNNING_ENV: runningEnv,
     ...goodRedis(runningEnv),
-    ...(kind === 'exoscale' ? goodS3(name) : goodSwift(name)),
+    ...(kind === "exoscale" ? goodS3(name) : goodSwift(name)),
   };
 }

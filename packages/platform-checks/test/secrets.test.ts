@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from "@jest/globals";
 import {
   assertPlatform,
   checkPlatform,
@@ -10,7 +10,7 @@ import {
   type AttachmentLocation,
   type PlatformEnv,
   type PlatformKind,
-} from '../src/index.js';
+} from "../src/index.js";
 
 const run = Math.random().toString(36).slice(2, 10);
 const planted = {
@@ -26,15 +26,15 @@ const secrets = Object.values(planted);
 
 /** Every secret variable set to its planted value, optionally malformed to draw messages. */
 function secretEnv(malformed: boolean): PlatformEnv {
-  const pad = malformed ? '\n' : '';
+  const pad = malformed ? "\n" : "";
   return {
     AWS_ACCESS_KEY_ID: planted.AWS_ACCESS_KEY_ID + pad,
     AWS_SECRET_ACCESS_KEY: planted.AWS_SECRET_ACCESS_KEY + pad,
     SWIFT_PASSWORD: pad + planted.SWIFT_PASSWORD,
     ODOO_SESSION_REDIS_PASSWORD: planted.ODOO_SESSION_REDIS_PASSWORD + pad,
     ODOO_PROMETHEUS_TOKEN: planted.ODOO_PROMETHEUS_TOKEN + pad,
-    ODOO_SESSION_REDIS_URL: `${malformed ? 'http' : 'rediss'}://default:${planted.redisUrlPassword}@redis.internal:6380/0`,
-    DATABASE_URL: `${malformed ? 'mysql' : 'postgres'}://odoo:${planted.databaseUrlPassword}@db.internal:5432/acme`,
+    ODOO_SESSION_REDIS_URL: `${malformed ? "http" : "rediss"}://default:${planted.redisUrlPassword}@redis.internal:6380/0`,
+    DATABASE_URL: `${malformed ? "mysql" : "postgres"}://odoo:${planted.databaseUrlPassword}@db.internal:5432/acme`,
   };
 }
 
@@ -57,32 +57,52 @@ interface Setup {
 }
 
 const setups: Setup[] = [
-  { env: { RUNNING_ENV: 'prod', ...secretEnv(true) }, kind: 'exoscale', location: 'file' },
-  { env: { RUNNING_ENV: 'prod', ...secretEnv(false) }, kind: 'ovh', location: 'swift' },
   {
-    env: { RUNNING_ENV: 'integration', ...secretEnv(true), ...pastedEverywhere },
-    kind: 'ovh',
-    location: 's3',
+    env: { RUNNING_ENV: "prod", ...secretEnv(true) },
+    kind: "exoscale",
+    location: "file",
   },
   {
-    env: { ...secretEnv(true), ...pastedEverywhere, RUNNING_ENV: 'prod' },
-    kind: 'exoscale',
-    location: 's3',
+    env: { RUNNING_ENV: "prod", ...secretEnv(false) },
+    kind: "ovh",
+    location: "swift",
   },
   {
-    env: { RUNNING_ENV: 'test', ...secretEnv(false), ODOO_CLOUD_PLATFORM_UNSAFE: '1' },
+    env: {
+      RUNNING_ENV: "integration",
+      ...secretEnv(true),
+      ...pastedEverywhere,
+    },
+    kind: "ovh",
+    location: "s3",
+  },
+  {
+    env: { ...secretEnv(true), ...pastedEverywhere, RUNNING_ENV: "prod" },
+    kind: "exoscale",
+    location: "s3",
+  },
+  {
+    env: {
+      RUNNING_ENV: "test",
+      ...secretEnv(false),
+      ODOO_CLOUD_PLATFORM_UNSAFE: "1",
+    },
     kind: undefined,
-    location: 'file',
+    location: "file",
   },
 ];
 
 function everyOutput(setup: Setup): string[] {
   const options = { kind: setup.kind, location: setup.location };
   const report = checkPlatform(setup.env, options);
-  const outputs = [formatReport(report), reportToJson(report), JSON.stringify(report)];
+  const outputs = [
+    formatReport(report),
+    reportToJson(report),
+    JSON.stringify(report),
+  ];
   outputs.push(
     runCheckCli(setup.env, [], options).output,
-    runCheckCli(setup.env, ['--json'], options).output,
+    runCheckCli(setup.env, ["--json"], options).output,
   );
   try {
     assertPlatform(setup.env, options);
@@ -92,13 +112,15 @@ function everyOutput(setup: Setup): string[] {
   return outputs;
 }
 
-describe('secret values', () => {
-  it('are planted in every secret variable the package knows', () => {
+describe("secret values", () => {
+  it("are planted in every secret variable the package knows", () => {
     const names = Object.keys(secretEnv(false)).sort();
-    expect(names).toEqual([...SECRET_VARIABLES, ...SECRET_URL_VARIABLES].sort());
+    expect(names).toEqual(
+      [...SECRET_VARIABLES, ...SECRET_URL_VARIABLES].sort(),
+    );
   });
 
-  it('never appear in the text or JSON report, whatever the configuration', () => {
+  it("never appear in the text or JSON report, whatever the configuration", () => {
     for (const setup of setups) {
       const outputs = everyOutput(setup);
       // Every setup must draw findings (blocks `VARIABLE  [rule]`), or it proves nothing.
@@ -109,14 +131,19 @@ describe('secret values', () => {
     }
   });
 
-  it('are reported as malformed by name only', () => {
-    const report = checkPlatform({ RUNNING_ENV: 'dev', ...secretEnv(true) }, { location: 'file' });
-    const malformed = report.problems.map((p) => `${p.rule} ${p.variable}`).sort();
+  it("are reported as malformed by name only", () => {
+    const report = checkPlatform(
+      { RUNNING_ENV: "dev", ...secretEnv(true) },
+      { location: "file" },
+    );
+    const malformed = report.problems
+      .map((p) => `${p.rule} ${p.variable}`)
+      .sort();
     expect(malformed).toEqual(
       [
         ...SECRET_VARIABLES.map((name) => `format.secret-whitespace ${name}`),
-        'format.url ODOO_SESSION_REDIS_URL',
-        'format.url DATABASE_URL',
+        "format.url ODOO_SESSION_REDIS_URL",
+        "format.url DATABASE_URL",
       ].sort(),
     );
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync } from "node:fs";
 
 /**
  * The `version` of an application's package.json (the default of `APP_VERSION`).
@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
  * @throws Error when the file cannot be read or has no version
  */
 export function readAppVersion(packageJson: string | URL): string {
-  const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version?: unknown };
-  if (typeof version !== 'string' || version === '') throw new Error(`no version in ${String(packageJson)}`);
+  const { version } = JSON.parse(readFileSync(packageJson, "utf8")) as {
+    version?: unknown;
+  };
+  if (typeof version !== "string" || version === "")
+    throw new Error(`no version in ${String(packageJson)}`);
   return version;
 }

@@ -1,7 +1,23 @@
-import { loggingOptionsFromEnv, type LoggingEnvOptions } from '@cloud-platform/logging-json';
-import { prometheusOptionsFromEnv, statsdOptionsFromEnv, type PrometheusEnvOptions, type StatsdEnvOptions } from '@cloud-platform/metrics-statsd';
-import { parseStrictBoolean, resolveEnvironment, type Environment, type PlatformKind } from '@cloud-platform/platform-checks';
-import { redisSessionOptionsFromEnv, type RedisSessionEnvOptions } from '@cloud-platform/session-redis';
+import {
+  loggingOptionsFromEnv,
+  type LoggingEnvOptions,
+} from "@cloud-platform/logging-json";
+import {
+  prometheusOptionsFromEnv,
+  statsdOptionsFromEnv,
+  type PrometheusEnvOptions,
+  type StatsdEnvOptions,
+} from "@cloud-platform/metrics-statsd";
+import {
+  parseStrictBoolean,
+  resolveEnvironment,
+  type Environment,
+  type PlatformKind,
+} from "@cloud-platform/platform-checks";
+import {
+  redisSessionOptionsFromEnv,
+  type RedisSessionEnvOptions,
+} from "@cloud-platform/session-redis";
 
 /** The environment, as `process.env` gives it. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -58,7 +74,7 @@ function attempt<T>(errors: Error[], read: () => T): T | undefined {
 
 const text = (env: Env, name: string): string | undefined => {
   const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+  return value === undefined || value === "" ? undefined : value;
 };
 
 /**
@@ -66,25 +82,39 @@ const text = (env: Env, name: string): string | undefined => {
  * throws for a bad value: problems are collected in `errors` and reported, all at once,
  * by the start-up checks.
  */
-export function loadPlatformConfig(env: Env, options: LoadConfigOptions = {}): PlatformConfig {
+export function loadPlatformConfig(
+  env: Env,
+  options: LoadConfigOptions = {},
+): PlatformConfig {
   const errors: Error[] = [];
-  const runningEnv = text(env, 'RUNNING_ENV') ?? 'dev';
-  const kindValue = text(env, 'CLOUD_PLATFORM_KIND');
-  const databaseUrl = text(env, 'DATABASE_URL') ?? './data/cloud-platform.sqlite';
-  const disableValue = text(env, 'DISABLE_ATTACHMENT_STORAGE');
-  const disable = disableValue === undefined ? false : parseStrictBoolean(disableValue);
-  if (disable === undefined) errors.push(new Error('DISABLE_ATTACHMENT_STORAGE must be 1/true/yes/on or 0/false/no/off'));
+  const runningEnv = text(env, "RUNNING_ENV") ?? "dev";
+  const kindValue = text(env, "CLOUD_PLATFORM_KIND");
+  const databaseUrl =
+    text(env, "DATABASE_URL") ?? "./data/cloud-platform.sqlite";
+  const disableValue = text(env, "DISABLE_ATTACHMENT_STORAGE");
+  const disable =
+    disableValue === undefined ? false : parseStrictBoolean(disableValue);
+  if (disable === undefined)
+    errors.push(
+      new Error(
+        "DISABLE_ATTACHMENT_STORAGE must be 1/true/yes/on or 0/false/no/off",
+      ),
+    );
   return {
     env,
     runningEnv,
     environment: resolveEnvironment(runningEnv),
-    kind: kindValue === 'exoscale' || kindValue === 'ovh' ? kindValue : undefined,
+    kind:
+      kindValue === "exoscale" || kindValue === "ovh" ? kindValue : undefined,
     databaseUrl,
-    filestorePath: text(env, 'FILESTORE_PATH') ?? './data/filestore',
-    appVersion: text(env, 'APP_VERSION') ?? options.appVersion ?? '0.0.0',
-    serviceName: options.serviceName ?? 'cloud-platform-app',
+    filestorePath: text(env, "FILESTORE_PATH") ?? "./data/filestore",
+    appVersion: text(env, "APP_VERSION") ?? options.appVersion ?? "0.0.0",
+    serviceName: options.serviceName ?? "cloud-platform-app",
     disableObjectStorage: disable === true,
-    sessionSecrets: (env.SESSION_SECRET ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    sessionSecrets: (env.SESSION_SECRET ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
     logging: attempt(errors, () => loggingOptionsFromEnv(env)),
     session: attempt(errors, () => redisSessionOptionsFromEnv(env)),
     statsd: attempt(errors, () => statsdOptionsFromEnv(env)),

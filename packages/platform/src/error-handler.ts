@@ -1,6 +1,6 @@
-import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '@cloud-platform/logging-json';
-import { StorageErrorCode, isStorageError } from '@cloud-platform/storage-core';
+import type { ErrorRequestHandler } from "express";
+import type { Logger } from "@cloud-platform/logging-json";
+import { StorageErrorCode, isStorageError } from "@cloud-platform/storage-core";
 
 const STATUS: Record<string, number> = {
   [StorageErrorCode.NotFound]: 404,
@@ -18,8 +18,12 @@ const STATUS: Record<string, number> = {
 
 function statusOf(error: unknown): number {
   if (isStorageError(error)) return STATUS[error.code] ?? 500;
-  const status = (error as { status?: unknown; statusCode?: unknown } | undefined)?.status ?? (error as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | undefined)?.status ??
+    (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === "number" && status >= 400 && status < 600
+    ? status
+    : 500;
 }
 
 /**
@@ -30,13 +34,25 @@ function statusOf(error: unknown): number {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const status = statusOf(error);
-    if (status >= 500) logger.error('request failed', { error, method: req.method, path: req.path });
+    if (status >= 500)
+      logger.error("request failed", {
+        error,
+        method: req.method,
+        path: req.path,
+      });
     if (res.headersSent) {
       next(error);
       return;
     }
     const code = isStorageError(error) ? error.code : undefined;
-    const message = status >= 500 && !isStorageError(error) ? 'internal error' : error instanceof Error ? error.message : String(error);
-    res.status(status).json(code === undefined ? { error: message } : { error: message, code });
+    const message =
+      status >= 500 && !isStorageError(error)
+        ? "internal error"
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    res
+      .status(status)
+      .json(code === undefined ? { error: message } : { error: message, code });
   };
 }

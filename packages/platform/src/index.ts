@@ -1,17 +1,22 @@
-export { loadPlatformConfig } from './config.js';
-export type { Env, LoadConfigOptions, PlatformConfig } from './config.js';
-export { createPlatform } from './platform.js';
-export type { CreatePlatformOptions, Platform } from './platform.js';
-export { install, installExoscale, installOvh, installLocation } from './install.js';
-export type { InstallOptions, InstallResult } from './install.js';
-export { createObjectStorage } from './object-storage.js';
-export type { ObjectStorage, ObjectStorageOptions } from './object-storage.js';
-export { readPlatformSettings, refuseMisconfiguration } from './settings.js';
-export type { PlatformSettings } from './settings.js';
-export { migrateOnUpgrade } from './startup-migration.js';
-export { statusHandler } from './status.js';
-export type { StatusProbe } from './status.js';
-export { errorHandler } from './error-handler.js';
-export { runCli, USAGE } from './cli/run-cli.js';
-export type { CommandContext } from './cli/commands.js';
-export { readAppVersion } from './app-version.js';
+export { loadPlatformConfig } from "./config.js";
+export type { Env, LoadConfigOptions, PlatformConfig } from "./config.js";
+export { createPlatform } from "./platform.js";
+export type { CreatePlatformOptions, Platform } from "./platform.js";
+export {
+  install,
+  installExoscale,
+  installOvh,
+  installLocation,
+} from "./install.js";
+export type { InstallOptions, InstallResult } from "./install.js";
+export { createObjectStorage } from "./object-storage.js";
+export type { ObjectStorage, ObjectStorageOptions } from "./object-storage.js";
+export { readPlatformSettings, refuseMisconfiguration } from "./settings.js";
+export type { PlatformSettings } from "./settings.js";
+export { migrateOnUpgrade } from "./startup-migration.js";
+export { statusHandler } from "./status.js";
+export type { StatusProbe } from "./status.js";
+export { errorHandler } from "./error-handler.js";
+export { runCli, USAGE } from "./cli/run-cli.js";
+export type { CommandContext } from "./cli/commands.js";
+export { readAppVersion } from "./app-version.js";

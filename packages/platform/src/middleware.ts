@@ -1,10 +1,17 @@
-import type { Express, RequestHandler } from 'express';
-import session from 'express-session';
-import { accessLogMiddleware, requestContextMiddleware, setRequestContext } from '@cloud-platform/logging-json';
-import { statsdMiddleware } from '@cloud-platform/metrics-statsd';
-import { RedisSessionStore, sessionUnavailableHandler } from '@cloud-platform/session-redis';
-import type { Platform } from './platform.js';
-import { statusHandler, type StatusProbe } from './status.js';
+import type { Express, RequestHandler } from "express";
+import session from "express-session";
+import {
+  accessLogMiddleware,
+  requestContextMiddleware,
+  setRequestContext,
+} from "@cloud-platform/logging-json";
+import { statsdMiddleware } from "@cloud-platform/metrics-statsd";
+import {
+  RedisSessionStore,
+  sessionUnavailableHandler,
+} from "@cloud-platform/session-redis";
+import type { Platform } from "./platform.js";
+import { statusHandler, type StatusProbe } from "./status.js";
 
 /** How the platform's sessions are signed and named. */
 export interface SessionSettings {
@@ -13,17 +20,21 @@ export interface SessionSettings {
 }
 
 function probesOf(platform: Platform): StatusProbe[] {
-  const probes: StatusProbe[] = [{ name: 'database', ping: () => platform.index.ping() }];
+  const probes: StatusProbe[] = [
+    { name: "database", ping: () => platform.index.ping() },
+  ];
   const { redis, objectStorage } = platform;
-  if (redis) probes.push({ name: 'redis', ping: () => redis.ping() });
-  if (objectStorage) probes.push({ name: 'object-storage', ping: () => objectStorage.probe() });
+  if (redis) probes.push({ name: "redis", ping: () => redis.ping() });
+  if (objectStorage)
+    probes.push({ name: "object-storage", ping: () => objectStorage.probe() });
   return probes;
 }
 
 /** Puts the session's user (`uid`) in the request context, so every log line carries it. */
 const userContext: RequestHandler = (req, _res, next) => {
   const uid = (req.session as { uid?: unknown } | undefined)?.uid;
-  if (typeof uid === 'string' || typeof uid === 'number') setRequestContext({ uid: String(uid) });
+  if (typeof uid === "string" || typeof uid === "number")
+    setRequestContext({ uid: String(uid) });
   next();
 };
 
@@ -32,15 +43,22 @@ const userContext: RequestHandler = (req, _res, next) => {
  * metrics, the status route and `/metrics` (both before sessions: they never create one),
  * then sessions and the user's id in the log context.
  */
-export function installMiddleware(app: Express, platform: Platform, sessions: SessionSettings): void {
+export function installMiddleware(
+  app: Express,
+  platform: Platform,
+  sessions: SessionSettings,
+): void {
   app.use(requestContextMiddleware());
   app.use(accessLogMiddleware(platform.logger));
   if (platform.statsd) app.use(statsdMiddleware(platform.statsd));
   if (platform.metrics) app.use(platform.metrics.middleware());
-  app.get('/monitoring/status', statusHandler(probesOf(platform)));
+  app.get("/monitoring/status", statusHandler(probesOf(platform)));
   if (platform.metrics) {
     const token = platform.config.prometheus?.token;
-    app.get('/metrics', platform.metrics.handler(token === undefined ? {} : { token }));
+    app.get(
+      "/metrics",
+      platform.metrics.handler(token === undefined ? {} : { token }),
+    );
   }
   app.use(
     session({
@@ -49,9 +67,10 @@ export function installMiddleware(app: Express, platform: Platform, sessions: Se
       store: platform.sessionStore,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto' },
+      cookie: { httpOnly: true, sameSite: "lax", secure: "auto" },
     }),
   );
-  if (platform.sessionStore instanceof RedisSessionStore) app.use(...sessionUnavailableHandler(platform.sessionStore));
+  if (platform.sessionStore instanceof RedisSessionStore)
+    app.use(...sessionUnavailableHandler(platform.sessionStore));
   app.use(userContext);
 }

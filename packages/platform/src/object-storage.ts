@@ -1,8 +1,18 @@
-import type { ObjectStorageStores, ObjectStore } from '@cloud-platform/storage-core';
-import type { PlatformKind } from '@cloud-platform/platform-checks';
-import { MIN_PART_SIZE, createS3Store, s3OptionsFromEnv } from '@cloud-platform/storage-s3';
-import { createSwiftStore, swiftOptionsFromEnv } from '@cloud-platform/storage-swift';
-import type { Env } from './config.js';
+import type {
+  ObjectStorageStores,
+  ObjectStore,
+} from "@cloud-platform/storage-core";
+import type { PlatformKind } from "@cloud-platform/platform-checks";
+import {
+  MIN_PART_SIZE,
+  createS3Store,
+  s3OptionsFromEnv,
+} from "@cloud-platform/storage-s3";
+import {
+  createSwiftStore,
+  swiftOptionsFromEnv,
+} from "@cloud-platform/storage-swift";
+import type { Env } from "./config.js";
 
 /** The object storage of a platform kind, with what the platform does to it. */
 export interface ObjectStorage {
@@ -28,16 +38,22 @@ export interface ObjectStorageOptions {
   partsInFlight?: number;
 }
 
-const S3_NAME = 'AWS_BUCKETNAME';
-const SWIFT_NAME = 'SWIFT_WRITE_CONTAINER';
+const S3_NAME = "AWS_BUCKETNAME";
+const SWIFT_NAME = "SWIFT_WRITE_CONTAINER";
 
 /**
  * An empty bucket/container name means "read only": the mappers require a name, so they
  * get a stand-in, and no write store is opened.
  */
-function withStandIn(env: Env, variable: string): { env: Env; writable: boolean } {
-  const writable = (env[variable]?.trim() ?? '') !== '';
-  return { env: writable ? env : { ...env, [variable]: 'read-only-stand-in' }, writable };
+function withStandIn(
+  env: Env,
+  variable: string,
+): { env: Env; writable: boolean } {
+  const writable = (env[variable]?.trim() ?? "") !== "";
+  return {
+    env: writable ? env : { ...env, [variable]: "read-only-stand-in" },
+    writable,
+  };
 }
 
 /**
@@ -47,37 +63,73 @@ function withStandIn(env: Env, variable: string): { env: Env; writable: boolean 
  *
  * @throws the package's config error (`S3ConfigError`, `SwiftConfigError`) listing every problem
  */
-export function createObjectStorage(kind: PlatformKind, env: Env, options: ObjectStorageOptions): ObjectStorage {
+export function createObjectStorage(
+  kind: PlatformKind,
+  env: Env,
+  options: ObjectStorageOptions,
+): ObjectStorage {
   const opened: ObjectStore[] = [];
   const track = (store: ObjectStore): ObjectStore => {
     opened.push(store);
     return store;
   };
   let stores: ObjectStorageStores;
-  if (kind === 'exoscale') {
+  if (kind === "exoscale") {
     const { env: mapped, writable } = withStandIn(env, S3_NAME);
     const mappedOptions = s3OptionsFromEnv(mapped, { dbName: options.dbName });
     // Fewer, smaller parts when several files move at once (the S3 minimum part size).
-    const base = options.partsInFlight === undefined ? mappedOptions : { ...mappedOptions, multipart: { queueSize: options.partsInFlight, partSize: MIN_PART_SIZE } };
+    const base =
+      options.partsInFlight === undefined
+        ? mappedOptions
+        : {
+            ...mappedOptions,
+            multipart: {
+              queueSize: options.partsInFlight,
+              partSize: MIN_PART_SIZE,
+            },
+          };
     stores = {
-      kind: 's3',
+      kind: "s3",
       open: (bucket) => track(createS3Store({ ...base, bucket })),
-      ...(writable ? { write: track(createS3Store({ ...base, createBucket: options.createContainer ?? false })) } : {}),
+      ...(writable
+        ? {
+            write: track(
+              createS3Store({
+                ...base,
+                createBucket: options.createContainer ?? false,
+              }),
+            ),
+          }
+        : {}),
     };
   } else {
     const { env: mapped, writable } = withStandIn(env, SWIFT_NAME);
-    const base = swiftOptionsFromEnv(mapped, { dbName: options.dbName, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
+    const base = swiftOptionsFromEnv(mapped, {
+      dbName: options.dbName,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    });
     stores = {
-      kind: 'swift',
+      kind: "swift",
       open: (container) => track(createSwiftStore({ ...base, container })),
-      ...(writable ? { write: track(createSwiftStore({ ...base, createContainer: options.createContainer ?? false })) } : {}),
+      ...(writable
+        ? {
+            write: track(
+              createSwiftStore({
+                ...base,
+                createContainer: options.createContainer ?? false,
+              }),
+            ),
+          }
+        : {}),
     };
   }
   return {
     stores,
     async probe() {
       if (!stores.write) return;
-      const entries = stores.write.list('', { pageSize: 1 })[Symbol.asyncIterator]();
+      const entries = stores.write
+        .list("", { pageSize: 1 })
+        [Symbol.asyncIterator]();
       await entries.next();
       await entries.return?.();
     },

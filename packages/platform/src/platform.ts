@@ -1,19 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import type { ErrorRequestHandler, Express } from 'express';
-import session from 'express-session';
-import { createLogger, type Logger } from '@cloud-platform/logging-json';
-import { createPrometheusMetrics, createStatsd, type PrometheusMetrics, type Statsd } from '@cloud-platform/metrics-statsd';
-import { createRedisClient, createRedisSessionStore } from '@cloud-platform/session-redis';
-import type { Redis } from 'ioredis';
-import type { Attachments } from '@cloud-platform/storage-core';
-import type { SqlIndex } from '@cloud-platform/storage-sql';
-import type { PlatformConfig } from './config.js';
-import { errorHandler } from './error-handler.js';
-import { installMiddleware } from './middleware.js';
-import type { ObjectStorage } from './object-storage.js';
-import { readPlatformSettings, refuseMisconfiguration, type PlatformSettings } from './settings.js';
-import { migrateOnUpgrade } from './startup-migration.js';
-import { openPlatformIndex, setUpAttachments } from './storage.js';
+import { randomBytes } from "node:crypto";
+import type { ErrorRequestHandler, Express } from "express";
+import session from "express-session";
+import { createLogger, type Logger } from "@cloud-platform/logging-json";
+import {
+  createPrometheusMetrics,
+  createStatsd,
+  type PrometheusMetrics,
+  type Statsd,
+} from "@cloud-platform/metrics-statsd";
+import {
+  createRedisClient,
+  createRedisSessionStore,
+} from "@cloud-platform/session-redis";
+import type { Redis } from "ioredis";
+import type { Attachments } from "@cloud-platform/storage-core";
+import type { SqlIndex } from "@cloud-platform/storage-sql";
+import type { PlatformConfig } from "./config.js";
+import { errorHandler } from "./error-handler.js";
+import { installMiddleware } from "./middleware.js";
+import type { ObjectStorage } from "./object-storage.js";
+import {
+  readPlatformSettings,
+  refuseMisconfiguration,
+  type PlatformSettings,
+} from "./settings.js";
+import { migrateOnUpgrade } from "./startup-migration.js";
+import { openPlatformIndex, setUpAttachments } from "./storage.js";
 
 /** The composed platform an application runs on. */
 export interface Platform {
@@ -54,15 +66,27 @@ export interface CreatePlatformOptions {
 type Closer = () => Promise<void> | void;
 
 /** Redis sessions on a client the platform owns (it pings it for deep status), else memory. */
-function openSessions(config: PlatformConfig, logger: Logger, closers: Closer[]): { store: session.Store; redis: Redis | undefined } {
+function openSessions(
+  config: PlatformConfig,
+  logger: Logger,
+  closers: Closer[],
+): { store: session.Store; redis: Redis | undefined } {
   const options = config.session;
   if (!options?.enabled) {
-    logger.warn('sessions are kept in process memory (ODOO_SESSION_REDIS is off): they end with this process');
+    logger.warn(
+      "sessions are kept in process memory (ODOO_SESSION_REDIS is off): they end with this process",
+    );
     return { store: new session.MemoryStore(), redis: undefined };
   }
   const redis = createRedisClient(options.connection);
   closers.push(() => redis.disconnect());
-  const store = createRedisSessionStore({ client: redis, prefix: options.prefix, ttl: options.ttl, anonymousTtl: options.anonymousTtl, logger });
+  const store = createRedisSessionStore({
+    client: redis,
+    prefix: options.prefix,
+    ttl: options.ttl,
+    anonymousTtl: options.anonymousTtl,
+    logger,
+  });
   closers.push(() => store.close());
   return { store, redis };
 }
@@ -72,7 +96,7 @@ async function closeAll(closers: Closer[], logger: Logger): Promise<void> {
     try {
       await close();
     } catch (error) {
-      logger.error('error while closing the platform', { error });
+      logger.error("error while closing the platform", { error });
     }
   }
 }
@@ -80,10 +104,14 @@ async function closeAll(closers: Closer[], logger: Logger): Promise<void> {
 function sessionSecrets(config: PlatformConfig, logger: Logger): string[] {
   if (config.sessionSecrets.length > 0) return config.sessionSecrets;
   if (config.session?.enabled) {
-    throw new Error('SESSION_SECRET is required when sessions live in Redis: every front-end must sign cookies with the same secret');
+    throw new Error(
+      "SESSION_SECRET is required when sessions live in Redis: every front-end must sign cookies with the same secret",
+    );
   }
-  logger.warn('SESSION_SECRET is not set: sessions are signed with a random secret and end with this process');
-  return [randomBytes(32).toString('hex')];
+  logger.warn(
+    "SESSION_SECRET is not set: sessions are signed with a random secret and end with this process",
+  );
+  return [randomBytes(32).toString("hex")];
 }
 
 /**
@@ -93,13 +121,20 @@ function sessionSecrets(config: PlatformConfig, logger: Logger): string[] {
  *
  * @throws PlatformConfigError with the report when the configuration is wrong
  */
-export async function createPlatform(config: PlatformConfig, options: CreatePlatformOptions = {}): Promise<Platform> {
+export async function createPlatform(
+  config: PlatformConfig,
+  options: CreatePlatformOptions = {},
+): Promise<Platform> {
   const logger =
     options.logger ??
     createLogger({
-      service: { name: config.serviceName, version: config.appVersion, environment: config.runningEnv },
+      service: {
+        name: config.serviceName,
+        version: config.appVersion,
+        environment: config.runningEnv,
+      },
       json: config.logging?.json ?? false,
-      level: config.logging?.level ?? 'info',
+      level: config.logging?.level ?? "info",
     });
   const closers: Closer[] = [];
   try {
@@ -107,20 +142,41 @@ export async function createPlatform(config: PlatformConfig, options: CreatePlat
     closers.push(() => index.close());
     const settings = await readPlatformSettings(index);
     refuseMisconfiguration(config, settings, logger);
-    const { attachments, objectStorage } = setUpAttachments(config, index, settings.kind, { onWarning: (m) => logger.warn(m) });
+    const { attachments, objectStorage } = setUpAttachments(
+      config,
+      index,
+      settings.kind,
+      { onWarning: (m) => logger.warn(m) },
+    );
     if (objectStorage) closers.push(() => objectStorage.close());
     await migrateOnUpgrade(attachments, config.appVersion, logger);
 
-    const { store: sessionStore, redis } = openSessions(config, logger, closers);
+    const { store: sessionStore, redis } = openSessions(
+      config,
+      logger,
+      closers,
+    );
 
-    const statsd = config.statsd ? createStatsd({ ...config.statsd, onError: (error) => logger.warn('statsd send failed', { error }) }) : undefined;
+    const statsd = config.statsd
+      ? createStatsd({
+          ...config.statsd,
+          onError: (error) => logger.warn("statsd send failed", { error }),
+        })
+      : undefined;
     if (statsd) closers.push(() => statsd.close());
-    const metrics = config.prometheus ? createPrometheusMetrics({ environment: config.prometheus.environment, ...(config.prometheus.customer === undefined ? {} : { customer: config.prometheus.customer }) }) : undefined;
+    const metrics = config.prometheus
+      ? createPrometheusMetrics({
+          environment: config.prometheus.environment,
+          ...(config.prometheus.customer === undefined
+            ? {}
+            : { customer: config.prometheus.customer }),
+        })
+      : undefined;
     if (metrics) closers.push(() => metrics.close());
     if (!options.logger) closers.push(() => logger.close());
 
     const secrets = sessionSecrets(config, logger);
-    const cookieName = options.sessionCookieName ?? 'session_id';
+    const cookieName = options.sessionCookieName ?? "session_id";
     let closed: Promise<void> | undefined;
     const platform: Platform = {
       config,
@@ -135,11 +191,16 @@ export async function createPlatform(config: PlatformConfig, options: CreatePlat
       objectStorage,
       redis,
       uploadLimit: options.uploadLimit,
-      middleware: (app) => installMiddleware(app, platform, { secrets, cookieName }),
+      middleware: (app) =>
+        installMiddleware(app, platform, { secrets, cookieName }),
       errorHandler: () => errorHandler(logger),
       close: () => (closed ??= closeAll(closers, logger)),
     };
-    logger.info('platform ready', { environment: config.runningEnv, kind: settings.kind ?? 'none', location: settings.location });
+    logger.info("platform ready", {
+      environment: config.runningEnv,
+      kind: settings.kind ?? "none",
+      location: settings.location,
+    });
     return platform;
   } catch (error) {
     await closeAll(closers, logger);

@@ -1,7 +1,19 @@
-import { PlatformConfigError, PlatformConfigErrorCode, checkPlatform, formatReport, type AttachmentLocation, type CheckReport, type PlatformKind } from '@cloud-platform/platform-checks';
-import { SettingName, isAttachmentLocation, type AttachmentIndex } from '@cloud-platform/storage-core';
-import type { Logger } from '@cloud-platform/logging-json';
-import type { PlatformConfig } from './config.js';
+import {
+  PlatformConfigError,
+  PlatformConfigErrorCode,
+  checkPlatform,
+  formatReport,
+  type AttachmentLocation,
+  type CheckReport,
+  type PlatformKind,
+} from "@cloud-platform/platform-checks";
+import {
+  SettingName,
+  isAttachmentLocation,
+  type AttachmentIndex,
+} from "@cloud-platform/storage-core";
+import type { Logger } from "@cloud-platform/logging-json";
+import type { PlatformConfig } from "./config.js";
 
 /** What the index database records about the platform. */
 export interface PlatformSettings {
@@ -12,18 +24,26 @@ export interface PlatformSettings {
 }
 
 /** Reads the recorded kind and location. */
-export async function readPlatformSettings(index: Pick<AttachmentIndex, 'getSetting'>): Promise<PlatformSettings> {
+export async function readPlatformSettings(
+  index: Pick<AttachmentIndex, "getSetting">,
+): Promise<PlatformSettings> {
   const kind = await index.getSetting(SettingName.Kind);
   const location = await index.getSetting(SettingName.Location);
   return {
-    kind: kind === 'exoscale' || kind === 'ovh' ? kind : undefined,
-    location: isAttachmentLocation(location) ? location : 'file',
+    kind: kind === "exoscale" || kind === "ovh" ? kind : undefined,
+    location: isAttachmentLocation(location) ? location : "file",
   };
 }
 
 /** The start-up checks for these settings. */
-export function checkSettings(config: PlatformConfig, settings: PlatformSettings): CheckReport {
-  return checkPlatform(config.env, { kind: settings.kind, location: settings.location });
+export function checkSettings(
+  config: PlatformConfig,
+  settings: PlatformSettings,
+): CheckReport {
+  return checkPlatform(config.env, {
+    kind: settings.kind,
+    location: settings.location,
+  });
 }
 
 /**
@@ -33,21 +53,47 @@ export function checkSettings(config: PlatformConfig, settings: PlatformSettings
  *
  * @throws PlatformConfigError holding the report
  */
-export function refuseMisconfiguration(config: PlatformConfig, settings: PlatformSettings, logger: Logger): CheckReport {
+export function refuseMisconfiguration(
+  config: PlatformConfig,
+  settings: PlatformSettings,
+  logger: Logger,
+): CheckReport {
   const report = checkSettings(config, settings);
-  for (const warning of report.warnings) logger.warn(`${warning.variable}: ${warning.message}`, { rule: warning.rule, hint: warning.hint });
+  for (const warning of report.warnings)
+    logger.warn(`${warning.variable}: ${warning.message}`, {
+      rule: warning.rule,
+      hint: warning.hint,
+    });
   if (report.unsafe) {
-    for (const error of config.errors) logger.warn(`ignored because ODOO_CLOUD_PLATFORM_UNSAFE is set: ${error.message}`);
+    for (const error of config.errors)
+      logger.warn(
+        `ignored because ODOO_CLOUD_PLATFORM_UNSAFE is set: ${error.message}`,
+      );
     return report;
   }
   if (!report.ok) {
-    for (const problem of report.problems) logger.error(`${problem.variable}: ${problem.message}`, { rule: problem.rule, hint: problem.hint });
-    logger.error('refusing to start: the configuration is wrong for this environment', { problems: report.problems.length });
-    throw new PlatformConfigError(PlatformConfigErrorCode.Refused, formatReport(report), report);
+    for (const problem of report.problems)
+      logger.error(`${problem.variable}: ${problem.message}`, {
+        rule: problem.rule,
+        hint: problem.hint,
+      });
+    logger.error(
+      "refusing to start: the configuration is wrong for this environment",
+      { problems: report.problems.length },
+    );
+    throw new PlatformConfigError(
+      PlatformConfigErrorCode.Refused,
+      formatReport(report),
+      report,
+    );
   }
   if (config.errors.length > 0) {
-    const text = config.errors.map((e) => `- ${e.message}`).join('\n');
-    throw new PlatformConfigError(PlatformConfigErrorCode.Refused, `refusing to start: invalid configuration\n${text}`, report);
+    const text = config.errors.map((e) => `- ${e.message}`).join("\n");
+    throw new PlatformConfigError(
+      PlatformConfigErrorCode.Refused,
+      `refusing to start: invalid configuration\n${text}`,
+      report,
+    );
   }
   return report;
 }

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, Response } from "express";
 
 /** One dependency the deep status pings. */
 export interface StatusProbe {
@@ -11,7 +11,10 @@ const TIMEOUT_MS = 3000;
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -21,20 +24,33 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
  * also pings every probe (Redis, the index database, the object store) at once and answers
  * `503 {"status": 0, "failing": [{ name, error }]}` naming the parts that fail.
  */
-export function statusHandler(probes: readonly StatusProbe[]): (req: Request, res: Response) => Promise<void> {
+export function statusHandler(
+  probes: readonly StatusProbe[],
+): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    const deep = req.query.deep === '1' || req.query.deep === 'true';
+    res.setHeader("Cache-Control", "no-store");
+    const deep = req.query.deep === "1" || req.query.deep === "true";
     if (!deep) {
       res.json({ status: 1 });
       return;
     }
-    const results = await Promise.allSettled(probes.map((p) => withTimeout(p.ping(), TIMEOUT_MS)));
+    const results = await Promise.allSettled(
+      probes.map((p) => withTimeout(p.ping(), TIMEOUT_MS)),
+    );
     const failing = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [{ name: probes[i]?.name ?? 'unknown', error: r.reason instanceof Error ? r.reason.message : String(r.reason) }] : [],
+      r.status === "rejected"
+        ? [
+            {
+              name: probes[i]?.name ?? "unknown",
+              error:
+                r.reason instanceof Error ? r.reason.message : String(r.reason),
+            },
+          ]
+        : [],
     );
     const checked = probes.map((p) => p.name);
-    if (failing.length > 0) res.status(503).json({ status: 0, checked, failing });
+    if (failing.length > 0)
+      res.status(503).json({ status: 0, checked, failing });
     else res.json({ status: 1, checked });
   };
 }

@@ -1,32 +1,48 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SettingName } from '@cloud-platform/storage-core';
-import { openIndex } from '@cloud-platform/storage-sql';
-import { testEndpoints } from '@cloud-platform/test-services';
-import { runCli, type CliResult } from './cli-process.js';
+import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SettingName } from "@cloud-platform/storage-core";
+import { openIndex } from "@cloud-platform/storage-sql";
+import { testEndpoints } from "@cloud-platform/test-services";
+import { runCli, type CliResult } from "./cli-process.js";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
 
 const ep = testEndpoints();
 /** Planted in the secret variables: it must never be printed. */
-const SECRET = 'planted-Secret-value-93jd8';
+const SECRET = "planted-Secret-value-93jd8";
 
-type Kind = 'exoscale' | 'ovh';
+type Kind = "exoscale" | "ovh";
 
 /** A configuration of `kind` on `environment`, writing to `bucket`; nothing here is contacted. */
-function configuration(kind: Kind, environment: 'prod' | 'integration', bucket: string, databaseUrl: string): Record<string, string> {
+function configuration(
+  kind: Kind,
+  environment: "prod" | "integration",
+  bucket: string,
+  databaseUrl: string,
+): Record<string, string> {
   const store =
-    kind === 'exoscale'
-      ? { AWS_HOST: ep.s3.endpoint, AWS_REGION: ep.s3.region, AWS_ACCESS_KEY_ID: ep.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: SECRET, AWS_BUCKETNAME: bucket }
-      : { SWIFT_AUTH_URL: ep.swiftV1.authUrl, SWIFT_ACCOUNT: ep.swiftV1.user, SWIFT_PASSWORD: SECRET, SWIFT_WRITE_CONTAINER: bucket };
+    kind === "exoscale"
+      ? {
+          AWS_HOST: ep.s3.endpoint,
+          AWS_REGION: ep.s3.region,
+          AWS_ACCESS_KEY_ID: ep.s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: SECRET,
+          AWS_BUCKETNAME: bucket,
+        }
+      : {
+          SWIFT_AUTH_URL: ep.swiftV1.authUrl,
+          SWIFT_ACCOUNT: ep.swiftV1.user,
+          SWIFT_PASSWORD: SECRET,
+          SWIFT_WRITE_CONTAINER: bucket,
+        };
   return {
     RUNNING_ENV: environment,
     DATABASE_URL: databaseUrl,
-    ODOO_SESSION_REDIS: '1',
-    ODOO_SESSION_REDIS_HOST: '127.0.0.1',
+    ODOO_SESSION_REDIS: "1",
+    ODOO_SESSION_REDIS_HOST: "127.0.0.1",
     ODOO_SESSION_REDIS_PREFIX: `acme-odoo-${environment}`,
     ...store,
   };
@@ -34,28 +50,39 @@ function configuration(kind: Kind, environment: 'prod' | 'integration', bucket: 
 
 /** The problems of a `check --json` report, as [variable, rule]. */
 function problemsOf(result: CliResult): [string, string][] {
-  const report = JSON.parse(result.code === 0 ? result.stdout : result.stderr) as { problems: unknown[] };
-  return (report.problems as { variable: string; rule: string }[]).map((p) => [p.variable, p.rule]);
+  const report = JSON.parse(
+    result.code === 0 ? result.stdout : result.stderr,
+  ) as { problems: unknown[] };
+  return (report.problems as { variable: string; rule: string }[]).map((p) => [
+    p.variable,
+    p.rule,
+  ]);
 }
 
 /**
  * `cloud-platform check` against index databases where `install` recorded each kind and its
  * object-store location: the bucket/container name decides.
  */
-describe('cloud-platform check', () => {
-  let dir = '';
-  const databases: Record<Kind, string> = { exoscale: '', ovh: '' };
+describe("cloud-platform check", () => {
+  let dir = "";
+  const databases: Record<Kind, string> = { exoscale: "", ovh: "" };
   const outputs: string[] = [];
 
-  const check = async (env: Record<string, string>, json = true): Promise<CliResult> => {
-    const result = await runCli(json ? ['check', '--json'] : ['check'], env);
+  const check = async (
+    env: Record<string, string>,
+    json = true,
+  ): Promise<CliResult> => {
+    const result = await runCli(json ? ["check", "--json"] : ["check"], env);
     outputs.push(result.stdout, result.stderr);
     return result;
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cp-cli-check-'));
-    for (const [kind, location] of [['exoscale', 's3'], ['ovh', 'swift']] as const) {
+    dir = await mkdtemp(join(tmpdir(), "cp-cli-check-"));
+    for (const [kind, location] of [
+      ["exoscale", "s3"],
+      ["ovh", "swift"],
+    ] as const) {
       databases[kind] = join(dir, `${kind}.sqlite`);
       const index = await openIndex(databases[kind]);
       await index.setSetting(SettingName.Kind, kind);
@@ -65,63 +92,109 @@ describe('cloud-platform check', () => {
   });
 
   afterAll(async () => {
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
+    if (dir !== "") await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses a prod configuration that points at a non-prod bucket, with exit code 78', async () => {
+  it("refuses a prod configuration that points at a non-prod bucket, with exit code 78", async () => {
     const [s3, swift] = await Promise.all([
-      check(configuration('exoscale', 'prod', 'acme-odoo-integration', databases.exoscale)),
-      check(configuration('ovh', 'prod', 'acme-files', databases.ovh)),
+      check(
+        configuration(
+          "exoscale",
+          "prod",
+          "acme-odoo-integration",
+          databases.exoscale,
+        ),
+      ),
+      check(configuration("ovh", "prod", "acme-files", databases.ovh)),
     ]);
     expect(s3.code).toBe(78);
-    expect(problemsOf(s3)).toEqual([['AWS_BUCKETNAME', 'storage.prod-bucket-shape']]);
+    expect(problemsOf(s3)).toEqual([
+      ["AWS_BUCKETNAME", "storage.prod-bucket-shape"],
+    ]);
     expect(swift.code).toBe(78);
-    expect(problemsOf(swift)).toEqual([['SWIFT_WRITE_CONTAINER', 'storage.prod-bucket-shape']]);
+    expect(problemsOf(swift)).toEqual([
+      ["SWIFT_WRITE_CONTAINER", "storage.prod-bucket-shape"],
+    ]);
   });
 
-  it('refuses an integration configuration that points at a prod bucket, with exit code 78 and a readable report', async () => {
+  it("refuses an integration configuration that points at a prod bucket, with exit code 78 and a readable report", async () => {
     const [s3, swift] = await Promise.all([
-      check(configuration('exoscale', 'integration', 'acme-odoo-prod', databases.exoscale), false),
-      check(configuration('ovh', 'integration', 'acme-odoo-prod', databases.ovh)),
+      check(
+        configuration(
+          "exoscale",
+          "integration",
+          "acme-odoo-prod",
+          databases.exoscale,
+        ),
+        false,
+      ),
+      check(
+        configuration("ovh", "integration", "acme-odoo-prod", databases.ovh),
+      ),
     ]);
     expect(s3.code).toBe(78);
-    expect(s3.stderr).toContain('AWS_BUCKETNAME');
-    expect(s3.stderr).toContain('[storage.not-prod-bucket]');
-    expect(s3.stdout).toBe('');
+    expect(s3.stderr).toContain("AWS_BUCKETNAME");
+    expect(s3.stderr).toContain("[storage.not-prod-bucket]");
+    expect(s3.stdout).toBe("");
     expect(swift.code).toBe(78);
-    expect(problemsOf(swift)).toEqual([['SWIFT_WRITE_CONTAINER', 'storage.not-prod-bucket']]);
+    expect(problemsOf(swift)).toEqual([
+      ["SWIFT_WRITE_CONTAINER", "storage.not-prod-bucket"],
+    ]);
   });
 
-  it('accepts a correct prod and a correct integration configuration with exit code 0', async () => {
+  it("accepts a correct prod and a correct integration configuration with exit code 0", async () => {
     const results = await Promise.all([
-      check(configuration('exoscale', 'prod', 'acme-odoo-prod', databases.exoscale)),
-      check(configuration('ovh', 'integration', 'acme-odoo-integration', databases.ovh)),
+      check(
+        configuration("exoscale", "prod", "acme-odoo-prod", databases.exoscale),
+      ),
+      check(
+        configuration(
+          "ovh",
+          "integration",
+          "acme-odoo-integration",
+          databases.ovh,
+        ),
+      ),
     ]);
     for (const result of results) {
       expect(result.code).toBe(0);
       expect(problemsOf(result)).toEqual([]);
-      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, environment: expect.any(String) });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        ok: true,
+        environment: expect.any(String),
+      });
     }
   });
 
-  it('refuses a prod configuration run against a database where no kind is installed', async () => {
-    const empty = join(dir, 'empty.sqlite');
-    const result = await check(configuration('exoscale', 'prod', 'acme-odoo-prod', empty));
+  it("refuses a prod configuration run against a database where no kind is installed", async () => {
+    const empty = join(dir, "empty.sqlite");
+    const result = await check(
+      configuration("exoscale", "prod", "acme-odoo-prod", empty),
+    );
     expect(result.code).toBe(78);
-    expect(problemsOf(result).map(([, rule]) => rule)).toContain('kind.not-recorded');
+    expect(problemsOf(result).map(([, rule]) => rule)).toContain(
+      "kind.not-recorded",
+    );
   });
 
-  it('install refuses the same integration configuration with exit code 78 and records nothing', async () => {
-    const fresh = join(dir, 'fresh.sqlite');
-    const result = await runCli(['install', 'exoscale'], configuration('exoscale', 'integration', 'acme-odoo-prod', fresh));
+  it("install refuses the same integration configuration with exit code 78 and records nothing", async () => {
+    const fresh = join(dir, "fresh.sqlite");
+    const result = await runCli(
+      ["install", "exoscale"],
+      configuration("exoscale", "integration", "acme-odoo-prod", fresh),
+    );
     outputs.push(result.stdout, result.stderr);
     expect(result.code).toBe(78);
-    expect(result.stderr).toContain('[storage.not-prod-bucket]');
-    const status = await runCli(['status', '--json'], { DATABASE_URL: fresh });
-    expect(JSON.parse(status.stdout)).toMatchObject({ kind: null, location: 'file', attachments: [] });
+    expect(result.stderr).toContain("[storage.not-prod-bucket]");
+    const status = await runCli(["status", "--json"], { DATABASE_URL: fresh });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      kind: null,
+      location: "file",
+      attachments: [],
+    });
   });
 
-  it('never prints a secret value', () => {
+  it("never prints a secret value", () => {
     expect(outputs.length).toBeGreaterThan(0);
     for (const output of outputs) expect(output).not.toContain(SECRET);
   });

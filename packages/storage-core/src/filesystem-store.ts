@@ -1,14 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { StorageError, StorageErrorCode } from './errors.js';
-import { defineStore, type StoreDriver } from './define-store.js';
-import { walkSorted } from './filesystem-walk.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
-import { resolveRange } from './streams.js';
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import {
+  copyFile,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { StorageError, StorageErrorCode } from "./errors.js";
+import { defineStore, type StoreDriver } from "./define-store.js";
+import { walkSorted } from "./filesystem-walk.js";
+import type { ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
+import { resolveRange } from "./streams.js";
 
 /** Options of {@link createFilesystemStore}. */
 export interface FilesystemStoreOptions {
@@ -19,10 +32,10 @@ export interface FilesystemStoreOptions {
 }
 
 /** Top-level entries of the root the store keeps for itself; keys may not start with them. */
-export const FILESYSTEM_RESERVED = ['.cp-meta', '.cp-tmp'] as const;
+export const FILESYSTEM_RESERVED = [".cp-meta", ".cp-tmp"] as const;
 const META = FILESYSTEM_RESERVED[0];
 const TMP = FILESYSTEM_RESERVED[1];
-const DEFAULT_TYPE = 'application/octet-stream';
+const DEFAULT_TYPE = "application/octet-stream";
 
 interface Sidecar {
   contentType?: string;
@@ -36,7 +49,9 @@ interface Sidecar {
  * Content type and metadata live in `<root>/.cp-meta/<key>.json` (only when set). Paths are
  * resolved (symlinks included) and must stay inside the root.
  */
-export function createFilesystemStore(options: FilesystemStoreOptions): ObjectStore {
+export function createFilesystemStore(
+  options: FilesystemStoreOptions,
+): ObjectStore {
   const root = resolve(options.root);
   let realRoot: Promise<string> | undefined;
   const base = (): Promise<string> =>
@@ -47,30 +62,49 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
 
   /** The file of `key`, after checking that its directory resolves inside the root. */
   const fileOf = async (key: string, create = false): Promise<string> => {
-    const first = key.split('/')[0] ?? '';
+    const first = key.split("/")[0] ?? "";
     if ((FILESYSTEM_RESERVED as readonly string[]).includes(first)) {
-      throw new StorageError(StorageErrorCode.InvalidKey, `keys under ${first}/ are reserved by the filesystem store`, { key });
+      throw new StorageError(
+        StorageErrorCode.InvalidKey,
+        `keys under ${first}/ are reserved by the filesystem store`,
+        { key },
+      );
     }
-    if (key.split('/').some((segment) => Buffer.byteLength(segment) > 255)) {
-      throw new StorageError(StorageErrorCode.InvalidKey, 'a key segment over 255 bytes cannot be a file name', { key });
+    if (key.split("/").some((segment) => Buffer.byteLength(segment) > 255)) {
+      throw new StorageError(
+        StorageErrorCode.InvalidKey,
+        "a key segment over 255 bytes cannot be a file name",
+        { key },
+      );
     }
     const top = await base();
-    const file = join(top, ...key.split('/'));
+    const file = join(top, ...key.split("/"));
     if (create) await mkdir(dirname(file), { recursive: true });
     const dir = await realpath(dirname(file)).catch((e: unknown) => {
-      if (isCode(e, 'ENOENT', 'ENOTDIR')) return dirname(file);
+      if (isCode(e, "ENOENT", "ENOTDIR")) return dirname(file);
       throw e;
     });
     if (dir !== top && !dir.startsWith(top + sep)) {
-      throw new StorageError(StorageErrorCode.InvalidKey, `key ${JSON.stringify(key)} resolves outside the store root`, { key });
+      throw new StorageError(
+        StorageErrorCode.InvalidKey,
+        `key ${JSON.stringify(key)} resolves outside the store root`,
+        { key },
+      );
     }
     return join(dir, file.slice(dirname(file).length + 1));
   };
-  const metaFileOf = async (key: string): Promise<string> => join(await base(), META, ...key.split('/')) + '.json';
+  const metaFileOf = async (key: string): Promise<string> =>
+    join(await base(), META, ...key.split("/")) + ".json";
   const notFound = (key: string, cause: unknown): StorageError =>
-    new StorageError(StorageErrorCode.NotFound, `no object ${JSON.stringify(key)} in ${root}`, { key, cause });
+    new StorageError(
+      StorageErrorCode.NotFound,
+      `no object ${JSON.stringify(key)} in ${root}`,
+      { key, cause },
+    );
 
-  const statFile = async (key: string): Promise<{ file: string; size: number; mtime: Date }> => {
+  const statFile = async (
+    key: string,
+  ): Promise<{ file: string; size: number; mtime: Date }> => {
     const path = await fileOf(key);
     let file: string;
     try {
@@ -78,22 +112,28 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
       file = await realpath(path);
       const top = await base();
       if (!file.startsWith(top + sep)) {
-        throw new StorageError(StorageErrorCode.InvalidKey, `key ${JSON.stringify(key)} resolves outside the store root`, { key });
+        throw new StorageError(
+          StorageErrorCode.InvalidKey,
+          `key ${JSON.stringify(key)} resolves outside the store root`,
+          { key },
+        );
       }
       const s = await stat(file);
       if (!s.isFile()) throw notFound(key, undefined);
       return { file, size: s.size, mtime: s.mtime };
     } catch (e) {
-      if (isCode(e, 'ENOENT', 'ENOTDIR')) throw notFound(key, e);
+      if (isCode(e, "ENOENT", "ENOTDIR")) throw notFound(key, e);
       throw e;
     }
   };
 
   const readSidecar = async (key: string): Promise<Sidecar> => {
     try {
-      return JSON.parse(await readFile(await metaFileOf(key), 'utf8')) as Sidecar;
+      return JSON.parse(
+        await readFile(await metaFileOf(key), "utf8"),
+      ) as Sidecar;
     } catch (e) {
-      if (isCode(e, 'ENOENT', 'ENOTDIR')) return {};
+      if (isCode(e, "ENOENT", "ENOTDIR")) return {};
       throw e;
     }
   };
@@ -101,7 +141,10 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
   /** Writes `<meta>.json` for `key`, or removes it when there is nothing to keep. */
   const writeSidecar = async (key: string, sidecar: Sidecar): Promise<void> => {
     const metaFile = await metaFileOf(key);
-    if (sidecar.contentType === undefined && Object.keys(sidecar.metadata ?? {}).length === 0) {
+    if (
+      sidecar.contentType === undefined &&
+      Object.keys(sidecar.metadata ?? {}).length === 0
+    ) {
       await rm(metaFile, { force: true });
       return;
     }
@@ -119,26 +162,30 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
     return file;
   };
 
-  const writeBody = async (body: Buffer | Readable, tmp: string): Promise<number> => {
+  const writeBody = async (
+    body: Buffer | Readable,
+    tmp: string,
+  ): Promise<number> => {
     if (Buffer.isBuffer(body)) {
       await writeFile(tmp, body);
       return body.length;
     }
     let size = 0;
-    body.on('data', (chunk: Buffer) => (size += chunk.length));
+    body.on("data", (chunk: Buffer) => (size += chunk.length));
     await pipeline(body, createWriteStream(tmp));
     return size;
   };
 
   const driver: StoreDriver = {
-    kind: 'file',
+    kind: "file",
     async put(key, body, opts: PutOptions) {
       await fileOf(key);
       const tmp = join(await base(), TMP, randomUUID());
       try {
         const size = await writeBody(body, tmp);
         const sidecar: Sidecar = {};
-        if (opts.contentType !== undefined) sidecar.contentType = opts.contentType;
+        if (opts.contentType !== undefined)
+          sidecar.contentType = opts.contentType;
         if (opts.metadata !== undefined) sidecar.metadata = opts.metadata;
         await writeSidecar(key, sidecar);
         const file = await publish(tmp, key);
@@ -155,15 +202,30 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
     },
     async getStream(key, opts = {}) {
       const { file, size } = await statFile(key);
-      if (!opts.range) return createReadStream(file, opts.signal ? { signal: opts.signal } : {});
+      if (!opts.range)
+        return createReadStream(
+          file,
+          opts.signal ? { signal: opts.signal } : {},
+        );
       const r = resolveRange(opts.range, size, key);
       if (!r) return createReadStream(file, { start: 0, end: -1 });
-      return createReadStream(file, { start: r.start, end: r.end, ...(opts.signal ? { signal: opts.signal } : {}) });
+      return createReadStream(file, {
+        start: r.start,
+        end: r.end,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     },
     async head(key) {
       const { size, mtime } = await statFile(key);
       const sidecar = await readSidecar(key);
-      const info: ObjectInfo = { key, size, contentType: sidecar.contentType ?? DEFAULT_TYPE, etag: etagOf(size, mtime), lastModified: mtime, metadata: { ...sidecar.metadata } };
+      const info: ObjectInfo = {
+        key,
+        size,
+        contentType: sidecar.contentType ?? DEFAULT_TYPE,
+        etag: etagOf(size, mtime),
+        lastModified: mtime,
+        metadata: { ...sidecar.metadata },
+      };
       return info;
     },
     async exists(key) {
@@ -171,7 +233,8 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
         await statFile(key);
         return true;
       } catch (e) {
-        if (e instanceof StorageError && e.code === StorageErrorCode.NotFound) return false;
+        if (e instanceof StorageError && e.code === StorageErrorCode.NotFound)
+          return false;
         throw e;
       }
     },
@@ -181,15 +244,20 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
       try {
         await unlink(file);
       } catch (e) {
-        if (isCode(e, 'ENOENT', 'ENOTDIR')) return;
+        if (isCode(e, "ENOENT", "ENOTDIR")) return;
         throw e;
       }
       await pruneEmptyDirs(dirname(file), await base());
     },
-    async *list(prefix = '') {
+    async *list(prefix = "") {
       const top = await base();
       for await (const entry of walkSorted(top, prefix, FILESYSTEM_RESERVED)) {
-        yield { key: entry.key, size: entry.size, etag: etagOf(entry.size, entry.mtime), lastModified: entry.mtime };
+        yield {
+          key: entry.key,
+          size: entry.size,
+          etag: etagOf(entry.size, entry.mtime),
+          lastModified: entry.mtime,
+        };
       }
     },
     async copy(from, to) {
@@ -228,11 +296,15 @@ function etagOf(size: number, mtime: Date): string {
 }
 
 function isCode(error: unknown, ...codes: string[]): boolean {
-  return typeof error === 'object' && error !== null && codes.includes((error as { code?: string }).code ?? '');
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    codes.includes((error as { code?: string }).code ?? "")
+  );
 }
 
 async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, "r");
   try {
     await handle.sync();
   } finally {
@@ -243,7 +315,11 @@ async function syncFile(path: string): Promise<void> {
 /** Removes now-empty directories from `dir` up to (not including) `top`. */
 async function pruneEmptyDirs(dir: string, top: string): Promise<void> {
   let current = dir;
-  while (current !== top && relative(top, current) !== '' && !relative(top, current).startsWith('..')) {
+  while (
+    current !== top &&
+    relative(top, current) !== "" &&
+    !relative(top, current).startsWith("..")
+  ) {
     try {
       await rmdir(current);
     } catch {

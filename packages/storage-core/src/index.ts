@@ -1,6 +1,17 @@
-export { StorageError, StorageErrorCode, isStorageError, isAbortError } from './errors.js';
-export type { StorageErrorDetails } from './errors.js';
-export { MAX_KEY_BYTES, assertValidKey, assertValidMetadata, assertValidPrefix, keyProblem } from './keys.js';
+export {
+  StorageError,
+  StorageErrorCode,
+  isStorageError,
+  isAbortError,
+} from "./errors.js";
+export type { StorageErrorDetails } from "./errors.js";
+export {
+  MAX_KEY_BYTES,
+  assertValidKey,
+  assertValidMetadata,
+  assertValidPrefix,
+  keyProblem,
+} from "./keys.js";
 export type {
   ByteRange,
   GetStreamOptions,
@@ -12,14 +23,17 @@ export type {
   PutOptions,
   PutResult,
   SignedUrlOptions,
-} from './object-store.js';
-export { defineStore, toStorageError } from './define-store.js';
-export type { StoreDriver } from './define-store.js';
-export { collect, readableOf, resolveRange } from './streams.js';
-export { createMemoryStore } from './memory-store.js';
-export type { MemoryStoreOptions } from './memory-store.js';
-export { FILESYSTEM_RESERVED, createFilesystemStore } from './filesystem-store.js';
-export type { FilesystemStoreOptions } from './filesystem-store.js';
+} from "./object-store.js";
+export { defineStore, toStorageError } from "./define-store.js";
+export type { StoreDriver } from "./define-store.js";
+export { collect, readableOf, resolveRange } from "./streams.js";
+export { createMemoryStore } from "./memory-store.js";
+export type { MemoryStoreOptions } from "./memory-store.js";
+export {
+  FILESYSTEM_RESERVED,
+  createFilesystemStore,
+} from "./filesystem-store.js";
+export type { FilesystemStoreOptions } from "./filesystem-store.js";
 
 // Attachments service (refs, index contract, routing, force-DB rule, migration).
-export * from './attachments/index.js';
+export * from "./attachments/index.js";

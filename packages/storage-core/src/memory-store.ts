@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { StorageError, StorageErrorCode } from './errors.js';
-import { defineStore, type StoreDriver } from './define-store.js';
-import type { ListEntry, ObjectInfo, ObjectStore } from './object-store.js';
-import { collect, readableOf, resolveRange } from './streams.js';
+import { createHash } from "node:crypto";
+import { StorageError, StorageErrorCode } from "./errors.js";
+import { defineStore, type StoreDriver } from "./define-store.js";
+import type { ListEntry, ObjectInfo, ObjectStore } from "./object-store.js";
+import { collect, readableOf, resolveRange } from "./streams.js";
 
 interface Entry {
   data: Buffer;
@@ -20,17 +20,24 @@ export interface MemoryStoreOptions {
   container?: string;
 }
 
-const DEFAULT_TYPE = 'application/octet-stream';
+const DEFAULT_TYPE = "application/octet-stream";
 
 /**
  * An {@link ObjectStore} held in process memory: for unit tests of code above stores, and
  * as a stand-in for a bucket in tests. Its contents vanish with the process.
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): ObjectStore {
+export function createMemoryStore(
+  options: MemoryStoreOptions = {},
+): ObjectStore {
   const objects = new Map<string, Entry>();
   const find = (key: string): Entry => {
     const entry = objects.get(key);
-    if (!entry) throw new StorageError(StorageErrorCode.NotFound, `no object ${JSON.stringify(key)}`, { key });
+    if (!entry)
+      throw new StorageError(
+        StorageErrorCode.NotFound,
+        `no object ${JSON.stringify(key)}`,
+        { key },
+      );
     return entry;
   };
   const info = (key: string, e: Entry): ObjectInfo => ({
@@ -42,11 +49,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ObjectStore
     metadata: { ...e.metadata },
   });
   const driver: StoreDriver = {
-    kind: options.kind ?? 'memory',
+    kind: options.kind ?? "memory",
     async put(key, body, opts) {
-      const data = Buffer.isBuffer(body) ? Buffer.from(body) : await collect(body);
-      const etag = createHash('md5').update(data).digest('hex');
-      objects.set(key, { data, contentType: opts.contentType ?? DEFAULT_TYPE, metadata: { ...opts.metadata }, etag, lastModified: new Date() });
+      const data = Buffer.isBuffer(body)
+        ? Buffer.from(body)
+        : await collect(body);
+      const etag = createHash("md5").update(data).digest("hex");
+      objects.set(key, {
+        data,
+        contentType: opts.contentType ?? DEFAULT_TYPE,
+        metadata: { ...opts.metadata },
+        etag,
+        lastModified: new Date(),
+      });
       return { key, size: data.length, etag };
     },
     get: async (key) => Buffer.from(find(key).data),
@@ -54,29 +69,42 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ObjectStore
       const { data } = find(key);
       if (!opts.range) return readableOf(data);
       const r = resolveRange(opts.range, data.length, key);
-      return readableOf(r ? data.subarray(r.start, r.end + 1) : Buffer.alloc(0));
+      return readableOf(
+        r ? data.subarray(r.start, r.end + 1) : Buffer.alloc(0),
+      );
     },
     head: async (key) => info(key, find(key)),
     exists: async (key) => objects.has(key),
     async delete(key) {
       objects.delete(key);
     },
-    async *list(prefix = '') {
+    async *list(prefix = "") {
       const keys = [...objects.keys()].filter((k) => k.startsWith(prefix));
       keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
       for (const key of keys) {
         const e = objects.get(key);
-        if (e) yield { key, size: e.data.length, etag: e.etag, lastModified: e.lastModified } satisfies ListEntry;
+        if (e)
+          yield {
+            key,
+            size: e.data.length,
+            etag: e.etag,
+            lastModified: e.lastModified,
+          } satisfies ListEntry;
       }
     },
     async copy(from, to) {
       const e = find(from);
-      objects.set(to, { ...e, metadata: { ...e.metadata }, lastModified: new Date() });
+      objects.set(to, {
+        ...e,
+        metadata: { ...e.metadata },
+        lastModified: new Date(),
+      });
     },
     async deleteMany(keys) {
       for (const key of keys) objects.delete(key);
     },
   };
-  if (options.container !== undefined) Object.assign(driver, { container: options.container });
+  if (options.container !== undefined)
+    Object.assign(driver, { container: options.container });
   return defineStore(driver);
 }

@@ -1,10 +1,11 @@
-import type { Readable } from 'node:stream';
+import type { Readable } from "node:stream";
 
 /**
  * What `put` accepts: bytes in memory, or a stream of unknown length (a Node `Readable`
  * or any async iterable of byte chunks).
  */
-export type PutBody = Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
+export type PutBody =
+  Buffer | Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
 
 /** Options of {@link ObjectStore.put}. */
 export interface PutOptions {
@@ -76,7 +77,7 @@ export interface ListOptions {
 /** Options of {@link ObjectStore.signedUrl}. */
 export interface SignedUrlOptions {
   /** @default 'GET' */
-  method?: 'GET' | 'PUT';
+  method?: "GET" | "PUT";
   /** Lifetime in seconds. @default 900 */
   expiresIn?: number;
   /** Content type a GET answers with, or a PUT must send. */

@@ -1,4 +1,9 @@
-import { describeStoreContract } from '@cloud-platform/storage-contract';
-import { createMemoryStore } from '../src/index.js';
+import { describeStoreContract } from "@cloud-platform/storage-contract";
+import { createMemoryStore } from "../src/index.js";
 
-describeStoreContract({ name: 'memory', create: async () => createMemoryStore(), inMemory: true, largeObjectBytes: 16 * 1024 * 1024 });
+describeStoreContract({
+  name: "memory",
+  create: async () => createMemoryStore(),
+  inMemory: true,
+  largeObjectBytes: 16 * 1024 * 1024,
+});

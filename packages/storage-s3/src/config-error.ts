@@ -11,12 +11,14 @@ export interface S3ConfigProblem {
  * `createS3Store`, with every problem found (not only the first). Code `E_S3_CONFIG`.
  */
 export class S3ConfigError extends Error {
-  override readonly name = 'S3ConfigError';
-  readonly code = 'E_S3_CONFIG';
+  override readonly name = "S3ConfigError";
+  readonly code = "E_S3_CONFIG";
   readonly problems: readonly S3ConfigProblem[];
 
   constructor(problems: readonly S3ConfigProblem[]) {
-    super(`invalid S3 configuration: ${problems.map((p) => `${p.name}: ${p.problem}`).join('; ')}`);
+    super(
+      `invalid S3 configuration: ${problems.map((p) => `${p.name}: ${p.problem}`).join("; ")}`,
+    );
     this.problems = problems;
   }
 }
@@ -38,6 +40,7 @@ export function bucketNameProblem(name: string): string | undefined {
   if (!BUCKET.test(name)) {
     return `${JSON.stringify(name)} is not a valid bucket name (3-63 characters: a-z, 0-9, "." and "-", starting and ending with a letter or digit)`;
   }
-  if (IP_LIKE.test(name) || name.includes('..')) return `${JSON.stringify(name)} is not a valid bucket name (no IP address form, no "..")`;
+  if (IP_LIKE.test(name) || name.includes(".."))
+    return `${JSON.stringify(name)} is not a valid bucket name (no IP address form, no "..")`;
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash } from "node:crypto";
 
 interface BuildArgs {
   request?: { headers?: Record<string, string>; body?: unknown };
@@ -17,15 +17,22 @@ export const contentMd5Middleware =
   async (args: Input): Promise<Output> => {
     const request = (args as BuildArgs).request;
     const body = request?.body;
-    if (request?.headers && (typeof body === 'string' || body instanceof Uint8Array)) {
+    if (
+      request?.headers &&
+      (typeof body === "string" || body instanceof Uint8Array)
+    ) {
       const headers = request.headers;
       for (const name of Object.keys(headers)) {
         if (CHECKSUM_HEADER.test(name)) Reflect.deleteProperty(headers, name);
       }
-      headers['content-md5'] = createHash('md5').update(body).digest('base64');
+      headers["content-md5"] = createHash("md5").update(body).digest("base64");
     }
     return next(args);
   };
 
 /** Where {@link contentMd5Middleware} goes in a command's middleware stack. */
-export const contentMd5MiddlewareOptions = { step: 'build', name: 'cloudPlatformContentMd5', priority: 'low' } as const;
+export const contentMd5MiddlewareOptions = {
+  step: "build",
+  name: "cloudPlatformContentMd5",
+  priority: "low",
+} as const;

@@ -1,5 +1,9 @@
-import { S3ConfigError, bucketNameProblem, type S3ConfigProblem } from './config-error.js';
-import type { S3StoreOptions } from './options.js';
+import {
+  S3ConfigError,
+  bucketNameProblem,
+  type S3ConfigProblem,
+} from "./config-error.js";
+import type { S3StoreOptions } from "./options.js";
 
 /** What {@link s3OptionsFromEnv} needs beyond the environment. */
 export interface S3EnvContext {
@@ -8,7 +12,9 @@ export interface S3EnvContext {
 }
 
 /** The store options {@link s3OptionsFromEnv} derives: pass them to `createS3Store`, adding your own. */
-export type S3EnvOptions = Required<Pick<S3StoreOptions, 'bucket' | 'clientConfig'>>;
+export type S3EnvOptions = Required<
+  Pick<S3StoreOptions, "bucket" | "clientConfig">
+>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,52 +28,88 @@ const REGION = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
  * @throws S3ConfigError listing every missing or malformed variable at once; secret values
  *   are never part of the message.
  */
-export function s3OptionsFromEnv(env: Env, context: S3EnvContext = {}): S3EnvOptions {
+export function s3OptionsFromEnv(
+  env: Env,
+  context: S3EnvContext = {},
+): S3EnvOptions {
   const problems: S3ConfigProblem[] = [];
   const required = (name: string): string => {
-    const value = env[name]?.trim() ?? '';
-    if (value === '') problems.push({ name, problem: 'is required' });
+    const value = env[name]?.trim() ?? "";
+    if (value === "") problems.push({ name, problem: "is required" });
     return value;
   };
-  const endpoint = parseHost(env['AWS_HOST'], problems);
-  const region = required('AWS_REGION');
-  if (region !== '' && !REGION.test(region)) problems.push({ name: 'AWS_REGION', problem: `${JSON.stringify(region)} is not a region name (e.g. us-east-1, ch-gva-2)` });
-  const accessKeyId = required('AWS_ACCESS_KEY_ID');
-  const secretAccessKey = required('AWS_SECRET_ACCESS_KEY');
-  const bucket = bucketFrom(required('AWS_BUCKETNAME'), context.dbName, problems);
+  const endpoint = parseHost(env["AWS_HOST"], problems);
+  const region = required("AWS_REGION");
+  if (region !== "" && !REGION.test(region))
+    problems.push({
+      name: "AWS_REGION",
+      problem: `${JSON.stringify(region)} is not a region name (e.g. us-east-1, ch-gva-2)`,
+    });
+  const accessKeyId = required("AWS_ACCESS_KEY_ID");
+  const secretAccessKey = required("AWS_SECRET_ACCESS_KEY");
+  const bucket = bucketFrom(
+    required("AWS_BUCKETNAME"),
+    context.dbName,
+    problems,
+  );
   if (problems.length > 0) throw new S3ConfigError(problems);
   return {
     bucket,
-    clientConfig: { region, credentials: { accessKeyId, secretAccessKey }, ...(endpoint === undefined ? {} : { endpoint }) },
+    clientConfig: {
+      region,
+      credentials: { accessKeyId, secretAccessKey },
+      ...(endpoint === undefined ? {} : { endpoint }),
+    },
   };
 }
 
-function parseHost(raw: string | undefined, problems: S3ConfigProblem[]): string | undefined {
-  const host = raw?.trim() ?? '';
-  if (host === '') return undefined;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`;
+function parseHost(
+  raw: string | undefined,
+  problems: S3ConfigProblem[],
+): string | undefined {
+  const host = raw?.trim() ?? "";
+  if (host === "") return undefined;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host)
+    ? host
+    : `https://${host}`;
   try {
     const url = new URL(withScheme);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
-    if (url.username !== '' || url.password !== '') {
-      problems.push({ name: 'AWS_HOST', problem: 'must not contain credentials (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)' });
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+      throw new Error("scheme");
+    if (url.username !== "" || url.password !== "") {
+      problems.push({
+        name: "AWS_HOST",
+        problem:
+          "must not contain credentials (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
+      });
       return undefined;
     }
-    return withScheme.replace(/\/+$/, '');
+    return withScheme.replace(/\/+$/, "");
   } catch {
-    problems.push({ name: 'AWS_HOST', problem: 'must be a host name or an http(s) URL, e.g. sos-ch-gva-2.exo.io' });
+    problems.push({
+      name: "AWS_HOST",
+      problem:
+        "must be a host name or an http(s) URL, e.g. sos-ch-gva-2.exo.io",
+    });
     return undefined;
   }
 }
 
-function bucketFrom(template: string, dbName: string | undefined, problems: S3ConfigProblem[]): string {
-  if (template === '') return '';
-  if (template.includes('{db}') && (dbName === undefined || dbName === '')) {
-    problems.push({ name: 'AWS_BUCKETNAME', problem: 'contains {db} but no database name was given' });
-    return '';
+function bucketFrom(
+  template: string,
+  dbName: string | undefined,
+  problems: S3ConfigProblem[],
+): string {
+  if (template === "") return "";
+  if (template.includes("{db}") && (dbName === undefined || dbName === "")) {
+    problems.push({
+      name: "AWS_BUCKETNAME",
+      problem: "contains {db} but no database name was given",
+    });
+    return "";
   }
-  const bucket = template.replaceAll('{db}', dbName ?? '');
+  const bucket = template.replaceAll("{db}", dbName ?? "");
   const problem = bucketNameProblem(bucket);
-  if (problem !== undefined) problems.push({ name: 'AWS_BUCKETNAME', problem });
+  if (problem !== undefined) problems.push({ name: "AWS_BUCKETNAME", problem });
   return bucket;
 }

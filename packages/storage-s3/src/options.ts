@@ -1,4 +1,4 @@
-import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 
 /**
  * Work-arounds for S3-compatible servers (OpenStack Swift's s3api, Ceph, MinIO, Exoscale
@@ -77,7 +77,7 @@ export interface S3StoreOptions {
    */
   createBucket?: boolean;
   /** Server-side encryption asked for every written object, e.g. `AES256`. @default none */
-  serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  serverSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
   /**
    * Keys per DeleteObjects call of `deleteMany`; lower it for servers with a smaller limit.
    * @default 1000 (the S3 maximum)
@@ -109,7 +109,7 @@ export interface ResolvedS3Options {
   bucket: string;
   prefix: string;
   createBucket: boolean;
-  serverSideEncryption: S3StoreOptions['serverSideEncryption'];
+  serverSideEncryption: S3StoreOptions["serverSideEncryption"];
   deleteBatchSize: number;
   partSize: number;
   queueSize: number;

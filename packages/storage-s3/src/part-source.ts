@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable } from "node:stream";
 
 /** Hands out the parts of an upload body, one at a time. */
 export interface PartSource {
@@ -13,7 +13,8 @@ export function bufferParts(buffer: Buffer, partSize: number): PartSource {
   let at = 0;
   return {
     next: () => {
-      if (at >= buffer.length && !(at === 0 && buffer.length === 0)) return Promise.resolve(undefined);
+      if (at >= buffer.length && !(at === 0 && buffer.length === 0))
+        return Promise.resolve(undefined);
       const part = buffer.subarray(at, at + partSize);
       at += partSize;
       return Promise.resolve(part);
@@ -60,7 +61,11 @@ export function streamParts(stream: Readable, partSize: number): PartSource {
   const first = async (): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     let length = 0;
-    for (let chunk = await read(); chunk !== undefined; chunk = length < partSize ? await read() : undefined) {
+    for (
+      let chunk = await read();
+      chunk !== undefined;
+      chunk = length < partSize ? await read() : undefined
+    ) {
       chunks.push(chunk);
       length += chunk.length;
     }
@@ -85,7 +90,8 @@ export function streamParts(stream: Readable, partSize: number): PartSource {
       return target.subarray(0, length);
     },
     release: (part) => {
-      if (owned.has(part.buffer)) pool.push(Buffer.from(part.buffer, 0, partSize));
+      if (owned.has(part.buffer))
+        pool.push(Buffer.from(part.buffer, 0, partSize));
     },
   };
 }

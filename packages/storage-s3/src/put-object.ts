@@ -6,12 +6,16 @@ import {
   type CompletedPart,
   type PutObjectCommandInput,
   type S3Client,
-} from '@aws-sdk/client-s3';
-import { StorageError, StorageErrorCode, type PutOptions } from '@cloud-platform/storage-core';
-import type { Readable } from 'node:stream';
-import type { ResolvedS3Options } from './options.js';
-import { bufferParts, streamParts, type PartSource } from './part-source.js';
-import type { UploadCleanup } from './upload-cleanup.js';
+} from "@aws-sdk/client-s3";
+import {
+  StorageError,
+  StorageErrorCode,
+  type PutOptions,
+} from "@cloud-platform/storage-core";
+import type { Readable } from "node:stream";
+import type { ResolvedS3Options } from "./options.js";
+import { bufferParts, streamParts, type PartSource } from "./part-source.js";
+import type { UploadCleanup } from "./upload-cleanup.js";
 
 /** What {@link putObject} needs from its store. */
 export interface PutContext {
@@ -23,8 +27,12 @@ export interface PutContext {
 /** S3 accepts at most this many parts in one upload. */
 const MAX_PARTS = 10_000;
 
-const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"(.*)"$/, '$1');
-const result = (size: number, etag: string | undefined): { size: number; etag?: string } => {
+const unquote = (etag: string | undefined): string | undefined =>
+  etag?.replace(/^"(.*)"$/, "$1");
+const result = (
+  size: number,
+  etag: string | undefined,
+): { size: number; etag?: string } => {
   const clean = unquote(etag);
   return clean === undefined ? { size } : { size, etag: clean };
 };
@@ -36,21 +44,41 @@ const result = (size: number, etag: string | undefined): { size: number; etag?: 
  * multipart upload is aborted (retried in the background while the server is unreachable):
  * nothing is stored.
  */
-export async function putObject(ctx: PutContext, objectKey: string, body: Buffer | Readable, options: PutOptions): Promise<{ size: number; etag?: string }> {
+export async function putObject(
+  ctx: PutContext,
+  objectKey: string,
+  body: Buffer | Readable,
+  options: PutOptions,
+): Promise<{ size: number; etag?: string }> {
   const { client, options: o } = ctx;
   const params: PutObjectCommandInput = {
     Bucket: o.bucket,
     Key: objectKey,
-    ContentType: options.contentType ?? 'application/octet-stream',
+    ContentType: options.contentType ?? "application/octet-stream",
     ...(options.metadata ? { Metadata: options.metadata } : {}),
-    ...(o.serverSideEncryption ? { ServerSideEncryption: o.serverSideEncryption } : {}),
+    ...(o.serverSideEncryption
+      ? { ServerSideEncryption: o.serverSideEncryption }
+      : {}),
   };
-  const parts = Buffer.isBuffer(body) ? bufferParts(body, o.partSize) : streamParts(body, o.partSize);
+  const parts = Buffer.isBuffer(body)
+    ? bufferParts(body, o.partSize)
+    : streamParts(body, o.partSize);
   try {
     const first = await parts.next();
-    if (first === undefined || first.length < o.partSize || (Buffer.isBuffer(body) && body.length === o.partSize)) {
+    if (
+      first === undefined ||
+      first.length < o.partSize ||
+      (Buffer.isBuffer(body) && body.length === o.partSize)
+    ) {
       const data = first ?? Buffer.alloc(0);
-      const out = await client.send(new PutObjectCommand({ ...params, Body: data, ContentLength: data.length }), options.signal ? { abortSignal: options.signal } : {});
+      const out = await client.send(
+        new PutObjectCommand({
+          ...params,
+          Body: data,
+          ContentLength: data.length,
+        }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
       return result(data.length, out.ETag);
     }
     return await multipartUpload(ctx, params, parts, first, options.signal);
@@ -59,18 +87,40 @@ export async function putObject(ctx: PutContext, objectKey: string, body: Buffer
   }
 }
 
-async function multipartUpload(ctx: PutContext, params: PutObjectCommandInput, parts: PartSource, first: Buffer, signal?: AbortSignal): Promise<{ size: number; etag?: string }> {
+async function multipartUpload(
+  ctx: PutContext,
+  params: PutObjectCommandInput,
+  parts: PartSource,
+  first: Buffer,
+  signal?: AbortSignal,
+): Promise<{ size: number; etag?: string }> {
   const { client } = ctx;
   // Not cancelled by `signal`: an abort after the server created the upload but before we
   // read its id would orphan it. It is short; an abort shows up at the first part instead.
   const created = await client.send(new CreateMultipartUploadCommand(params));
-  const target = { Bucket: params.Bucket, Key: params.Key, UploadId: created.UploadId };
+  const target = {
+    Bucket: params.Bucket,
+    Key: params.Key,
+    UploadId: created.UploadId,
+  };
   try {
-    const { completed, size } = await uploadParts(ctx, target, parts, first, signal);
-    const out = await client.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: completed } }));
+    const { completed, size } = await uploadParts(
+      ctx,
+      target,
+      parts,
+      first,
+      signal,
+    );
+    const out = await client.send(
+      new CompleteMultipartUploadCommand({
+        ...target,
+        MultipartUpload: { Parts: completed },
+      }),
+    );
     return result(size, out.ETag);
   } catch (error) {
-    if (target.UploadId !== undefined && target.Key !== undefined) await ctx.cleanup.abort(target.Key, target.UploadId);
+    if (target.UploadId !== undefined && target.Key !== undefined)
+      await ctx.cleanup.abort(target.Key, target.UploadId);
     throw error;
   }
 }
@@ -82,12 +132,20 @@ interface PartTarget {
 }
 
 /** Uploads every part, `queueSize` at a time; on the first failure cancels the others and rethrows it. */
-async function uploadParts(ctx: PutContext, target: PartTarget, parts: PartSource, first: Buffer, signal?: AbortSignal): Promise<{ completed: CompletedPart[]; size: number }> {
+async function uploadParts(
+  ctx: PutContext,
+  target: PartTarget,
+  parts: PartSource,
+  first: Buffer,
+  signal?: AbortSignal,
+): Promise<{ completed: CompletedPart[]; size: number }> {
   const { client, options: o } = ctx;
   const completed: CompletedPart[] = [];
   const inflight = new Set<Promise<void>>();
   const stop = new AbortController();
-  const abortSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const abortSignal = signal
+    ? AbortSignal.any([signal, stop.signal])
+    : stop.signal;
   let failure: { error: unknown } | undefined;
   const fail = (error: unknown): void => {
     failure ??= { error };
@@ -96,24 +154,47 @@ async function uploadParts(ctx: PutContext, target: PartTarget, parts: PartSourc
   // A function, not a test of `failure`: a callback sets it between awaits, which narrowing cannot see.
   const failed = (): boolean => failure !== undefined;
   // Waiting for a slow body must not delay noticing that a part failed.
-  const stopped = new Promise<undefined>((resolve) => stop.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  const stopped = new Promise<undefined>((resolve) =>
+    stop.signal.addEventListener("abort", () => resolve(undefined), {
+      once: true,
+    }),
+  );
   let size = 0;
-  for (let part: Buffer | undefined = first, n = 1; part !== undefined && !failed(); n++) {
+  for (
+    let part: Buffer | undefined = first, n = 1;
+    part !== undefined && !failed();
+    n++
+  ) {
     if (n > MAX_PARTS) {
-      fail(new StorageError(StorageErrorCode.TooLarge, `body needs more than ${MAX_PARTS} parts: raise multipart.partSize`, { key: target.Key }));
+      fail(
+        new StorageError(
+          StorageErrorCode.TooLarge,
+          `body needs more than ${MAX_PARTS} parts: raise multipart.partSize`,
+          { key: target.Key },
+        ),
+      );
       break;
     }
     const body = part;
     size += body.length;
     const sent = client
-      .send(new UploadPartCommand({ ...target, PartNumber: n, Body: body, ContentLength: body.length }), { abortSignal })
+      .send(
+        new UploadPartCommand({
+          ...target,
+          PartNumber: n,
+          Body: body,
+          ContentLength: body.length,
+        }),
+        { abortSignal },
+      )
       .then((out) => {
         completed.push({ PartNumber: n, ETag: out.ETag });
         parts.release(body);
       }, fail)
       .finally(() => inflight.delete(sent));
     inflight.add(sent);
-    while (inflight.size >= o.queueSize && !failed()) await Promise.race(inflight);
+    while (inflight.size >= o.queueSize && !failed())
+      await Promise.race(inflight);
     const next = async (): Promise<Buffer | undefined> =>
       parts.next().catch((error: unknown) => {
         fail(error);
@@ -123,5 +204,10 @@ async function uploadParts(ctx: PutContext, target: PartTarget, parts: PartSourc
   }
   await Promise.all(inflight);
   if (failure !== undefined) throw failure.error;
-  return { completed: completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0)), size };
+  return {
+    completed: completed.sort(
+      (a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0),
+    ),
+    size,
+  };
 }

@@ -1,4 +1,4 @@
-import type { S3RetryOptions } from './options.js';
+import type { S3RetryOptions } from "./options.js";
 
 interface RetryToken {
   getRetryCount(): number;
@@ -6,7 +6,7 @@ interface RetryToken {
 }
 
 interface RetryErrorInfo {
-  errorType: 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR';
+  errorType: "THROTTLING" | "TRANSIENT" | "SERVER_ERROR" | "CLIENT_ERROR";
   retryAfterHint?: Date;
 }
 
@@ -14,14 +14,24 @@ interface RetryErrorInfo {
 export interface BackoffRetryStrategy {
   readonly mode: string;
   acquireInitialRetryToken(scope: string): Promise<RetryToken>;
-  refreshRetryTokenForRetry(token: RetryToken, error: RetryErrorInfo): Promise<RetryToken>;
+  refreshRetryTokenForRetry(
+    token: RetryToken,
+    error: RetryErrorInfo,
+  ): Promise<RetryToken>;
   recordSuccess(token: RetryToken): void;
 }
 
-const token = (count: number, delay: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
+const token = (count: number, delay: number): RetryToken => ({
+  getRetryCount: () => count,
+  getRetryDelay: () => delay,
+});
 
 /** Defaults of {@link S3RetryOptions}. */
-export const DEFAULT_RETRY: Required<S3RetryOptions> = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000 };
+export const DEFAULT_RETRY: Required<S3RetryOptions> = {
+  maxAttempts: 4,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+};
 
 /**
  * A retry strategy for the SDK: up to `maxAttempts` attempts for network errors,
@@ -32,19 +42,28 @@ export const DEFAULT_RETRY: Required<S3RetryOptions> = { maxAttempts: 4, baseDel
  * the clients it creates; give it to your own client as
  * `new S3Client({ retryStrategy: createBackoffRetryStrategy(), ... })`.
  */
-export function createBackoffRetryStrategy(options: S3RetryOptions = {}): BackoffRetryStrategy {
-  const { maxAttempts, baseDelayMs, maxDelayMs } = { ...DEFAULT_RETRY, ...options };
+export function createBackoffRetryStrategy(
+  options: S3RetryOptions = {},
+): BackoffRetryStrategy {
+  const { maxAttempts, baseDelayMs, maxDelayMs } = {
+    ...DEFAULT_RETRY,
+    ...options,
+  };
   return {
-    mode: 'standard',
+    mode: "standard",
     acquireInitialRetryToken: () => Promise.resolve(token(0, 0)),
     refreshRetryTokenForRetry: (previous, error) => {
       const retries = previous.getRetryCount();
-      if (error.errorType === 'CLIENT_ERROR' || retries + 1 >= maxAttempts) {
-        return Promise.reject(new Error('no retry left'));
+      if (error.errorType === "CLIENT_ERROR" || retries + 1 >= maxAttempts) {
+        return Promise.reject(new Error("no retry left"));
       }
       const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** retries);
-      const hinted = error.retryAfterHint ? Math.min(maxDelayMs, error.retryAfterHint.getTime() - Date.now()) : 0;
-      return Promise.resolve(token(retries + 1, Math.max(Math.random() * cap, hinted)));
+      const hinted = error.retryAfterHint
+        ? Math.min(maxDelayMs, error.retryAfterHint.getTime() - Date.now())
+        : 0;
+      return Promise.resolve(
+        token(retries + 1, Math.max(Math.random() * cap, hinted)),
+      );
     },
     recordSuccess: () => undefined,
   };

@@ -1,14 +1,27 @@
-import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isStorageError, type ObjectInfo, type StoreDriver } from '@cloud-platform/storage-core';
-import type { BucketGuard } from './bucket-guard.js';
-import { contentMd5Middleware, contentMd5MiddlewareOptions } from './content-md5.js';
-import { listObjects } from './list-objects.js';
-import { mapS3Error } from './map-error.js';
-import type { ResolvedS3Options } from './options.js';
-import { putObject } from './put-object.js';
-import { openObject } from './read-object.js';
-import { signUrl } from './signed-url.js';
-import type { UploadCleanup } from './upload-cleanup.js';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  isStorageError,
+  type ObjectInfo,
+  type StoreDriver,
+} from "@cloud-platform/storage-core";
+import type { BucketGuard } from "./bucket-guard.js";
+import {
+  contentMd5Middleware,
+  contentMd5MiddlewareOptions,
+} from "./content-md5.js";
+import { listObjects } from "./list-objects.js";
+import { mapS3Error } from "./map-error.js";
+import type { ResolvedS3Options } from "./options.js";
+import { putObject } from "./put-object.js";
+import { openObject } from "./read-object.js";
+import { signUrl } from "./signed-url.js";
+import type { UploadCleanup } from "./upload-cleanup.js";
 
 /** What the S3 driver is made of. */
 export interface S3DriverParts {
@@ -19,7 +32,7 @@ export interface S3DriverParts {
   bucketGuard: BucketGuard;
 }
 
-const unquote = (etag: string): string => etag.replace(/^"(.*)"$/, '$1');
+const unquote = (etag: string): string => etag.replace(/^"(.*)"$/, "$1");
 
 /** The S3 {@link StoreDriver}: every method maps its S3 errors with bucket and key. */
 export function createS3Driver(parts: S3DriverParts): StoreDriver {
@@ -29,56 +42,122 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
   const fail =
     (op: string, key?: string, signal?: AbortSignal) =>
     (error: unknown): never => {
-      throw mapS3Error(error, { op, bucket, key, store: `s3:${bucket}`, signal });
+      throw mapS3Error(error, {
+        op,
+        bucket,
+        key,
+        store: `s3:${bucket}`,
+        signal,
+      });
     };
   const driver: StoreDriver = {
-    kind: 's3',
+    kind: "s3",
     container: bucket,
     put: async (key, body, put) => {
-      await bucketGuard.beforeWrite().catch(fail('put', key));
-      const stored = await putObject({ client, options: o, cleanup }, at(key), body, put).catch(fail('put', key, put.signal));
+      await bucketGuard.beforeWrite().catch(fail("put", key));
+      const stored = await putObject(
+        { client, options: o, cleanup },
+        at(key),
+        body,
+        put,
+      ).catch(fail("put", key, put.signal));
       return { key, ...stored };
     },
     get: async (key, { signal } = {}) => {
-      const body = await openObject(client, { Bucket: bucket, Key: at(key) }, signal).catch(fail('get', key, signal));
-      const bytes = await body.transformToByteArray().catch(fail('get', key, signal));
+      const body = await openObject(
+        client,
+        { Bucket: bucket, Key: at(key) },
+        signal,
+      ).catch(fail("get", key, signal));
+      const bytes = await body
+        .transformToByteArray()
+        .catch(fail("get", key, signal));
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
     getStream: async (key, { range, signal } = {}) => {
-      const input = { Bucket: bucket, Key: at(key), ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}) };
-      return openObject(client, input, signal, range !== undefined).catch(fail('getStream', key, signal));
+      const input = {
+        Bucket: bucket,
+        Key: at(key),
+        ...(range ? { Range: `bytes=${range.start}-${range.end ?? ""}` } : {}),
+      };
+      return openObject(client, input, signal, range !== undefined).catch(
+        fail("getStream", key, signal),
+      );
     },
-    head: async (key) => toInfo(key, await client.send(new HeadObjectCommand({ Bucket: bucket, Key: at(key) })).catch(fail('head', key))),
+    head: async (key) =>
+      toInfo(
+        key,
+        await client
+          .send(new HeadObjectCommand({ Bucket: bucket, Key: at(key) }))
+          .catch(fail("head", key)),
+      ),
     exists: async (key) => {
       try {
         await driver.head(key);
         return true;
       } catch (error) {
-        if (isStorageError(error, 'E_NOT_FOUND')) return false;
+        if (isStorageError(error, "E_NOT_FOUND")) return false;
         throw error;
       }
     },
     delete: async (key) => {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: at(key) })).catch(fail('delete', key));
+      await client
+        .send(new DeleteObjectCommand({ Bucket: bucket, Key: at(key) }))
+        .catch(fail("delete", key));
     },
-    list: (listPrefix = '', { pageSize = 1000 } = {}) => listObjects(client, { bucket, prefix, listPrefix, pageSize, fail: (error) => fail('list')(error) }),
+    list: (listPrefix = "", { pageSize = 1000 } = {}) =>
+      listObjects(client, {
+        bucket,
+        prefix,
+        listPrefix,
+        pageSize,
+        fail: (error) => fail("list")(error),
+      }),
     copy: async (from, to) => {
-      await bucketGuard.beforeWrite().catch(fail('copy', to));
-      const source = `${bucket}/${at(from).split('/').map(encodeURIComponent).join('/')}`;
-      const sse = o.serverSideEncryption ? { ServerSideEncryption: o.serverSideEncryption } : {};
-      await client.send(new CopyObjectCommand({ Bucket: bucket, Key: at(to), CopySource: source, ...sse })).catch(fail('copy', from));
+      await bucketGuard.beforeWrite().catch(fail("copy", to));
+      const source = `${bucket}/${at(from).split("/").map(encodeURIComponent).join("/")}`;
+      const sse = o.serverSideEncryption
+        ? { ServerSideEncryption: o.serverSideEncryption }
+        : {};
+      await client
+        .send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: at(to),
+            CopySource: source,
+            ...sse,
+          }),
+        )
+        .catch(fail("copy", from));
     },
     deleteMany: async (keys) => {
       for (let i = 0; i < keys.length; i += o.deleteBatchSize) {
-        const command = new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + o.deleteBatchSize).map((k) => ({ Key: at(k) })), Quiet: true } });
-        if (o.compat.deleteObjectsContentMd5) command.middlewareStack.add(contentMd5Middleware, contentMd5MiddlewareOptions);
-        const out = await client.send(command).catch(fail('deleteMany'));
+        const command = new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: {
+            Objects: keys
+              .slice(i, i + o.deleteBatchSize)
+              .map((k) => ({ Key: at(k) })),
+            Quiet: true,
+          },
+        });
+        if (o.compat.deleteObjectsContentMd5)
+          command.middlewareStack.add(
+            contentMd5Middleware,
+            contentMd5MiddlewareOptions,
+          );
+        const out = await client.send(command).catch(fail("deleteMany"));
         // A key that was already gone is what deleting it wanted; anything else is a failure.
-        const first = out.Errors?.find((e) => e.Code !== 'NoSuchKey');
-        if (first) fail('deleteMany', first.Key?.slice(prefix.length))({ name: first.Code, message: first.Message, $metadata: {} });
+        const first = out.Errors?.find((e) => e.Code !== "NoSuchKey");
+        if (first)
+          fail(
+            "deleteMany",
+            first.Key?.slice(prefix.length),
+          )({ name: first.Code, message: first.Message, $metadata: {} });
       }
     },
-    signedUrl: async (key, url = {}) => signUrl(client, { Bucket: bucket, Key: at(key) }, url),
+    signedUrl: async (key, url = {}) =>
+      signUrl(client, { Bucket: bucket, Key: at(key) }, url),
     close: async () => {
       await cleanup.stop();
       if (parts.ownsClient) client.destroy();
@@ -99,7 +178,7 @@ function toInfo(key: string, out: HeadOutput): ObjectInfo {
   return {
     key,
     size: out.ContentLength ?? 0,
-    contentType: out.ContentType ?? 'application/octet-stream',
+    contentType: out.ContentType ?? "application/octet-stream",
     ...(out.ETag ? { etag: unquote(out.ETag) } : {}),
     ...(out.LastModified ? { lastModified: out.LastModified } : {}),
     metadata: out.Metadata ?? {},

@@ -1,21 +1,39 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { SignedUrlOptions } from '@cloud-platform/storage-core';
+import {
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { SignedUrlOptions } from "@cloud-platform/storage-core";
 
 /**
  * A presigned (SigV4 query-string) URL: GET answers with the given content type and
  * disposition; PUT requires the given content type. Signed locally, no request is sent.
  */
-export async function signUrl(client: S3Client, target: { Bucket: string; Key: string }, options: SignedUrlOptions): Promise<string> {
-  const { method = 'GET', expiresIn = 900, contentType, contentDisposition } = options;
-  if (method === 'PUT') {
-    const command = new PutObjectCommand({ ...target, ...(contentType ? { ContentType: contentType } : {}) });
+export async function signUrl(
+  client: S3Client,
+  target: { Bucket: string; Key: string },
+  options: SignedUrlOptions,
+): Promise<string> {
+  const {
+    method = "GET",
+    expiresIn = 900,
+    contentType,
+    contentDisposition,
+  } = options;
+  if (method === "PUT") {
+    const command = new PutObjectCommand({
+      ...target,
+      ...(contentType ? { ContentType: contentType } : {}),
+    });
     return getSignedUrl(client, command, { expiresIn });
   }
   const command = new GetObjectCommand({
     ...target,
     ...(contentType ? { ResponseContentType: contentType } : {}),
-    ...(contentDisposition ? { ResponseContentDisposition: contentDisposition } : {}),
+    ...(contentDisposition
+      ? { ResponseContentDisposition: contentDisposition }
+      : {}),
   });
   return getSignedUrl(client, command, { expiresIn });
 }

@@ -1,5 +1,5 @@
-import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { AbortMultipartUploadCommand, type S3Client } from "@aws-sdk/client-s3";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Aborts multipart uploads that failed, retrying in the background while the server is unreachable. */
 export interface UploadCleanup {
@@ -15,16 +15,26 @@ export interface UploadCleanup {
 
 const isGone = (error: unknown): boolean => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchUpload' || e.$metadata?.httpStatusCode === 404;
+  return e.name === "NoSuchUpload" || e.$metadata?.httpStatusCode === 404;
 };
 
 /** Creates the {@link UploadCleanup} of one store. */
-export function createUploadCleanup(client: S3Client, bucket: string, retryMs: number): UploadCleanup {
+export function createUploadCleanup(
+  client: S3Client,
+  bucket: string,
+  retryMs: number,
+): UploadCleanup {
   const running = new Set<Promise<void>>();
   const stopper = new AbortController();
   const once = async (key: string, uploadId: string): Promise<boolean> => {
     try {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      await client.send(
+        new AbortMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+        }),
+      );
       return true;
     } catch (error) {
       return isGone(error);
@@ -32,8 +42,15 @@ export function createUploadCleanup(client: S3Client, bucket: string, retryMs: n
   };
   const retry = async (key: string, uploadId: string): Promise<void> => {
     const deadline = Date.now() + retryMs;
-    for (let delay = 500; Date.now() < deadline && !stopper.signal.aborted; delay = Math.min(delay * 2, 30_000)) {
-      await sleep(delay, undefined, { signal: stopper.signal, ref: false }).catch(() => undefined);
+    for (
+      let delay = 500;
+      Date.now() < deadline && !stopper.signal.aborted;
+      delay = Math.min(delay * 2, 30_000)
+    ) {
+      await sleep(delay, undefined, {
+        signal: stopper.signal,
+        ref: false,
+      }).catch(() => undefined);
       if (await once(key, uploadId)) return;
     }
   };

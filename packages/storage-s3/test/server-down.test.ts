@@ -1,17 +1,28 @@
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { isStorageError } from '@cloud-platform/storage-core';
-import { testEndpoints } from '@cloud-platform/test-services';
-import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createS3Store } from '../src/index.js';
-import { createTestBucket, dropBucket, generatedStream, leftoverSegments, openUploads, rawClient, testClientConfig } from './helpers.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { isStorageError } from "@cloud-platform/storage-core";
+import { testEndpoints } from "@cloud-platform/test-services";
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createS3Store } from "../src/index.js";
+import {
+  createTestBucket,
+  dropBucket,
+  generatedStream,
+  leftoverSegments,
+  openUploads,
+  rawClient,
+  testClientConfig,
+} from "./helpers.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 const MiB = 1024 * 1024;
 
 /** Polls `read` until `done` holds or 30 s passed; returns the last value read. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await read();
@@ -32,15 +43,17 @@ async function eventuallyStable(read: () => Promise<unknown>): Promise<void> {
   }
 }
 
-describe('the S3 server dies mid-upload', () => {
+describe("the S3 server dies mid-upload", () => {
   let raw: S3Client;
   let bucket: string;
   let proxy: TcpProxy;
 
   beforeAll(async () => {
     raw = rawClient();
-    bucket = await createTestBucket(raw, 'cp-s3-down');
-    proxy = await startTcpProxy(Number(new URL(testEndpoints().s3.endpoint).port));
+    bucket = await createTestBucket(raw, "cp-s3-down");
+    proxy = await startTcpProxy(
+      Number(new URL(testEndpoints().s3.endpoint).port),
+    );
   });
 
   afterAll(async () => {
@@ -49,7 +62,7 @@ describe('the S3 server dies mid-upload', () => {
     raw.destroy();
   });
 
-  it('fails with E_UNAVAILABLE, stores nothing and aborts the multipart upload once the server is back', async () => {
+  it("fails with E_UNAVAILABLE, stores nothing and aborts the multipart upload once the server is back", async () => {
     const store = createS3Store({
       bucket,
       clientConfig: testClientConfig(`http://127.0.0.1:${proxy.port}`),
@@ -57,11 +70,15 @@ describe('the S3 server dies mid-upload', () => {
       retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
     });
     proxy.onUpstreamBytes(12 * MiB, () => void proxy.cut());
-    const error = await store.put('big/cut.bin', generatedStream(200 * MiB)).catch((e: unknown) => e);
+    const error = await store
+      .put("big/cut.bin", generatedStream(200 * MiB))
+      .catch((e: unknown) => e);
 
-    expect(isStorageError(error, 'E_UNAVAILABLE')).toBe(true);
+    expect(isStorageError(error, "E_UNAVAILABLE")).toBe(true);
     expect((error as Error).message).toContain(`s3://${bucket}/big/cut.bin`);
-    await expect(raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big/cut.bin' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(
+      raw.send(new HeadObjectCommand({ Bucket: bucket, Key: "big/cut.bin" })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     // The abort could not reach the server while it was down: the upload is still open...
     expect(await openUploads(raw, bucket)).toHaveLength(1);
 
@@ -74,13 +91,18 @@ describe('the S3 server dies mid-upload', () => {
     expect(await openUploads(raw, bucket)).toHaveLength(1);
     await proxy.restore();
     // ...and the store's background retry aborts it as soon as the server answers again.
-    expect(await eventually(() => openUploads(raw, bucket), (u) => u.length === 0)).toEqual([]);
+    expect(
+      await eventually(
+        () => openUploads(raw, bucket),
+        (u) => u.length === 0,
+      ),
+    ).toEqual([]);
     // No part stays behind either (Swift keeps them out of the S3 view).
     expect(await leftoverSegments(bucket)).toEqual([]);
     await store.close?.();
   });
 
-  it('fails without waiting for a stalled body when a part upload fails', async () => {
+  it("fails without waiting for a stalled body when a part upload fails", async () => {
     const store = createS3Store({
       bucket,
       clientConfig: testClientConfig(`http://127.0.0.1:${proxy.port}`),
@@ -97,8 +119,13 @@ describe('the S3 server dies mid-upload', () => {
         }
       },
     });
-    proxy.onUpstreamBytes(proxy.upstreamBytes + 2 * MiB, () => void proxy.cut());
-    await expect(store.put('big/stalled.bin', stalled)).rejects.toMatchObject({ code: 'E_UNAVAILABLE' });
+    proxy.onUpstreamBytes(
+      proxy.upstreamBytes + 2 * MiB,
+      () => void proxy.cut(),
+    );
+    await expect(store.put("big/stalled.bin", stalled)).rejects.toMatchObject({
+      code: "E_UNAVAILABLE",
+    });
     await proxy.restore();
     await store.close?.();
     expect(await openUploads(raw, bucket)).toEqual([]);

@@ -1,5 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createHash, type Hash } from "node:crypto";
+import type { Readable } from "node:stream";
 
 /**
  * Pulls chunks from a Node stream one at a time (so memory stays bounded by what the
@@ -21,7 +21,9 @@ export class ChunkReader {
       const result: IteratorResult<unknown> = await this.iterator.next();
       if (result.done === true) return undefined;
       const value = result.value;
-      const chunk = Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
+      const chunk = Buffer.isBuffer(value)
+        ? value
+        : Buffer.from(value as Uint8Array);
       if (chunk.length > 0) return chunk;
     }
   }
@@ -44,7 +46,8 @@ export class ChunkReader {
       parts.push(chunk);
       length += chunk.length;
     }
-    for (let i = parts.length - 1; i >= 0; i--) this.unshift(parts[i] as Buffer);
+    for (let i = parts.length - 1; i >= 0; i--)
+      this.unshift(parts[i] as Buffer);
     return undefined;
   }
 
@@ -77,8 +80,11 @@ export interface MeteredBody {
  * A web stream for `fetch` that pulls from `reader` only when fetch wants more (no read-ahead
  * beyond one chunk), stops after `limit` bytes, and computes the MD5 on the way.
  */
-export function meteredBody(reader: ChunkReader, limit = Number.POSITIVE_INFINITY): MeteredBody {
-  const hash: Hash = createHash('md5');
+export function meteredBody(
+  reader: ChunkReader,
+  limit = Number.POSITIVE_INFINITY,
+): MeteredBody {
+  const hash: Hash = createHash("md5");
   let sent = 0;
   let failure: Error | undefined;
   const stream = new ReadableStream<Uint8Array>(
@@ -104,5 +110,10 @@ export function meteredBody(reader: ChunkReader, limit = Number.POSITIVE_INFINIT
     },
     { highWaterMark: 0 },
   );
-  return { stream, size: () => sent, md5: () => hash.digest('hex'), error: () => failure };
+  return {
+    stream,
+    size: () => sent,
+    md5: () => hash.digest("hex"),
+    error: () => failure,
+  };
 }

@@ -11,14 +11,16 @@ export interface SwiftConfigProblem {
  * It lists every problem at once; no secret value is ever part of it.
  */
 export class SwiftConfigError extends Error {
-  override readonly name = 'SwiftConfigError';
+  override readonly name = "SwiftConfigError";
   /** Stable code: always `E_SWIFT_CONFIG`. */
-  readonly code = 'E_SWIFT_CONFIG';
+  readonly code = "E_SWIFT_CONFIG";
   /** Every problem found, in the order checked. */
   readonly problems: readonly SwiftConfigProblem[];
 
   constructor(problems: readonly SwiftConfigProblem[]) {
-    super(`invalid Swift configuration: ${problems.map((p) => `${p.name}: ${p.message}`).join('; ')}`);
+    super(
+      `invalid Swift configuration: ${problems.map((p) => `${p.name}: ${p.message}`).join("; ")}`,
+    );
     this.problems = problems;
   }
 }

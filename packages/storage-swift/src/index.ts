@@ -1,6 +1,12 @@
-export { createSwiftStore } from './swift-store.js';
-export { swiftOptionsFromEnv } from './options-from-env.js';
-export type { SwiftEnvOptions } from './options-from-env.js';
-export { SwiftConfigError, isSwiftConfigError } from './errors.js';
-export type { SwiftConfigProblem } from './errors.js';
-export type { KeystoneAuthOptions, SwiftAuthOptions, SwiftRetryOptions, SwiftStoreOptions, TempAuthOptions } from './options.js';
+export { createSwiftStore } from "./swift-store.js";
+export { swiftOptionsFromEnv } from "./options-from-env.js";
+export type { SwiftEnvOptions } from "./options-from-env.js";
+export { SwiftConfigError, isSwiftConfigError } from "./errors.js";
+export type { SwiftConfigProblem } from "./errors.js";
+export type {
+  KeystoneAuthOptions,
+  SwiftAuthOptions,
+  SwiftRetryOptions,
+  SwiftStoreOptions,
+  TempAuthOptions,
+} from "./options.js";

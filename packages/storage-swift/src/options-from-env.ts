@@ -1,6 +1,6 @@
-import { SwiftConfigError, type SwiftConfigProblem } from './errors.js';
-import type { SwiftAuthOptions, SwiftStoreOptions } from './options.js';
-import { containerProblem, urlProblem } from './validate-options.js';
+import { SwiftConfigError, type SwiftConfigProblem } from "./errors.js";
+import type { SwiftAuthOptions, SwiftStoreOptions } from "./options.js";
+import { containerProblem, urlProblem } from "./validate-options.js";
 
 /** Options of {@link swiftOptionsFromEnv}. */
 export interface SwiftEnvOptions {
@@ -24,52 +24,85 @@ const TEMPAUTH_URL = /\/auth\/v1\.0\/?$/;
  *
  * @throws {SwiftConfigError} listing every problem at once, naming variables, never values.
  */
-export function swiftOptionsFromEnv(env: Env, options: SwiftEnvOptions): SwiftStoreOptions {
+export function swiftOptionsFromEnv(
+  env: Env,
+  options: SwiftEnvOptions,
+): SwiftStoreOptions {
   const problems: SwiftConfigProblem[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
+    return value === undefined || value === "" ? undefined : value;
   };
   const need = (name: string): string => {
     const value = read(name);
-    if (value === undefined) problems.push({ name, message: 'required' });
-    return value ?? '';
+    if (value === undefined) problems.push({ name, message: "required" });
+    return value ?? "";
   };
-  const authUrl = need('SWIFT_AUTH_URL');
-  const urlIssue = authUrl === '' ? undefined : urlProblem(authUrl);
-  if (urlIssue !== undefined) problems.push({ name: 'SWIFT_AUTH_URL', message: urlIssue });
-  const account = need('SWIFT_ACCOUNT');
-  const password = need('SWIFT_PASSWORD');
+  const authUrl = need("SWIFT_AUTH_URL");
+  const urlIssue = authUrl === "" ? undefined : urlProblem(authUrl);
+  if (urlIssue !== undefined)
+    problems.push({ name: "SWIFT_AUTH_URL", message: urlIssue });
+  const account = need("SWIFT_ACCOUNT");
+  const password = need("SWIFT_PASSWORD");
   let auth: SwiftAuthOptions;
   if (TEMPAUTH_URL.test(authUrl)) {
-    auth = { type: 'tempauth', authUrl, user: account, key: password };
+    auth = { type: "tempauth", authUrl, user: account, key: password };
   } else {
-    const project = read('SWIFT_PROJECT_NAME');
-    const tenant = read('SWIFT_TENANT_NAME');
+    const project = read("SWIFT_PROJECT_NAME");
+    const tenant = read("SWIFT_TENANT_NAME");
     if (project === undefined && tenant !== undefined) {
-      options.onWarning?.('SWIFT_TENANT_NAME is deprecated: use SWIFT_PROJECT_NAME');
+      options.onWarning?.(
+        "SWIFT_TENANT_NAME is deprecated: use SWIFT_PROJECT_NAME",
+      );
     } else if (project !== undefined && tenant !== undefined) {
-      options.onWarning?.('SWIFT_TENANT_NAME is deprecated and ignored: SWIFT_PROJECT_NAME is set');
+      options.onWarning?.(
+        "SWIFT_TENANT_NAME is deprecated and ignored: SWIFT_PROJECT_NAME is set",
+      );
     }
     const projectName = project ?? tenant;
-    if (projectName === undefined) problems.push({ name: 'SWIFT_PROJECT_NAME', message: 'required for Keystone (or the deprecated SWIFT_TENANT_NAME)' });
-    auth = { type: 'keystone', authUrl, username: account, password, projectName: projectName ?? '' };
-    const region = read('SWIFT_REGION_NAME');
+    if (projectName === undefined)
+      problems.push({
+        name: "SWIFT_PROJECT_NAME",
+        message: "required for Keystone (or the deprecated SWIFT_TENANT_NAME)",
+      });
+    auth = {
+      type: "keystone",
+      authUrl,
+      username: account,
+      password,
+      projectName: projectName ?? "",
+    };
+    const region = read("SWIFT_REGION_NAME");
     if (region !== undefined) auth.region = region;
   }
-  const container = containerFrom(need('SWIFT_WRITE_CONTAINER'), options.dbName, problems);
+  const container = containerFrom(
+    need("SWIFT_WRITE_CONTAINER"),
+    options.dbName,
+    problems,
+  );
   if (problems.length > 0) throw new SwiftConfigError(problems);
   return { container, auth };
 }
 
-function containerFrom(template: string, dbName: string, problems: SwiftConfigProblem[]): string {
-  if (template === '') return '';
-  if (template.includes('{db}') && (typeof dbName !== 'string' || dbName === '')) {
-    problems.push({ name: 'SWIFT_WRITE_CONTAINER', message: 'contains {db} but no database name was given' });
-    return '';
+function containerFrom(
+  template: string,
+  dbName: string,
+  problems: SwiftConfigProblem[],
+): string {
+  if (template === "") return "";
+  if (
+    template.includes("{db}") &&
+    (typeof dbName !== "string" || dbName === "")
+  ) {
+    problems.push({
+      name: "SWIFT_WRITE_CONTAINER",
+      message: "contains {db} but no database name was given",
+    });
+    return "";
   }
-  const container = template.replaceAll('{db}', dbName);
+  const container = template.replaceAll("{db}", dbName);
   const issue = containerProblem(container);
-  if (issue !== undefined) problems.push({ name: 'SWIFT_WRITE_CONTAINER', message: issue });
+  if (issue !== undefined)
+    problems.push({ name: "SWIFT_WRITE_CONTAINER", message: issue });
   return container;
 }

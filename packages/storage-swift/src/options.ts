@@ -1,6 +1,6 @@
 /** Keystone v3 password authentication (OpenStack, OVH). */
 export interface KeystoneAuthOptions {
-  type: 'keystone';
+  type: "keystone";
   /** Identity URL, e.g. `https://auth.cloud.ovh.net/v3` (`/v3` is added when missing). */
   authUrl: string;
   /** User name. */
@@ -20,12 +20,12 @@ export interface KeystoneAuthOptions {
   /** Region of the object-store endpoint; required when the catalogue has several. */
   region?: string;
   /** Endpoint interface picked from the catalogue. @default 'public' */
-  interface?: 'public' | 'internal' | 'admin';
+  interface?: "public" | "internal" | "admin";
 }
 
 /** Swift v1 authentication (tempauth, swauth): a URL ending in `/auth/v1.0`. */
 export interface TempAuthOptions {
-  type: 'tempauth';
+  type: "tempauth";
   /** The `/auth/v1.0` URL. */
   authUrl: string;
   /** `account:user`. */

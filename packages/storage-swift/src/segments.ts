@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { isStorageError } from '@cloud-platform/storage-core';
-import { deleteObjects } from './bulk-delete.js';
-import { listContainer } from './list.js';
-import { objectPath, statusError } from './status.js';
-import { at, type StoreContext } from './store-context.js';
+import { createHash, randomUUID } from "node:crypto";
+import { isStorageError } from "@cloud-platform/storage-core";
+import { deleteObjects } from "./bulk-delete.js";
+import { listContainer } from "./list.js";
+import { objectPath, statusError } from "./status.js";
+import { at, type StoreContext } from "./store-context.js";
 
 /** One entry of an SLO manifest, as `?multipart-manifest=put` wants it. */
 export interface ManifestEntry {
@@ -17,7 +17,7 @@ const SEGMENT_TAIL = /^[0-9a-z]+-[0-9a-f]{8}\/\d{8}$/;
 
 /** Where the segments of every upload of `key` go: `<key>/slo/` (the key hashed when long). */
 export function segmentBase(key: string): string {
-  return `${Buffer.byteLength(key) > 900 ? createHash('sha256').update(key).digest('hex') : key}/slo/`;
+  return `${Buffer.byteLength(key) > 900 ? createHash("sha256").update(key).digest("hex") : key}/slo/`;
 }
 
 /** A new upload's segment prefix: `<base><time>-<random>/`. */
@@ -27,7 +27,7 @@ export function newUploadPrefix(key: string): string {
 
 /** The name of segment `index` (0-based) of an upload. */
 export function segmentName(prefix: string, index: number): string {
-  return `${prefix}${String(index + 1).padStart(8, '0')}`;
+  return `${prefix}${String(index + 1).padStart(8, "0")}`;
 }
 
 /** Whether `name` (in the segments container) is a segment this store wrote for `key`. */
@@ -40,11 +40,23 @@ function isSegmentOf(key: string, name: string): boolean {
  * The manifest of the SLO stored under `key`, or `undefined` when there is none (missing,
  * or a plain object, whose body is then not downloaded).
  */
-export async function readManifest(ctx: StoreContext, key: string): Promise<ManifestEntry[] | undefined> {
-  const context = at(ctx, 'get manifest', key);
-  const response = await ctx.client.request({ method: 'GET', path: objectPath(ctx.container, key), query: { 'multipart-manifest': 'get', format: 'raw' }, context });
-  if (response.status !== 200 && response.status !== 404) throw await statusError(response, context);
-  if (response.status === 200 && response.headers.get('x-static-large-object')?.toLowerCase() === 'true') {
+export async function readManifest(
+  ctx: StoreContext,
+  key: string,
+): Promise<ManifestEntry[] | undefined> {
+  const context = at(ctx, "get manifest", key);
+  const response = await ctx.client.request({
+    method: "GET",
+    path: objectPath(ctx.container, key),
+    query: { "multipart-manifest": "get", format: "raw" },
+    context,
+  });
+  if (response.status !== 200 && response.status !== 404)
+    throw await statusError(response, context);
+  if (
+    response.status === 200 &&
+    response.headers.get("x-static-large-object")?.toLowerCase() === "true"
+  ) {
     return (await response.json()) as ManifestEntry[];
   }
   await response.body?.cancel();
@@ -56,9 +68,14 @@ export async function readManifest(ctx: StoreContext, key: string): Promise<Mani
  * removed after the new object is in place. Only the segments of the replaced manifest go,
  * never a listing of the key's segments: a concurrent upload of the same key keeps its own.
  */
-export async function replacedSegments(ctx: StoreContext, key: string): Promise<string[]> {
+export async function replacedSegments(
+  ctx: StoreContext,
+  key: string,
+): Promise<string[]> {
   const manifest = await readManifest(ctx, key).catch(() => undefined);
-  return segmentNames(ctx, manifest ?? []).filter((name) => isSegmentOf(key, name));
+  return segmentNames(ctx, manifest ?? []).filter((name) =>
+    isSegmentOf(key, name),
+  );
 }
 
 /**
@@ -67,11 +84,20 @@ export async function replacedSegments(ctx: StoreContext, key: string): Promise<
  * pattern keeps the segments of a key like `<key>/slo/x` safe. Best effort: a failure
  * leaves orphans.
  */
-export async function removeSegmentsOf(ctx: StoreContext, key: string): Promise<string[]> {
+export async function removeSegmentsOf(
+  ctx: StoreContext,
+  key: string,
+): Promise<string[]> {
   const stale: string[] = [];
   try {
-    for await (const entry of listContainer(ctx, ctx.segmentsContainer, segmentBase(key))) if (isSegmentOf(key, entry.name)) stale.push(entry.name);
-    if (stale.length > 0) await deleteObjects(ctx, ctx.segmentsContainer, stale);
+    for await (const entry of listContainer(
+      ctx,
+      ctx.segmentsContainer,
+      segmentBase(key),
+    ))
+      if (isSegmentOf(key, entry.name)) stale.push(entry.name);
+    if (stale.length > 0)
+      await deleteObjects(ctx, ctx.segmentsContainer, stale);
     return stale;
   } catch (error) {
     if (!isStorageError(error)) throw error;
@@ -80,7 +106,12 @@ export async function removeSegmentsOf(ctx: StoreContext, key: string): Promise<
 }
 
 /** The segment names (in the segments container) a manifest refers to. */
-export function segmentNames(ctx: StoreContext, manifest: readonly ManifestEntry[]): string[] {
+export function segmentNames(
+  ctx: StoreContext,
+  manifest: readonly ManifestEntry[],
+): string[] {
   const prefix = `/${ctx.segmentsContainer}/`;
-  return manifest.filter((e) => e.path.startsWith(prefix)).map((e) => e.path.slice(prefix.length));
+  return manifest
+    .filter((e) => e.path.startsWith(prefix))
+    .map((e) => e.path.slice(prefix.length));
 }

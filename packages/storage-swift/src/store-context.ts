@@ -1,5 +1,5 @@
-import type { SwiftClient } from './swift-client.js';
-import { describeObject, type FailureContext } from './status.js';
+import type { SwiftClient } from "./swift-client.js";
+import { describeObject, type FailureContext } from "./status.js";
 
 /** What the operations of one store share. */
 export interface StoreContext {
@@ -12,11 +12,19 @@ export interface StoreContext {
   /** `swift:<container>`, the store label of errors. */
   label: string;
   /** Creates the container (or the segments one) once, when the store may create it. */
-  ensureContainer(which: 'main' | 'segments'): Promise<void>;
+  ensureContainer(which: "main" | "segments"): Promise<void>;
 }
 
 /** The failure context of an operation on `key` (or on the container when no key). */
-export function at(ctx: StoreContext, op: string, key?: string, container = ctx.container): FailureContext {
-  const what = key === undefined ? `container ${JSON.stringify(container)}` : describeObject(container, key);
+export function at(
+  ctx: StoreContext,
+  op: string,
+  key?: string,
+  container = ctx.container,
+): FailureContext {
+  const what =
+    key === undefined
+      ? `container ${JSON.stringify(container)}`
+      : describeObject(container, key);
   return { store: ctx.label, op, what, key };
 }

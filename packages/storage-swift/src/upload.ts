@@ -1,11 +1,16 @@
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { StorageError, StorageErrorCode, type PutOptions, type PutResult } from '@cloud-platform/storage-core';
-import { ChunkReader, meteredBody } from './chunk-reader.js';
-import { uploadLargeObject } from './large-object.js';
-import { objectHeaders } from './object-headers.js';
-import { cleanEtag, objectPath, statusError } from './status.js';
-import { at, type StoreContext } from './store-context.js';
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import {
+  StorageError,
+  StorageErrorCode,
+  type PutOptions,
+  type PutResult,
+} from "@cloud-platform/storage-core";
+import { ChunkReader, meteredBody } from "./chunk-reader.js";
+import { uploadLargeObject } from "./large-object.js";
+import { objectHeaders } from "./object-headers.js";
+import { cleanEtag, objectPath, statusError } from "./status.js";
+import { at, type StoreContext } from "./store-context.js";
 
 /** Streams of unknown size are buffered up to this much, so small ones get a retryable PUT. */
 const PEEK_LIMIT = 8 * 1024 * 1024;
@@ -18,17 +23,28 @@ const SLICE = 1024 * 1024;
  * small streams are sent with their MD5 for the server to check and are retried; larger
  * streams are sent once, chunked, and their MD5 checked against the server's ETag.
  */
-export async function putObject(ctx: StoreContext, key: string, body: Buffer | Readable, options: PutOptions): Promise<PutResult> {
-  await ctx.ensureContainer('main');
+export async function putObject(
+  ctx: StoreContext,
+  key: string,
+  body: Buffer | Readable,
+  options: PutOptions,
+): Promise<PutResult> {
+  await ctx.ensureContainer("main");
   if (Buffer.isBuffer(body)) {
-    return body.length > ctx.largeObjectThreshold ? uploadLargeObject(ctx, key, body, options) : putBuffer(ctx, key, body, options);
+    return body.length > ctx.largeObjectThreshold
+      ? uploadLargeObject(ctx, key, body, options)
+      : putBuffer(ctx, key, body, options);
   }
   const reader = new ChunkReader(body);
   try {
     const known = options.size;
-    if (known !== undefined && known > ctx.largeObjectThreshold) return await uploadLargeObject(ctx, key, reader, options);
-    if (known !== undefined && known > PEEK_LIMIT) return await putStream(ctx, key, reader, options);
-    const small = await reader.readAllUpTo(Math.min(PEEK_LIMIT, ctx.largeObjectThreshold));
+    if (known !== undefined && known > ctx.largeObjectThreshold)
+      return await uploadLargeObject(ctx, key, reader, options);
+    if (known !== undefined && known > PEEK_LIMIT)
+      return await putStream(ctx, key, reader, options);
+    const small = await reader.readAllUpTo(
+      Math.min(PEEK_LIMIT, ctx.largeObjectThreshold),
+    );
     if (small) return await putBuffer(ctx, key, small, options);
     return await uploadLargeObject(ctx, key, reader, options);
   } finally {
@@ -41,64 +57,111 @@ export async function putObject(ctx: StoreContext, key: string, body: Buffer | R
  * Past a few MiB, hashing first would delay the upload by the whole hashing time, so the
  * bytes go out in slices, hashed as they are sent, and the MD5 is compared afterwards.
  */
-export async function putBuffer(ctx: StoreContext, key: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
-  if (bytes.length > HASH_WHILE_SENDING) return putSlices(ctx, key, bytes, options);
-  const etag = createHash('md5').update(bytes).digest('hex');
+export async function putBuffer(
+  ctx: StoreContext,
+  key: string,
+  bytes: Buffer,
+  options: PutOptions,
+): Promise<PutResult> {
+  if (bytes.length > HASH_WHILE_SENDING)
+    return putSlices(ctx, key, bytes, options);
+  const etag = createHash("md5").update(bytes).digest("hex");
   const response = await ctx.client.request({
-    method: 'PUT',
+    method: "PUT",
     path: objectPath(ctx.container, key),
     headers: { ...objectHeaders(options), etag },
     body: bytes,
     signal: options.signal,
-    context: at(ctx, 'put', key),
+    context: at(ctx, "put", key),
   });
-  if (response.status !== 201) throw await statusError(response, at(ctx, 'put', key));
+  if (response.status !== 201)
+    throw await statusError(response, at(ctx, "put", key));
   await response.body?.cancel();
   return { key, size: bytes.length, etag };
 }
 
-async function putSlices(ctx: StoreContext, key: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
-  let hash = createHash('md5');
+async function putSlices(
+  ctx: StoreContext,
+  key: string,
+  bytes: Buffer,
+  options: PutOptions,
+): Promise<PutResult> {
+  let hash = createHash("md5");
   const slices = (): ReadableStream<Uint8Array> => {
-    hash = createHash('md5');
+    hash = createHash("md5");
     let offset = 0;
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (offset >= bytes.length) return controller.close();
-        const slice = bytes.subarray(offset, offset + SLICE);
-        offset += slice.length;
-        hash.update(slice);
-        controller.enqueue(slice);
+    return new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (offset >= bytes.length) return controller.close();
+          const slice = bytes.subarray(offset, offset + SLICE);
+          offset += slice.length;
+          hash.update(slice);
+          controller.enqueue(slice);
+        },
       },
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
   };
-  const headers = { ...objectHeaders(options), 'content-length': String(bytes.length) };
-  const response = await ctx.client.request({ method: 'PUT', path: objectPath(ctx.container, key), headers, body: slices, signal: options.signal, context: at(ctx, 'put', key) });
-  return checkStored(ctx, key, response, hash.digest('hex'), bytes.length);
+  const headers = {
+    ...objectHeaders(options),
+    "content-length": String(bytes.length),
+  };
+  const response = await ctx.client.request({
+    method: "PUT",
+    path: objectPath(ctx.container, key),
+    headers,
+    body: slices,
+    signal: options.signal,
+    context: at(ctx, "put", key),
+  });
+  return checkStored(ctx, key, response, hash.digest("hex"), bytes.length);
 }
 
 /** Compares the server's ETag with the MD5 of what was sent; removes the object on a mismatch. */
-async function checkStored(ctx: StoreContext, key: string, response: Response, md5: string, size: number): Promise<PutResult> {
-  if (response.status !== 201) throw await statusError(response, at(ctx, 'put', key));
+async function checkStored(
+  ctx: StoreContext,
+  key: string,
+  response: Response,
+  md5: string,
+  size: number,
+): Promise<PutResult> {
+  if (response.status !== 201)
+    throw await statusError(response, at(ctx, "put", key));
   await response.body?.cancel();
-  if (cleanEtag(response.headers.get('etag')) !== md5) {
-    await ctx.client.request({ method: 'DELETE', path: objectPath(ctx.container, key), context: at(ctx, 'delete', key) }).then((r) => r.body?.cancel());
-    throw new StorageError(StorageErrorCode.Integrity, `put ${at(ctx, 'put', key).what}: the server stored other bytes than were sent`, { key, store: ctx.label });
+  if (cleanEtag(response.headers.get("etag")) !== md5) {
+    await ctx.client
+      .request({
+        method: "DELETE",
+        path: objectPath(ctx.container, key),
+        context: at(ctx, "delete", key),
+      })
+      .then((r) => r.body?.cancel());
+    throw new StorageError(
+      StorageErrorCode.Integrity,
+      `put ${at(ctx, "put", key).what}: the server stored other bytes than were sent`,
+      { key, store: ctx.label },
+    );
   }
   return { key, size, etag: md5 };
 }
 
 /** One chunked PUT of a stream of known size; a failing source cuts the request, so nothing is stored. */
-async function putStream(ctx: StoreContext, key: string, reader: ChunkReader, options: PutOptions): Promise<PutResult> {
+async function putStream(
+  ctx: StoreContext,
+  key: string,
+  reader: ChunkReader,
+  options: PutOptions,
+): Promise<PutResult> {
   const body = meteredBody(reader);
   const response = await ctx.client.request({
-    method: 'PUT',
+    method: "PUT",
     path: objectPath(ctx.container, key),
     headers: objectHeaders(options),
     body: body.stream,
     bodyError: body.error,
     signal: options.signal,
-    context: at(ctx, 'put', key),
+    context: at(ctx, "put", key),
   });
   return checkStored(ctx, key, response, body.md5(), body.size());
 }

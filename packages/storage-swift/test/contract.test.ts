@@ -1,7 +1,12 @@
-import { describeStoreContract } from '@cloud-platform/storage-contract';
-import type { ObjectStore } from '@cloud-platform/storage-core';
-import type { SwiftAuthOptions } from '../src/options.js';
-import { dropContainer, freshStore, keystoneAuth, tempAuth } from './helpers.js';
+import { describeStoreContract } from "@cloud-platform/storage-contract";
+import type { ObjectStore } from "@cloud-platform/storage-core";
+import type { SwiftAuthOptions } from "../src/options.js";
+import {
+  dropContainer,
+  freshStore,
+  keystoneAuth,
+  tempAuth,
+} from "./helpers.js";
 
 const MiB = 1024 * 1024;
 
@@ -12,10 +17,14 @@ function contractFor(name: string, auth: SwiftAuthOptions): void {
     name,
     signedUrls: true,
     create: async () => {
-      const { store, container } = freshStore(auth, { segmentSize: 64 * MiB, largeObjectThreshold: 64 * MiB, tempUrlKey: `key-${name}` });
+      const { store, container } = freshStore(auth, {
+        segmentSize: 64 * MiB,
+        largeObjectThreshold: 64 * MiB,
+        tempUrlKey: `key-${name}`,
+      });
       // The first write creates the container (and installs the TempURL key on it).
-      await store.put('contract-init', '');
-      await store.delete('contract-init');
+      await store.put("contract-init", "");
+      await store.delete("contract-init");
       containers.set(store, container);
       return store;
     },
@@ -23,5 +32,5 @@ function contractFor(name: string, auth: SwiftAuthOptions): void {
   });
 }
 
-contractFor('swift (tempauth)', tempAuth);
-contractFor('swift (Keystone v3)', keystoneAuth);
+contractFor("swift (tempauth)", tempAuth);
+contractFor("swift (Keystone v3)", keystoneAuth);

@@ -1,13 +1,21 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 /**
  * A deterministic stream of `total` pseudo-random bytes in `chunkSize` chunks, generated on
  * the fly (never held in memory whole). `onChunk` sees every chunk, e.g. to hash it.
  */
-export function patternStream(total: number, options: { chunkSize?: number; seed?: number; onChunk?: (chunk: Buffer) => void; failAfter?: number } = {}): Readable {
+export function patternStream(
+  total: number,
+  options: {
+    chunkSize?: number;
+    seed?: number;
+    onChunk?: (chunk: Buffer) => void;
+    failAfter?: number;
+  } = {},
+): Readable {
   const chunkSize = options.chunkSize ?? 1024 * 1024;
   let state = (options.seed ?? 1) >>> 0 || 1;
   let sent = 0;
@@ -15,7 +23,7 @@ export function patternStream(total: number, options: { chunkSize?: number; seed
     highWaterMark: chunkSize,
     read() {
       if (options.failAfter !== undefined && sent >= options.failAfter) {
-        this.destroy(new Error('source failed on purpose'));
+        this.destroy(new Error("source failed on purpose"));
         return;
       }
       if (sent >= total) {
@@ -39,11 +47,13 @@ export function patternStream(total: number, options: { chunkSize?: number; seed
 }
 
 /** SHA-256 of a buffer or a whole stream, in hex. */
-export async function sha256Hex(data: Buffer | AsyncIterable<Buffer | Uint8Array>): Promise<string> {
-  const hash = createHash('sha256');
-  if (Buffer.isBuffer(data)) return hash.update(data).digest('hex');
+export async function sha256Hex(
+  data: Buffer | AsyncIterable<Buffer | Uint8Array>,
+): Promise<string> {
+  const hash = createHash("sha256");
+  if (Buffer.isBuffer(data)) return hash.update(data).digest("hex");
   for await (const chunk of data) hash.update(chunk);
-  return hash.digest('hex');
+  return hash.digest("hex");
 }
 
 /**
@@ -51,8 +61,8 @@ export async function sha256Hex(data: Buffer | AsyncIterable<Buffer | Uint8Array
  * context created after the flag is set has `gc` as a global.
  */
 function garbageCollector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
 }
 
 /**
@@ -61,7 +71,9 @@ function garbageCollector(): () => void {
  * collected before the baseline and every 100 ms, so the figure is what the work holds
  * (a stream that buffers grows by the object's size), not how lazily V8 frees its garbage.
  */
-export async function sampleRss<T>(work: () => Promise<T>): Promise<{ result: T; growth: number }> {
+export async function sampleRss<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; growth: number }> {
   const gc = garbageCollector();
   gc();
   const before = process.memoryUsage.rss();

@@ -1,3 +1,3 @@
-export { describeStoreContract } from './contract.js';
-export type { StoreContractOptions } from './contract.js';
-export { patternStream, sha256Hex, sampleRss } from './helpers.js';
+export { describeStoreContract } from "./contract.js";
+export type { StoreContractOptions } from "./contract.js";
+export { patternStream, sha256Hex, sampleRss } from "./helpers.js";

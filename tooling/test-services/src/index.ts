@@ -1,3 +1,3 @@
-export * from './endpoints.js';
-export * from './redis-server.js';
-export * from './swift-admin.js';
+export * from "./endpoints.js";
+export * from "./redis-server.js";
+export * from "./swift-admin.js";

@@ -1,5 +1,10 @@
-import type { AttachmentLocation, Environment, PlatformEnv, PlatformKind } from '../report.js';
-import type { PlatformRule } from '../rules.js';
+import type {
+  AttachmentLocation,
+  Environment,
+  PlatformEnv,
+  PlatformKind,
+} from "../report.js";
+import type { PlatformRule } from "../rules.js";
 
 /** Records one finding of a rule. */
 export type RecordFn = (
@@ -28,19 +33,22 @@ export interface RuleContext {
 }
 
 /** Environments that must run on the object store of their kind. */
-export const OBJECT_STORE_ENVIRONMENTS: ReadonlySet<Environment> = new Set(['prod', 'integration']);
+export const OBJECT_STORE_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
+  "prod",
+  "integration",
+]);
 
 /** Environments that need a write bucket/container when the object store is in use. */
 export const BUCKET_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
-  'prod',
-  'integration',
-  'labs',
+  "prod",
+  "integration",
+  "labs",
 ]);
 
 /** Environments that must keep sessions in Redis. */
 export const REDIS_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
-  'prod',
-  'integration',
-  'labs',
-  'test',
+  "prod",
+  "integration",
+  "labs",
+  "test",
 ]);

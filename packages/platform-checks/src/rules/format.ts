@@ -1,35 +1,36 @@
-import { PlatformRule } from '../rules.js';
-import { SECRET_VARIABLES } from '../secrets.js';
-import { parseDigits, parseStrictBoolean, readVar, show } from '../values.js';
-import type { RuleContext } from './context.js';
+import { PlatformRule } from "../rules.js";
+import { SECRET_VARIABLES } from "../secrets.js";
+import { parseDigits, parseStrictBoolean, readVar, show } from "../values.js";
+import type { RuleContext } from "./context.js";
 
 /** Every boolean variable of the operator contract. */
 export const BOOLEAN_VARIABLES: readonly string[] = [
-  'ODOO_CLOUD_PLATFORM_UNSAFE',
-  'AWS_BUCKETNAME_UNSTRUCTURED',
-  'SWIFT_WRITE_CONTAINER_UNSTRUCTURED',
-  'DISABLE_ATTACHMENT_STORAGE',
-  'ODOO_SESSION_REDIS',
-  'ODOO_LOGGING_JSON',
-  'ODOO_STATSD',
-  'ODOO_PROMETHEUS',
+  "ODOO_CLOUD_PLATFORM_UNSAFE",
+  "AWS_BUCKETNAME_UNSTRUCTURED",
+  "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
+  "DISABLE_ATTACHMENT_STORAGE",
+  "ODOO_SESSION_REDIS",
+  "ODOO_LOGGING_JSON",
+  "ODOO_STATSD",
+  "ODOO_PROMETHEUS",
 ];
 
 const PORT_VARIABLES = [
-  'ODOO_SESSION_REDIS_PORT',
-  'ODOO_SESSION_REDIS_SENTINEL_PORT',
-  'STATSD_PORT',
+  "ODOO_SESSION_REDIS_PORT",
+  "ODOO_SESSION_REDIS_SENTINEL_PORT",
+  "STATSD_PORT",
 ];
 const SECONDS_VARIABLES = [
-  'ODOO_SESSION_REDIS_EXPIRATION',
-  'ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS',
+  "ODOO_SESSION_REDIS_EXPIRATION",
+  "ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS",
 ];
 
 /** Booleans must be strict words; "maybe" is an error, never "non-empty means true". */
 export function checkBooleans(ctx: RuleContext): void {
   for (const name of BOOLEAN_VARIABLES) {
     const value = readVar(ctx.env, name);
-    if (value === undefined || parseStrictBoolean(value) !== undefined) continue;
+    if (value === undefined || parseStrictBoolean(value) !== undefined)
+      continue;
     ctx.problem(
       PlatformRule.FormatBoolean,
       name,

@@ -1,8 +1,8 @@
-import { PlatformRule } from '../rules.js';
-import { readVar, show } from '../values.js';
-import { OBJECT_STORE_ENVIRONMENTS, type RuleContext } from './context.js';
+import { PlatformRule } from "../rules.js";
+import { readVar, show } from "../values.js";
+import { OBJECT_STORE_ENVIRONMENTS, type RuleContext } from "./context.js";
 
-const KINDS: ReadonlySet<string> = new Set(['exoscale', 'ovh']);
+const KINDS: ReadonlySet<string> = new Set(["exoscale", "ovh"]);
 
 /**
  * The recorded kind guards the deploy: `CLOUD_PLATFORM_KIND`, when set, must name it, and
@@ -10,13 +10,13 @@ const KINDS: ReadonlySet<string> = new Set(['exoscale', 'ovh']);
  * warn: their location stays `file`).
  */
 export function checkKind(ctx: RuleContext): void {
-  const wanted = readVar(ctx.env, 'CLOUD_PLATFORM_KIND');
+  const wanted = readVar(ctx.env, "CLOUD_PLATFORM_KIND");
   if (wanted !== undefined && !KINDS.has(wanted)) {
     ctx.problem(
       PlatformRule.KindUnknown,
-      'CLOUD_PLATFORM_KIND',
+      "CLOUD_PLATFORM_KIND",
       `CLOUD_PLATFORM_KIND=${show(wanted)} is not a platform kind.`,
-      'Set CLOUD_PLATFORM_KIND to exoscale or ovh, or leave it unset.',
+      "Set CLOUD_PLATFORM_KIND to exoscale or ovh, or leave it unset.",
     );
   } else if (
     wanted !== undefined &&
@@ -25,17 +25,19 @@ export function checkKind(ctx: RuleContext): void {
   ) {
     ctx.problem(
       PlatformRule.KindMismatch,
-      'CLOUD_PLATFORM_KIND',
+      "CLOUD_PLATFORM_KIND",
       `CLOUD_PLATFORM_KIND=${show(wanted)} but the database was installed for "${ctx.recordedKind}".`,
       `Point this deploy at the right database, or move the database with \`cloud-platform install ${wanted}\`.`,
     );
   }
   if (ctx.recordedKind !== undefined) return;
-  const record = OBJECT_STORE_ENVIRONMENTS.has(ctx.environment) ? ctx.problem : ctx.warning;
+  const record = OBJECT_STORE_ENVIRONMENTS.has(ctx.environment)
+    ? ctx.problem
+    : ctx.warning;
   record(
     PlatformRule.KindNotRecorded,
-    'CLOUD_PLATFORM_KIND',
-    'No platform kind is recorded in this database.',
-    `Run \`cloud-platform install ${wanted !== undefined && KINDS.has(wanted) ? wanted : '<kind>'}\` (kind: exoscale or ovh).`,
+    "CLOUD_PLATFORM_KIND",
+    "No platform kind is recorded in this database.",
+    `Run \`cloud-platform install ${wanted !== undefined && KINDS.has(wanted) ? wanted : "<kind>"}\` (kind: exoscale or ovh).`,
   );
 }

@@ -1,11 +1,11 @@
-import { PlatformRule } from '../rules.js';
-import { escapeRegExp, isOn, readVar, show } from '../values.js';
-import { REDIS_ENVIRONMENTS, type RuleContext } from './context.js';
+import { PlatformRule } from "../rules.js";
+import { escapeRegExp, isOn, readVar, show } from "../values.js";
+import { REDIS_ENVIRONMENTS, type RuleContext } from "./context.js";
 
 const HOST_VARIABLES = [
-  'ODOO_SESSION_REDIS_HOST',
-  'ODOO_SESSION_REDIS_SENTINEL_HOST',
-  'ODOO_SESSION_REDIS_URL',
+  "ODOO_SESSION_REDIS_HOST",
+  "ODOO_SESSION_REDIS_SENTINEL_HOST",
+  "ODOO_SESSION_REDIS_URL",
 ];
 
 /**
@@ -14,12 +14,12 @@ const HOST_VARIABLES = [
  * `acme-odoo-labs-finance`, not `acme-odoo-labs`.
  */
 function checkPrefix(ctx: RuleContext): void {
-  const prefix = readVar(ctx.env, 'ODOO_SESSION_REDIS_PREFIX');
+  const prefix = readVar(ctx.env, "ODOO_SESSION_REDIS_PREFIX");
   const expected = `<client>-${ctx.appName}-${ctx.runningEnv}`;
   if (prefix === undefined) {
     ctx.problem(
       PlatformRule.RedisPrefixRequired,
-      'ODOO_SESSION_REDIS_PREFIX',
+      "ODOO_SESSION_REDIS_PREFIX",
       `ODOO_SESSION_REDIS_PREFIX is not set: sessions of every instance sharing the Redis would mix.`,
       `Set ODOO_SESSION_REDIS_PREFIX to ${expected}.`,
     );
@@ -31,27 +31,27 @@ function checkPrefix(ctx: RuleContext): void {
   if (shape.test(prefix)) return;
   ctx.problem(
     PlatformRule.RedisPrefixShape,
-    'ODOO_SESSION_REDIS_PREFIX',
+    "ODOO_SESSION_REDIS_PREFIX",
     `ODOO_SESSION_REDIS_PREFIX=${show(prefix)} does not match ${expected} (RUNNING_ENV=${show(ctx.runningEnv)}).`,
     `Set ODOO_SESSION_REDIS_PREFIX to ${expected}, lower-case letters, digits and dashes.`,
   );
 }
 
 function checkRequired(ctx: RuleContext): void {
-  if (!isOn(ctx.env, 'ODOO_SESSION_REDIS')) {
+  if (!isOn(ctx.env, "ODOO_SESSION_REDIS")) {
     ctx.problem(
       PlatformRule.RedisRequired,
-      'ODOO_SESSION_REDIS',
+      "ODOO_SESSION_REDIS",
       `Sessions are not in Redis on ${ctx.environment}: they would be lost on the next deploy and not shared between front-ends.`,
-      'Set ODOO_SESSION_REDIS=1.',
+      "Set ODOO_SESSION_REDIS=1.",
     );
   }
   if (HOST_VARIABLES.every((name) => readVar(ctx.env, name) === undefined)) {
     ctx.problem(
       PlatformRule.RedisHostRequired,
-      'ODOO_SESSION_REDIS_HOST',
-      'No Redis server is named (ODOO_SESSION_REDIS_HOST, _SENTINEL_HOST and _URL are all unset).',
-      'Set ODOO_SESSION_REDIS_HOST (or ODOO_SESSION_REDIS_SENTINEL_HOST with _MASTER_NAME, or ODOO_SESSION_REDIS_URL).',
+      "ODOO_SESSION_REDIS_HOST",
+      "No Redis server is named (ODOO_SESSION_REDIS_HOST, _SENTINEL_HOST and _URL are all unset).",
+      "Set ODOO_SESSION_REDIS_HOST (or ODOO_SESSION_REDIS_SENTINEL_HOST with _MASTER_NAME, or ODOO_SESSION_REDIS_URL).",
     );
   }
   checkPrefix(ctx);
@@ -60,16 +60,16 @@ function checkRequired(ctx: RuleContext): void {
 /** Redis rules: required on prod, integration, labs and test; sentinel mode needs a master. */
 export function checkRedis(ctx: RuleContext): void {
   if (REDIS_ENVIRONMENTS.has(ctx.environment)) checkRequired(ctx);
-  const sentinel = readVar(ctx.env, 'ODOO_SESSION_REDIS_SENTINEL_HOST');
+  const sentinel = readVar(ctx.env, "ODOO_SESSION_REDIS_SENTINEL_HOST");
   if (
     sentinel !== undefined &&
-    readVar(ctx.env, 'ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME') === undefined
+    readVar(ctx.env, "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME") === undefined
   ) {
     ctx.problem(
       PlatformRule.RedisSentinelMasterRequired,
-      'ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME',
-      'ODOO_SESSION_REDIS_SENTINEL_HOST is set without ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME.',
-      'Set ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME to the master group the sentinels watch (e.g. mymaster).',
+      "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME",
+      "ODOO_SESSION_REDIS_SENTINEL_HOST is set without ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME.",
+      "Set ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME to the master group the sentinels watch (e.g. mymaster).",
     );
   }
 }

@@ -1,14 +1,18 @@
-import { PlatformRule } from '../rules.js';
-import { isOn, readVar } from '../values.js';
-import type { RuleContext } from './context.js';
+import { PlatformRule } from "../rules.js";
+import { isOn, readVar } from "../values.js";
+import type { RuleContext } from "./context.js";
 
 /** statsd needs a customer: it is a segment of every metric name. */
 export function checkStatsd(ctx: RuleContext): void {
-  if (!isOn(ctx.env, 'ODOO_STATSD') || readVar(ctx.env, 'STATSD_CUSTOMER') !== undefined) return;
+  if (
+    !isOn(ctx.env, "ODOO_STATSD") ||
+    readVar(ctx.env, "STATSD_CUSTOMER") !== undefined
+  )
+    return;
   ctx.problem(
     PlatformRule.StatsdCustomerRequired,
-    'STATSD_CUSTOMER',
-    'ODOO_STATSD is on but STATSD_CUSTOMER is not set.',
-    'Set STATSD_CUSTOMER to the customer segment of the metric names, or turn ODOO_STATSD off.',
+    "STATSD_CUSTOMER",
+    "ODOO_STATSD is on but STATSD_CUSTOMER is not set.",
+    "Set STATSD_CUSTOMER to the customer segment of the metric names, or turn ODOO_STATSD off.",
   );
 }

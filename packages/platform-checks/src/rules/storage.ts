@@ -1,9 +1,19 @@
-import { PlatformRule } from '../rules.js';
-import { escapeRegExp, isOn, readVar, show } from '../values.js';
-import { BUCKET_ENVIRONMENTS, OBJECT_STORE_ENVIRONMENTS, type RuleContext } from './context.js';
-import { S3_STORE, SWIFT_STORE, storeOfKind, storeOfLocation, type StoreSpec } from './stores.js';
+import { PlatformRule } from "../rules.js";
+import { escapeRegExp, isOn, readVar, show } from "../values.js";
+import {
+  BUCKET_ENVIRONMENTS,
+  OBJECT_STORE_ENVIRONMENTS,
+  type RuleContext,
+} from "./context.js";
+import {
+  S3_STORE,
+  SWIFT_STORE,
+  storeOfKind,
+  storeOfLocation,
+  type StoreSpec,
+} from "./stores.js";
 
-const DB_PLACEHOLDER = '{db}';
+const DB_PLACEHOLDER = "{db}";
 
 /**
  * The store whose variables must be complete: the one in use, or on prod/integration the
@@ -20,27 +30,38 @@ function checkedStore(ctx: RuleContext): StoreSpec | undefined {
 function checkLocation(ctx: RuleContext): void {
   const kindStore = storeOfKind(ctx.kind);
   const locationStore = storeOfLocation(ctx.location);
-  if (kindStore !== undefined && locationStore !== undefined && kindStore !== locationStore) {
+  if (
+    kindStore !== undefined &&
+    locationStore !== undefined &&
+    kindStore !== locationStore
+  ) {
     ctx.problem(
       PlatformRule.StorageLocationKind,
-      'attachment.location',
+      "attachment.location",
       `attachment.location is "${ctx.location}" but this platform's kind is "${kindStore.kind}".`,
       `Set attachment.location to "${kindStore.location}" (\`cloud-platform install ${kindStore.kind}\` does it).`,
     );
   }
-  if (OBJECT_STORE_ENVIRONMENTS.has(ctx.environment) && locationStore === undefined) {
-    const target = kindStore?.location ?? 's3 or swift';
+  if (
+    OBJECT_STORE_ENVIRONMENTS.has(ctx.environment) &&
+    locationStore === undefined
+  ) {
+    const target = kindStore?.location ?? "s3 or swift";
     ctx.problem(
       PlatformRule.StorageObjectStoreRequired,
-      'attachment.location',
+      "attachment.location",
       `${ctx.environment} stores new files in "${ctx.location}", not in the object store: other hosts would never see them.`,
-      `Set attachment.location to ${target} (\`cloud-platform install ${kindStore?.kind ?? '<kind>'}\` does it and migrates the files).`,
+      `Set attachment.location to ${target} (\`cloud-platform install ${kindStore?.kind ?? "<kind>"}\` does it and migrates the files).`,
     );
   }
-  if (ctx.environment === 'test' && locationStore === undefined && ctx.location !== 'db') {
+  if (
+    ctx.environment === "test" &&
+    locationStore === undefined &&
+    ctx.location !== "db"
+  ) {
     ctx.problem(
       PlatformRule.StorageTestDatabaseRequired,
-      'attachment.location',
+      "attachment.location",
       `test stores new files in "${ctx.location}": a test instance off the object store must keep them in the database.`,
       'Set attachment.location to "db" (or to the object store of the kind).',
     );
@@ -63,17 +84,22 @@ function checkStoreVariables(ctx: RuleContext, store: StoreSpec): void {
       PlatformRule.StorageBucketRequired,
       store.nameVariable,
       `${store.nameVariable} is not set: ${ctx.environment} needs its own ${store.noun} for writes.`,
-      `Set ${store.nameVariable} to <client>-${ctx.appName}-${ctx.environment === 'prod' ? 'prod' : '<env>'}.`,
+      `Set ${store.nameVariable} to <client>-${ctx.appName}-${ctx.environment === "prod" ? "prod" : "<env>"}.`,
     );
   }
-  if (name !== undefined && ctx.environment === 'prod') checkProdShape(ctx, store, name);
+  if (name !== undefined && ctx.environment === "prod")
+    checkProdShape(ctx, store, name);
 }
 
 function prodShape(appName: string): RegExp {
   return new RegExp(`^[a-z0-9-]+-${escapeRegExp(appName)}-prod$`);
 }
 
-function checkProdShape(ctx: RuleContext, store: StoreSpec, name: string): void {
+function checkProdShape(
+  ctx: RuleContext,
+  store: StoreSpec,
+  name: string,
+): void {
   if (isOn(ctx.env, store.unstructuredVariable)) return;
   // `{db}` is only known once the index database is open: it cannot prove the shape.
   const placeholder = name.includes(DB_PLACEHOLDER);
@@ -95,8 +121,9 @@ function checkProdShape(ctx: RuleContext, store: StoreSpec, name: string): void 
  */
 function checkNotProdName(ctx: RuleContext, store: StoreSpec): void {
   const name = readVar(ctx.env, store.nameVariable);
-  if (name === undefined || ctx.environment === 'prod') return;
-  if (!prodShape(ctx.appName).test(name.split(DB_PLACEHOLDER).join('db'))) return;
+  if (name === undefined || ctx.environment === "prod") return;
+  if (!prodShape(ctx.appName).test(name.split(DB_PLACEHOLDER).join("db")))
+    return;
   ctx.problem(
     PlatformRule.StorageNotProdBucket,
     store.nameVariable,
@@ -112,12 +139,12 @@ export function checkStorage(ctx: RuleContext): void {
   if (store !== undefined) checkStoreVariables(ctx, store);
   checkNotProdName(ctx, S3_STORE);
   checkNotProdName(ctx, SWIFT_STORE);
-  if (readVar(ctx.env, 'SWIFT_TENANT_NAME') !== undefined) {
+  if (readVar(ctx.env, "SWIFT_TENANT_NAME") !== undefined) {
     ctx.warning(
       PlatformRule.StorageDeprecatedTenantName,
-      'SWIFT_TENANT_NAME',
-      'SWIFT_TENANT_NAME is a deprecated alias of SWIFT_PROJECT_NAME.',
-      'Rename SWIFT_TENANT_NAME to SWIFT_PROJECT_NAME.',
+      "SWIFT_TENANT_NAME",
+      "SWIFT_TENANT_NAME is a deprecated alias of SWIFT_PROJECT_NAME.",
+      "Rename SWIFT_TENANT_NAME to SWIFT_PROJECT_NAME.",
     );
   }
 }

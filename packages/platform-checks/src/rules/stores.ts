@@ -1,9 +1,9 @@
-import type { AttachmentLocation, PlatformKind } from '../report.js';
+import type { AttachmentLocation, PlatformKind } from "../report.js";
 
 /** The variables of one object store. */
 export interface StoreSpec {
   /** The `attachment.location` value that writes to this store. */
-  location: 's3' | 'swift';
+  location: "s3" | "swift";
   kind: PlatformKind;
   /** `bucket` or `container`, for messages. */
   noun: string;
@@ -17,34 +17,38 @@ export interface StoreSpec {
 
 /** Exoscale's S3 store. */
 export const S3_STORE: StoreSpec = {
-  location: 's3',
-  kind: 'exoscale',
-  noun: 'bucket',
-  credentials: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
-  nameVariable: 'AWS_BUCKETNAME',
-  unstructuredVariable: 'AWS_BUCKETNAME_UNSTRUCTURED',
+  location: "s3",
+  kind: "exoscale",
+  noun: "bucket",
+  credentials: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+  nameVariable: "AWS_BUCKETNAME",
+  unstructuredVariable: "AWS_BUCKETNAME_UNSTRUCTURED",
 };
 
 /** OVH's Swift store. */
 export const SWIFT_STORE: StoreSpec = {
-  location: 'swift',
-  kind: 'ovh',
-  noun: 'container',
-  credentials: ['SWIFT_AUTH_URL', 'SWIFT_ACCOUNT', 'SWIFT_PASSWORD'],
-  nameVariable: 'SWIFT_WRITE_CONTAINER',
-  unstructuredVariable: 'SWIFT_WRITE_CONTAINER_UNSTRUCTURED',
+  location: "swift",
+  kind: "ovh",
+  noun: "container",
+  credentials: ["SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"],
+  nameVariable: "SWIFT_WRITE_CONTAINER",
+  unstructuredVariable: "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
 };
 
 /** The object store of a kind. */
-export function storeOfKind(kind: PlatformKind | undefined): StoreSpec | undefined {
-  if (kind === 'exoscale') return S3_STORE;
-  if (kind === 'ovh') return SWIFT_STORE;
+export function storeOfKind(
+  kind: PlatformKind | undefined,
+): StoreSpec | undefined {
+  if (kind === "exoscale") return S3_STORE;
+  if (kind === "ovh") return SWIFT_STORE;
   return undefined;
 }
 
 /** The object store a location writes to (`undefined` for `file` and `db`). */
-export function storeOfLocation(location: AttachmentLocation): StoreSpec | undefined {
-  if (location === 's3') return S3_STORE;
-  if (location === 'swift') return SWIFT_STORE;
+export function storeOfLocation(
+  location: AttachmentLocation,
+): StoreSpec | undefined {
+  if (location === "s3") return S3_STORE;
+  if (location === "swift") return SWIFT_STORE;
   return undefined;
 }

@@ -1,10 +1,23 @@
-import { EX_CONFIG, isPlatformConfigError, runCheckCli } from '@cloud-platform/platform-checks';
-import { MIGRATION_LOCK, type MigrateOptions, type MigrationProgress, type MigrationReport } from '@cloud-platform/storage-core';
-import { loadPlatformConfig, type Env } from '../config.js';
-import { MIGRATION_PARTS_IN_FLIGHT, install } from '../install.js';
-import { readPlatformSettings } from '../settings.js';
-import { openPlatformIndex, setUpAttachments } from '../storage.js';
-import { createProgressReporter, formatMigrationReport, type Output } from './progress.js';
+import {
+  EX_CONFIG,
+  isPlatformConfigError,
+  runCheckCli,
+} from "@cloud-platform/platform-checks";
+import {
+  MIGRATION_LOCK,
+  type MigrateOptions,
+  type MigrationProgress,
+  type MigrationReport,
+} from "@cloud-platform/storage-core";
+import { loadPlatformConfig, type Env } from "../config.js";
+import { MIGRATION_PARTS_IN_FLIGHT, install } from "../install.js";
+import { readPlatformSettings } from "../settings.js";
+import { openPlatformIndex, setUpAttachments } from "../storage.js";
+import {
+  createProgressReporter,
+  formatMigrationReport,
+  type Output,
+} from "./progress.js";
 
 /** What a command needs from the outside world. */
 export interface CommandContext {
@@ -15,56 +28,99 @@ export interface CommandContext {
 }
 
 /** `check [--json]`: 0 when the environment is fine, 78 with the report otherwise. */
-export async function checkCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+export async function checkCommand(
+  ctx: CommandContext,
+  argv: string[],
+): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
-    const result = runCheckCli(ctx.env, argv, { kind: settings.kind, location: settings.location });
-    (result.exitCode === 0 ? ctx.out : ctx.err).write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
+    const result = runCheckCli(ctx.env, argv, {
+      kind: settings.kind,
+      location: settings.location,
+    });
+    (result.exitCode === 0 ? ctx.out : ctx.err).write(
+      result.output.endsWith("\n") ? result.output : `${result.output}\n`,
+    );
     return result.exitCode;
   } finally {
     await index.close();
   }
 }
 
-function onItem(ctx: CommandContext, json: boolean, dryRun: boolean): ((p: MigrationProgress) => void) | undefined {
+function onItem(
+  ctx: CommandContext,
+  json: boolean,
+  dryRun: boolean,
+): ((p: MigrationProgress) => void) | undefined {
   if (!dryRun) return undefined;
   return ({ item }) => {
-    ctx.out.write(json ? `${JSON.stringify({ type: 'planned', ...item })}\n` : `  ${item.id}  ${item.from} → ${item.to}  ${item.size} B  ${item.name}\n`);
+    ctx.out.write(
+      json
+        ? `${JSON.stringify({ type: "planned", ...item })}\n`
+        : `  ${item.id}  ${item.from} → ${item.to}  ${item.size} B  ${item.name}\n`,
+    );
   };
 }
 
-function finishReport(ctx: CommandContext, report: MigrationReport, json: boolean): number {
+function finishReport(
+  ctx: CommandContext,
+  report: MigrationReport,
+  json: boolean,
+): number {
   ctx.out.write(formatMigrationReport(report, json));
-  if (report.status === 'already-running') return 75; // EX_TEMPFAIL: try again later
-  return report.status === 'done' || report.status === 'skipped' ? (report.failed.length === 0 ? 0 : 1) : 1;
+  if (report.status === "already-running") return 75; // EX_TEMPFAIL: try again later
+  return report.status === "done" || report.status === "skipped"
+    ? report.failed.length === 0
+      ? 0
+      : 1
+    : 1;
 }
 
 /** Migration options the command line may set. */
-export type MigrationTuning = Pick<MigrateOptions, 'concurrency' | 'batchSize' | 'verify'>;
+export type MigrationTuning = Pick<
+  MigrateOptions,
+  "concurrency" | "batchSize" | "verify"
+>;
 
 /** `migrate [--dry-run] [--json]` and `force-database [--dry-run] [--json]`. */
-export async function migrateCommand(ctx: CommandContext, flags: { dryRun: boolean; json: boolean; reverse: boolean; tuning: MigrationTuning }): Promise<number> {
+export async function migrateCommand(
+  ctx: CommandContext,
+  flags: {
+    dryRun: boolean;
+    json: boolean;
+    reverse: boolean;
+    tuning: MigrationTuning;
+  },
+): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
-    const { attachments, objectStorage } = setUpAttachments(config, index, settings.kind, {
-      partsInFlight: MIGRATION_PARTS_IN_FLIGHT,
-      onWarning: (m) => ctx.err.write(`warning: ${m}\n`),
-    });
+    const { attachments, objectStorage } = setUpAttachments(
+      config,
+      index,
+      settings.kind,
+      {
+        partsInFlight: MIGRATION_PARTS_IN_FLIGHT,
+        onWarning: (m) => ctx.err.write(`warning: ${m}\n`),
+      },
+    );
     try {
       const progress = createProgressReporter(ctx.err, flags.json);
       const items = onItem(ctx, flags.json, flags.dryRun);
       const options = {
         ...flags.tuning,
         dryRun: flags.dryRun,
-        holder: 'cli',
-        onProgress: (p: MigrationProgress) => (items ? items(p) : progress.onProgress(p)),
+        holder: "cli",
+        onProgress: (p: MigrationProgress) =>
+          items ? items(p) : progress.onProgress(p),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       };
-      const report = flags.reverse ? await attachments.forceDatabase(options) : await attachments.migrate(options);
+      const report = flags.reverse
+        ? await attachments.forceDatabase(options)
+        : await attachments.migrate(options);
       progress.finish();
       return finishReport(ctx, report, flags.json);
     } finally {
@@ -76,10 +132,16 @@ export async function migrateCommand(ctx: CommandContext, flags: { dryRun: boole
 }
 
 /** `install <exoscale|ovh> [--no-migrate] [--json]`. */
-export async function installCommand(ctx: CommandContext, kind: string | undefined, flags: { migrate: boolean; json: boolean }): Promise<number> {
+export async function installCommand(
+  ctx: CommandContext,
+  kind: string | undefined,
+  flags: { migrate: boolean; json: boolean },
+): Promise<number> {
   const chosen = kind ?? ctx.env.CLOUD_PLATFORM_KIND;
-  if (chosen !== 'exoscale' && chosen !== 'ovh') {
-    ctx.err.write('install needs a kind: `cloud-platform install exoscale|ovh` (or CLOUD_PLATFORM_KIND)\n');
+  if (chosen !== "exoscale" && chosen !== "ovh") {
+    ctx.err.write(
+      "install needs a kind: `cloud-platform install exoscale|ovh` (or CLOUD_PLATFORM_KIND)\n",
+    );
     return 64;
   }
   const progress = createProgressReporter(ctx.err, flags.json);
@@ -92,10 +154,22 @@ export async function installCommand(ctx: CommandContext, kind: string | undefin
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     progress.finish();
-    const head = { type: 'install', kind: result.kind, location: result.location };
-    ctx.out.write(flags.json ? `${JSON.stringify(head)}\n` : `installed ${result.kind}: new files go to ${result.location}\n`);
+    const head = {
+      type: "install",
+      kind: result.kind,
+      location: result.location,
+    };
+    ctx.out.write(
+      flags.json
+        ? `${JSON.stringify(head)}\n`
+        : `installed ${result.kind}: new files go to ${result.location}\n`,
+    );
     if (!result.migration) {
-      ctx.out.write(flags.json ? '' : 'files not moved (--no-migrate): the next upgrade start-up or `cloud-platform migrate` moves them\n');
+      ctx.out.write(
+        flags.json
+          ? ""
+          : "files not moved (--no-migrate): the next upgrade start-up or `cloud-platform migrate` moves them\n",
+      );
       return 0;
     }
     return finishReport(ctx, result.migration, flags.json);
@@ -109,28 +183,43 @@ export async function installCommand(ctx: CommandContext, kind: string | undefin
 }
 
 /** `status [--json]`: kind, environment, location, counts and bytes per location, lock holder. */
-export async function statusCommand(ctx: CommandContext, json: boolean): Promise<number> {
+export async function statusCommand(
+  ctx: CommandContext,
+  json: boolean,
+): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
     const holder = await index.lockHolder(MIGRATION_LOCK);
     const stats = await index.stats();
-    const status = { environment: config.runningEnv, kind: settings.kind ?? null, location: settings.location, database: index.dialect, attachments: stats, migrationLock: holder ?? null };
+    const status = {
+      environment: config.runningEnv,
+      kind: settings.kind ?? null,
+      location: settings.location,
+      database: index.dialect,
+      attachments: stats,
+      migrationLock: holder ?? null,
+    };
     if (json) {
       ctx.out.write(`${JSON.stringify(status)}\n`);
       return 0;
     }
     const lines = [
       `environment: ${status.environment}`,
-      `kind:        ${status.kind ?? 'not installed (run `cloud-platform install <kind>`)'}`,
+      `kind:        ${status.kind ?? "not installed (run `cloud-platform install <kind>`)"}`,
       `location:    ${status.location}`,
       `database:    ${status.database}`,
-      'attachments:',
-      ...(stats.length === 0 ? ['  none'] : stats.map((s) => `  ${s.location.padEnd(30)} ${String(s.count).padStart(8)} files  ${(s.bytes / 1e6).toFixed(1).padStart(10)} MB`)),
-      `migration:   ${holder ? `running (${holder.holder}, pid ${holder.pid} on ${holder.hostname}, since ${holder.acquiredAt.toISOString()})` : 'not running'}`,
+      "attachments:",
+      ...(stats.length === 0
+        ? ["  none"]
+        : stats.map(
+            (s) =>
+              `  ${s.location.padEnd(30)} ${String(s.count).padStart(8)} files  ${(s.bytes / 1e6).toFixed(1).padStart(10)} MB`,
+          )),
+      `migration:   ${holder ? `running (${holder.holder}, pid ${holder.pid} on ${holder.hostname}, since ${holder.acquiredAt.toISOString()})` : "not running"}`,
     ];
-    ctx.out.write(`${lines.join('\n')}\n`);
+    ctx.out.write(`${lines.join("\n")}\n`);
     return 0;
   } finally {
     await index.close();

@@ -10,7 +10,12 @@ import {
   type ForceDatabaseRule,
 } from "./force-database.js";
 import { collectRef, sweepGarbage, type SweepReport } from "./garbage.js";
-import { emptyReport, forceDatabasePlan, migrationPlan, runPlan } from "./migration.js";
+import {
+  emptyReport,
+  forceDatabasePlan,
+  migrationPlan,
+  runPlan,
+} from "./migration.js";
 import type { MigrateOptions, MigrationReport } from "./migration-types.js";
 import {
   openAttachment,

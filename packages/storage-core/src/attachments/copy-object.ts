@@ -31,7 +31,8 @@ function integrity(record: AttachmentRecord, what: string): StorageError {
   );
 }
 
-const UNIQUE_KEY = /^u\/[0-9a-f]{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UNIQUE_KEY =
+  /^u\/[0-9a-f]{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Whether `key` can only ever hold this record's bytes: its content key (the SHA-256), or a

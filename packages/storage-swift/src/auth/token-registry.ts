@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { SwiftAuthOptions } from '../options.js';
-import { backoff, type RetryPolicy } from '../retry.js';
-import { TransientAuthError } from './auth-errors.js';
-import { keystoneAuthenticate } from './keystone.js';
-import { tempAuthenticate } from './tempauth.js';
-import { renewAt, type AuthContext, type SwiftToken } from './token.js';
+import { createHash } from "node:crypto";
+import type { SwiftAuthOptions } from "../options.js";
+import { backoff, type RetryPolicy } from "../retry.js";
+import { TransientAuthError } from "./auth-errors.js";
+import { keystoneAuthenticate } from "./keystone.js";
+import { tempAuthenticate } from "./tempauth.js";
+import { renewAt, type AuthContext, type SwiftToken } from "./token.js";
 
 /**
  * The token of one set of credentials, shared by every store that uses them: Keystone
@@ -33,25 +33,42 @@ export function tokenSession(auth: SwiftAuthOptions): TokenSession {
 
 function credentialsId(auth: SwiftAuthOptions): string {
   const parts =
-    auth.type === 'tempauth'
+    auth.type === "tempauth"
       ? [auth.type, auth.authUrl, auth.user, auth.key]
-      : [auth.type, auth.authUrl, auth.username, auth.password, auth.projectName, auth.userDomainId, auth.userDomainName,
-         auth.projectDomainId, auth.projectDomainName, auth.region, auth.interface];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+      : [
+          auth.type,
+          auth.authUrl,
+          auth.username,
+          auth.password,
+          auth.projectName,
+          auth.userDomainId,
+          auth.userDomainName,
+          auth.projectDomainId,
+          auth.projectDomainName,
+          auth.region,
+          auth.interface,
+        ];
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 
 function createTokenSession(auth: SwiftAuthOptions): TokenSession {
   let current: SwiftToken | undefined;
   let pending: Promise<SwiftToken> | undefined;
   const authenticate = (context: AuthContext): Promise<SwiftToken> =>
-    auth.type === 'tempauth' ? tempAuthenticate(auth, context) : keystoneAuthenticate(auth, context);
+    auth.type === "tempauth"
+      ? tempAuthenticate(auth, context)
+      : keystoneAuthenticate(auth, context);
 
-  const refresh = async (context: AuthContext, policy: RetryPolicy): Promise<SwiftToken> => {
+  const refresh = async (
+    context: AuthContext,
+    policy: RetryPolicy,
+  ): Promise<SwiftToken> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await authenticate(context);
       } catch (error) {
-        if (!(error instanceof TransientAuthError) || attempt > policy.retries) throw error;
+        if (!(error instanceof TransientAuthError) || attempt > policy.retries)
+          throw error;
         await backoff(policy, attempt, null, context.signal);
       }
     }
@@ -59,7 +76,8 @@ function createTokenSession(auth: SwiftAuthOptions): TokenSession {
 
   return {
     get(context, policy) {
-      if (current && context.now() < renewAt(current)) return Promise.resolve(current);
+      if (current && context.now() < renewAt(current))
+        return Promise.resolve(current);
       // The first caller authenticates; the others wait for the same answer. The request is
       // not tied to one caller's AbortSignal, since the others still want the token.
       pending ??= refresh({ fetch: context.fetch, now: context.now }, policy)
