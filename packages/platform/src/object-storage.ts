@@ -127,9 +127,8 @@ export function createObjectStorage(
     stores,
     async probe() {
       if (!stores.write) return;
-      const entries = stores.write
-        .list("", { pageSize: 1 })
-        [Symbol.asyncIterator]();
+      const listing = stores.write.list("", { pageSize: 1 });
+      const entries = listing[Symbol.asyncIterator]();
       await entries.next();
       await entries.return?.();
     },
