@@ -285,6 +285,60 @@ describe("the example app HTTP surface", () => {
     expect(decodeURIComponent(encoded)).toBe(name);
   });
 
+  it.each([
+    ["page.html", "text/html", "<script>alert(document.cookie)</script>"],
+    [
+      "drawing.svg",
+      "image/svg+xml",
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    ],
+  ])(
+    "serves a stored %s as an attachment the browser may neither sniff nor run",
+    async (name, mimetype, content) => {
+      const view = await uploadRaw(
+        url,
+        cookie,
+        name,
+        mimetype,
+        Buffer.from(content),
+      );
+      for (const method of ["GET", "HEAD"]) {
+        const response = await call(url, `/attachments/${view.id}`, cookie, {
+          method,
+        });
+        expect(response.status).toBe(200);
+        expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+        const csp = response.headers.get("content-security-policy") ?? "";
+        expect(csp).toMatch(/(^|;)\s*sandbox\s*(;|$)/);
+        expect(csp).toMatch(/default-src 'none'/);
+        expect(response.headers.get("content-disposition")).toMatch(
+          /^attachment;/,
+        );
+      }
+    },
+  );
+
+  it("keeps quotes and parentheses of a name inside the Content-Disposition values", async () => {
+    const name = `it's (really) "x"; filename=evil.html*.txt`;
+    const view = await uploadRaw(
+      url,
+      cookie,
+      name,
+      "text/plain",
+      Buffer.from("x"),
+    );
+    const header =
+      (await call(url, `/attachments/${view.id}`, cookie)).headers.get(
+        "content-disposition",
+      ) ?? "";
+    // RFC 8187: the extended value is attr-chars and %XX only, and the fallback is one quoted string.
+    expect(header).toMatch(
+      /^attachment; filename="[^"\\]*"; filename\*=UTF-8''[A-Za-z0-9%!#$&+.^_`|~-]+$/,
+    );
+    const encoded = /filename\*=UTF-8''(\S+)$/.exec(header)?.[1] ?? "";
+    expect(decodeURIComponent(encoded)).toBe(name);
+  });
+
   it("answers 416 to a range past the end and 404 to an unknown id", async () => {
     const view = await uploadRaw(
       url,

@@ -20,3 +20,17 @@ export { errorHandler } from "./error-handler.js";
 export { runCli, USAGE } from "./cli/run-cli.js";
 export type { CommandContext } from "./cli/commands.js";
 export { readAppVersion } from "./app-version.js";
+export { attachmentsRouter, attachmentView } from "./attachments-router.js";
+export type {
+  AttachmentAccess,
+  AttachmentsRouterOptions,
+} from "./attachments-router.js";
+export { BadRequestError, receiveUpload } from "./attachment-upload.js";
+export { sendAttachment } from "./attachment-download.js";
+export {
+  ATTACHMENT_SECURITY_HEADERS,
+  contentDisposition,
+  safeContentType,
+  setAttachmentHeaders,
+} from "./attachment-headers.js";
+export { parseRange } from "./http-range.js";
