@@ -1,4 +1,4 @@
-import { errorForStatus, objectPath, statusError } from "./status.js";
+import { errorForStatus, objectPath, statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /** The JSON answer of `?multipart-manifest=delete` and `?bulk-delete`. */

@@ -13,7 +13,7 @@ import {
   segmentName,
   type ManifestEntry,
 } from "./segments.js";
-import { cleanEtag, objectPath, statusError } from "./status.js";
+import { cleanEtag, objectPath, statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 import { objectHeaders } from "./object-headers.js";
 

@@ -1,6 +1,6 @@
 import { SwiftConfigError, type SwiftConfigProblem } from "./errors.js";
 import type { SwiftAuthOptions, SwiftStoreOptions } from "./options.js";
-import { containerProblem, urlProblem } from "./validate-options.js";
+import { containerProblem, urlProblem } from "./resolve-options.js";
 
 /** Options of {@link swiftOptionsFromEnv}. */
 export interface SwiftEnvOptions {

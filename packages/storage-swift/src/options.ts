@@ -82,3 +82,14 @@ export interface SwiftStoreOptions {
   /** Clock in ms since the epoch, used for token expiry and TempURLs. @default Date.now */
   now?: () => number;
 }
+
+/** {@link SwiftStoreOptions} checked, with their defaults filled in. */
+export interface ResolvedSwiftOptions {
+  container: string;
+  /** `<container>_segments`, where Static Large Object segments live. */
+  segmentsContainer: string;
+  segmentSize: number;
+  largeObjectThreshold: number;
+  createContainer: boolean;
+  tempUrlKey: string | undefined;
+}

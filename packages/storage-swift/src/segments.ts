@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { isStorageError } from "@cloud-platform/storage-core";
 import { deleteObjects } from "./bulk-delete.js";
-import { listContainer } from "./list.js";
-import { objectPath, statusError } from "./status.js";
+import { listContainer } from "./list-objects.js";
+import { objectPath, statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /** One entry of an SLO manifest, as `?multipart-manifest=put` wants it. */

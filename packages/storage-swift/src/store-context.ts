@@ -1,5 +1,5 @@
 import type { SwiftClient } from "./swift-client.js";
-import { describeObject, type FailureContext } from "./status.js";
+import { describeObject, type FailureContext } from "./map-error.js";
 
 /** What the operations of one store share. */
 export interface StoreContext {

@@ -6,8 +6,12 @@ import {
 import { tokenSession, type TokenSession } from "./auth/token-registry.js";
 import type { SwiftToken } from "./auth/token.js";
 import type { SwiftAuthOptions } from "./options.js";
-import { backoff, isTransientStatus, type RetryPolicy } from "./retry.js";
-import type { FailureContext } from "./status.js";
+import {
+  backoff,
+  isTransientStatus,
+  type RetryPolicy,
+} from "./retry-strategy.js";
+import type { FailureContext } from "./map-error.js";
 
 /** One request to the Swift API, relative to the account (storage) URL. */
 export interface SwiftRequest {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SwiftAuthOptions } from "../options.js";
-import { backoff, type RetryPolicy } from "../retry.js";
+import { backoff, type RetryPolicy } from "../retry-strategy.js";
 import { TransientAuthError } from "./auth-errors.js";
 import { keystoneAuthenticate } from "./keystone.js";
 import { tempAuthenticate } from "./tempauth.js";

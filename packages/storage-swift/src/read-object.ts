@@ -9,7 +9,7 @@ import {
   objectPath,
   statusError,
   cleanEtag,
-} from "./status.js";
+} from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /** The whole object in memory. */

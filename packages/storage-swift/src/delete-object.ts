@@ -1,6 +1,6 @@
 import type { BulkAnswer } from "./bulk-delete.js";
 import { readManifest, removeSegmentsOf, segmentNames } from "./segments.js";
-import { errorForStatus, objectPath, statusError } from "./status.js";
+import { errorForStatus, objectPath, statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /**

@@ -9,7 +9,7 @@ import {
 import { ChunkReader, meteredBody } from "./chunk-reader.js";
 import { uploadLargeObject } from "./large-object.js";
 import { objectHeaders } from "./object-headers.js";
-import { cleanEtag, objectPath, statusError } from "./status.js";
+import { cleanEtag, objectPath, statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /** Streams of unknown size are buffered up to this much, so small ones get a retryable PUT. */

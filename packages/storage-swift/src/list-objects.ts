@@ -1,5 +1,5 @@
 import type { ListEntry, ListOptions } from "@cloud-platform/storage-core";
-import { cleanEtag, statusError } from "./status.js";
+import { cleanEtag, statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /** One entry of a Swift JSON container listing. */

@@ -1,5 +1,11 @@
 import { SwiftConfigError, type SwiftConfigProblem } from "./errors.js";
-import type { SwiftAuthOptions, SwiftStoreOptions } from "./options.js";
+import type {
+  ResolvedSwiftOptions,
+  SwiftAuthOptions,
+  SwiftStoreOptions,
+} from "./options.js";
+
+const DEFAULT_SEGMENT_SIZE = 100 * 1024 * 1024;
 
 /** Swift's largest single object, and so the largest segment: 5 GiB. */
 export const MAX_SEGMENT_SIZE = 5 * 1024 ** 3;
@@ -13,8 +19,13 @@ export function containerProblem(name: unknown): string | undefined {
   return undefined;
 }
 
-/** Throws a {@link SwiftConfigError} listing every problem of `options`; values are never echoed. */
-export function validateOptions(options: SwiftStoreOptions): void {
+/**
+ * Fills in the defaults of {@link SwiftStoreOptions} and checks them.
+ * @throws SwiftConfigError listing every problem found; values are never echoed.
+ */
+export function resolveSwiftOptions(
+  options: SwiftStoreOptions,
+): ResolvedSwiftOptions {
   const problems: SwiftConfigProblem[] = [];
   const add = (name: string, message: string | undefined): void => {
     if (message !== undefined) problems.push({ name, message });
@@ -39,6 +50,14 @@ export function validateOptions(options: SwiftStoreOptions): void {
   )
     add("tempUrlKey", "must be a non-empty string");
   if (problems.length > 0) throw new SwiftConfigError(problems);
+  return {
+    container: options.container,
+    segmentsContainer: `${options.container}_segments`,
+    segmentSize: options.segmentSize ?? DEFAULT_SEGMENT_SIZE,
+    largeObjectThreshold: options.largeObjectThreshold ?? DEFAULT_SEGMENT_SIZE,
+    createContainer: options.createContainer === true,
+    tempUrlKey: options.tempUrlKey,
+  };
 }
 
 function authProblems(

@@ -4,7 +4,7 @@ import {
   StorageErrorCode,
   type SignedUrlOptions,
 } from "@cloud-platform/storage-core";
-import { objectPath } from "./status.js";
+import { objectPath } from "./map-error.js";
 import type { StoreContext } from "./store-context.js";
 
 /**

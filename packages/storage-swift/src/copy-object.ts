@@ -6,13 +6,13 @@ import {
   segmentName,
   type ManifestEntry,
 } from "./segments.js";
-import { headRaw, metadataOf } from "./read.js";
+import { headRaw, metadataOf } from "./read-object.js";
 import {
   encodeKey,
   errorForStatus,
   objectPath,
   statusError,
-} from "./status.js";
+} from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /**

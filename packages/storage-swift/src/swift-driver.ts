@@ -1,0 +1,56 @@
+import type { StoreDriver } from "@cloud-platform/storage-core";
+import { copyObject } from "./copy-object.js";
+import { deleteObject } from "./delete-object.js";
+import { listObjects } from "./list-objects.js";
+import { putObject } from "./put-object.js";
+import {
+  getObject,
+  getObjectStream,
+  headObject,
+  headRaw,
+} from "./read-object.js";
+import { tempUrl } from "./signed-url.js";
+import type { StoreContext } from "./store-context.js";
+
+/** What the Swift driver is made of. */
+export interface SwiftDriverParts {
+  ctx: StoreContext;
+  /** The TempURL key; `signedUrl` exists only when it is set. */
+  tempUrlKey: string | undefined;
+  now: () => number;
+}
+
+/** The Swift {@link StoreDriver}: every method maps its HTTP failures with container and key. */
+export function createSwiftDriver(parts: SwiftDriverParts): StoreDriver {
+  const { ctx, now } = parts;
+  const driver: StoreDriver = {
+    kind: "swift",
+    container: ctx.container,
+    put: (key, body, putOptions) => putObject(ctx, key, body, putOptions),
+    get: (key, getOptions) => getObject(ctx, key, getOptions?.signal),
+    getStream: (key, streamOptions) =>
+      getObjectStream(ctx, key, streamOptions ?? {}),
+    head: (key) => headObject(ctx, key),
+    exists: async (key) => (await headRaw(ctx, key)) !== undefined,
+    delete: (key) => deleteObject(ctx, key),
+    list: (prefix = "", listOptions = {}) =>
+      listObjects(ctx, prefix, listOptions),
+    copy: (from, to) => copyObject(ctx, from, to),
+    deleteMany: async (keys) => {
+      // One at a time per key, a few at once: a bulk delete would leave SLO segments behind.
+      const queue = [...new Set(keys)];
+      const worker = async (): Promise<void> => {
+        for (let key = queue.shift(); key !== undefined; key = queue.shift())
+          await deleteObject(ctx, key);
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(8, queue.length) }, worker),
+      );
+    },
+  };
+  const secret = parts.tempUrlKey;
+  if (secret !== undefined)
+    driver.signedUrl = (key, signOptions) =>
+      tempUrl(ctx, secret, key, signOptions ?? {}, now);
+  return driver;
+}
