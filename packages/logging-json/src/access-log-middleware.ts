@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "./logger.js";
 import type { Middleware } from "./middleware.js";
 import { getRequestContext, type RequestContext } from "./request-context.js";
+import { requestStartNs, responseEndNs } from "./request-timing.js";
 
 /** Options of {@link accessLogMiddleware}. */
 export interface AccessLogOptions {
@@ -40,57 +41,98 @@ export function accessLogMiddleware(
   const ignored = new Set(
     (options.ignorePaths ?? ["/monitoring/status"]).map(trimSlash),
   );
-  const unmatched = options.unmatchedRoute ?? "unmatched";
+  const settings: Settings = {
+    logger,
+    skip: options.skip,
+    unmatched: options.unmatchedRoute ?? "unmatched",
+  };
   return (req, res, next) => {
     const path = pathOf(req);
     if (ignored.has(trimSlash(path))) {
       next();
       return;
     }
-    const start = process.hrtime.bigint();
-    const context = getRequestContext();
-    const bytes = countBodyBytes(res);
-    let logged = false;
-    const done = (): void => {
-      if (logged) return;
-      logged = true;
-      if (options.skip?.(req, res) === true) return;
-      const line = {
-        req: req as ExpressRequest,
-        res,
-        path,
-        start,
-        context,
-        bytes: bytes(),
-        unmatched,
-      };
-      writeLine(logger, line);
+    const state: Pending = {
+      settings,
+      req,
+      path,
+      start: requestStartNs(req),
+      context: getRequestContext(),
+      bytes: 0,
+      // Called back with `apply(res)` by the shared counting functions: no bind needed.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      write: res.write,
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      end: res.end,
+      logged: false,
     };
+    (res as Tracked)[STATE] = state;
+    res.write = countingWrite as typeof res.write;
+    res.end = countingEnd as typeof res.end;
     res.once("finish", done);
     res.once("close", done);
     next();
   };
 }
 
-interface Line {
-  req: ExpressRequest;
-  res: ServerResponse;
-  path: string;
-  start: bigint;
-  context: RequestContext | undefined;
-  bytes: number;
+interface Settings {
+  logger: Pick<Logger, "info" | "error">;
+  skip: AccessLogOptions["skip"];
   unmatched: string;
 }
 
-function writeLine(logger: Pick<Logger, "info" | "error">, line: Line): void {
-  const { req, res } = line;
-  const nanoseconds = Number(process.hrtime.bigint() - line.start);
+/** What one request's line needs, kept on the response: no closure per request. */
+interface Pending {
+  settings: Settings;
+  req: ExpressRequest;
+  path: string;
+  start: bigint;
+  context: RequestContext | undefined;
+  /** Response body bytes written so far (Content-Length is absent from streamed responses). */
+  bytes: number;
+  write: ServerResponse["write"];
+  end: ServerResponse["end"];
+  logged: boolean;
+}
+
+const STATE = Symbol("logging-json.access-log");
+
+interface Tracked extends ServerResponse {
+  [STATE]?: Pending;
+}
+
+// Shared by every response: they find their state on `this`.
+function countingWrite(this: Tracked, ...args: unknown[]): boolean {
+  const state = this[STATE];
+  if (state === undefined) return false;
+  state.bytes += sizeOf(args[0], args[1]);
+  return (state.write as (...a: unknown[]) => boolean).apply(this, args);
+}
+
+function countingEnd(this: Tracked, ...args: unknown[]): ServerResponse {
+  const state = this[STATE];
+  if (state === undefined) return this;
+  state.bytes += sizeOf(args[0], args[1]);
+  return (state.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+}
+
+function done(this: Tracked): void {
+  const state = this[STATE];
+  if (state === undefined || state.logged) return;
+  state.logged = true;
+  if (state.settings.skip?.(state.req, this) === true) return;
+  writeLine(state, this);
+}
+
+function writeLine(line: Pending, res: ServerResponse): void {
+  const { req } = line;
+  const nanoseconds = Number(responseEndNs(res) - line.start);
   const method = req.method ?? "GET";
   const status = res.statusCode;
   const aborted = !res.writableFinished;
   const fields: Record<string, unknown> = {
     "http.request.method": method,
-    "http.route": routeOf(req) ?? line.unmatched,
+    "http.route": routeOf(req) ?? line.settings.unmatched,
     "url.path": line.path,
     "http.response.status_code": status,
     "http.response.body.bytes": line.bytes,
@@ -102,6 +144,7 @@ function writeLine(logger: Pick<Logger, "info" | "error">, line: Line): void {
   };
   if (aborted) fields["event.outcome"] = "unknown";
   const message = `${method} ${line.path} ${status}${aborted ? " (client went away)" : ""} ${(nanoseconds / 1e6).toFixed(1)}ms`;
+  const { logger } = line.settings;
   if (status >= 500) logger.error(message, fields);
   else logger.info(message, fields);
 }
@@ -126,22 +169,6 @@ function pathOf(req: ExpressRequest): string {
 
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-}
-
-// Counts what the application writes: Content-Length is absent from streamed responses.
-function countBodyBytes(res: ServerResponse): () => number {
-  let bytes = 0;
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.write = ((...args: unknown[]) => {
-    bytes += sizeOf(args[0], args[1]);
-    return write(...args);
-  }) as typeof res.write;
-  res.end = ((...args: unknown[]) => {
-    bytes += sizeOf(args[0], args[1]);
-    return end(...args);
-  }) as typeof res.end;
-  return () => bytes;
 }
 
 function sizeOf(chunk: unknown, encoding: unknown): number {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "./middleware.js";
-import { runWithRequestContext } from "./request-context.js";
+import { enterRequestContext } from "./request-context.js";
+import { requestStartNs } from "./request-timing.js";
 
 /** Options of {@link requestContextMiddleware}. */
 export interface RequestContextMiddlewareOptions {
@@ -45,10 +46,11 @@ export function requestContextMiddleware(
   const trust = options.trustIncomingId ?? true;
   const generate = options.generateId ?? randomUUID;
   return (req, res, next) => {
+    requestStartNs(req);
     const incoming = req.headers[header];
     const requestId =
       trust && isSafeRequestId(incoming) ? incoming : generate();
     res.setHeader("X-Request-Id", requestId);
-    runWithRequestContext({ requestId }, () => next());
+    enterRequestContext(requestId, next);
   };
 }

@@ -54,6 +54,19 @@ export function runWithRequestContext<T>(
 }
 
 /**
+ * Runs `next` in a new context holding `requestId`: the middleware's path, one object and
+ * one AsyncLocalStorage entry per request, no closure.
+ */
+export function enterRequestContext(requestId: string, next: () => void): void {
+  const context: RequestContext = {
+    requestId,
+    uid: undefined,
+    dbname: undefined,
+  };
+  storage.run(context, next);
+}
+
+/**
  * Records values learnt during the request (the user once authenticated, the database).
  * Returns false, changing nothing, when called outside a request context.
  */

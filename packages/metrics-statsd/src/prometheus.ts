@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import {
   MetricsErrorCode,
@@ -14,6 +13,7 @@ import {
   type MetricsHandlerOptions,
 } from "./metrics-handler.js";
 import { UNMATCHED } from "./names.js";
+import { requestStartNs, responseEndNs } from "./request-timing.js";
 import { routeTemplate } from "./route-template.js";
 import type { Middleware } from "./statsd-middleware.js";
 
@@ -147,9 +147,9 @@ export function createPrometheusMetrics(
     options.onWarning ?? defaultWarning,
   );
   const middleware: Middleware = (req, res, next) => {
-    const start = performance.now();
+    const start = requestStartNs(req);
     res.on("finish", () => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = Number(responseEndNs(res) - start) / 1e9;
       const labelSet = cap(
         routeTemplate(req) ?? UNMATCHED,
         boundedMethod(req.method),

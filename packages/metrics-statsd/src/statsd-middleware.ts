@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { performance } from "node:perf_hooks";
 import { boundedMethod } from "./http-method.js";
 import { statsdRouteName } from "./names.js";
 import { lineSenders } from "./raw-lines.js";
+import { requestStartNs, responseEndNs } from "./request-timing.js";
 import { routeTemplate } from "./route-template.js";
 import type { Statsd } from "./statsd.js";
 
@@ -22,8 +22,8 @@ interface RouteNames {
 const MAX_CACHED_NAMES = 10_000;
 
 /** Milliseconds with microsecond precision: statsd parses decimals, shorter lines travel better. */
-function elapsedMs(start: number): number {
-  return Math.round((performance.now() - start) * 1000) / 1000;
+function elapsedMs(start: bigint, end: bigint): number {
+  return Math.round(Number(end - start) / 1000) / 1000;
 }
 
 function routeNamer(
@@ -80,10 +80,11 @@ export function statsdMiddleware(statsd: Statsd): Middleware {
         statsd.increment(route.status + String(code));
       };
   return (req, res, next) => {
-    const start = performance.now();
+    // The request's one clock reading, shared with the access log and Prometheus.
+    const start = requestStartNs(req);
     res.on("finish", () => {
       record(
-        elapsedMs(start),
+        elapsedMs(start, responseEndNs(res)),
         namesFor(boundedMethod(req.method), routeTemplate(req)),
         res.statusCode,
       );

@@ -7,6 +7,8 @@ import {
 } from "@cloud-platform/logging-json";
 import { statsdMiddleware } from "@cloud-platform/metrics-statsd";
 import {
+  deferSessionWithoutCookie,
+  isSessionDeferred,
   RedisSessionStore,
   sessionUnavailableHandler,
 } from "@cloud-platform/session-redis";
@@ -32,6 +34,11 @@ function probesOf(platform: Platform): StatusProbe[] {
 
 /** Puts the session's user (`uid`) in the request context, so every log line carries it. */
 const userContext: RequestHandler = (req, _res, next) => {
+  // A request without a session cookie has no user yet; reading would create its session.
+  if (isSessionDeferred(req)) {
+    next();
+    return;
+  }
   const uid = (req.session as { uid?: unknown } | undefined)?.uid;
   if (typeof uid === "string" || typeof uid === "number")
     setRequestContext({ uid: String(uid) });
@@ -41,7 +48,8 @@ const userContext: RequestHandler = (req, _res, next) => {
 /**
  * The platform's middleware, in order: request context (request id) and access log,
  * metrics, the status route and `/metrics` (both before sessions: they never create one),
- * then sessions and the user's id in the log context.
+ * then sessions and the user's id in the log context. A request without the session cookie
+ * gets its (new, empty) session only when it reads `req.session`.
  */
 export function installMiddleware(
   app: Express,
@@ -60,14 +68,17 @@ export function installMiddleware(
       platform.metrics.handler(token === undefined ? {} : { token }),
     );
   }
+  const sessionMiddleware = session({
+    name: sessions.cookieName,
+    secret: sessions.secrets,
+    store: platform.sessionStore,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: "lax", secure: "auto" },
+  });
   app.use(
-    session({
-      name: sessions.cookieName,
-      secret: sessions.secrets,
-      store: platform.sessionStore,
-      resave: false,
-      saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: "lax", secure: "auto" },
+    deferSessionWithoutCookie(sessionMiddleware, {
+      cookieName: sessions.cookieName,
     }),
   );
   if (platform.sessionStore instanceof RedisSessionStore)

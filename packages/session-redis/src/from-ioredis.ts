@@ -1,4 +1,9 @@
 import type { Cluster, Redis } from "ioredis";
+import {
+  evalGetWithTtl,
+  GET_WITH_TTL_SCRIPT,
+  GET_WITH_TTL_SHA,
+} from "./get-with-ttl.js";
 import { listen, type SessionRedisClient } from "./session-redis-client.js";
 
 const DOWN_STATUSES = new Set(["close", "end", "reconnecting"]);
@@ -25,6 +30,11 @@ export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
     kind: "session-redis-client",
     commandTimeout: timeout,
     get: (key) => client.get(key),
+    getWithTtl: (key) =>
+      evalGetWithTtl(
+        () => client.evalsha(GET_WITH_TTL_SHA, 1, key),
+        () => client.eval(GET_WITH_TTL_SCRIPT, 1, key),
+      ),
     async set(key, value, ttlSeconds) {
       if (ttlSeconds === undefined) await client.set(key, value);
       else await client.set(key, value, "EX", ttlSeconds);

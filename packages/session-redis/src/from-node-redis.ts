@@ -1,10 +1,19 @@
 import type { EventEmitter } from "node:events";
+import {
+  evalGetWithTtl,
+  GET_WITH_TTL_SCRIPT,
+  GET_WITH_TTL_SHA,
+} from "./get-with-ttl.js";
 import { listen, type SessionRedisClient } from "./session-redis-client.js";
 
 /** The part of a node-redis v5 client (`createClient()`) this adapter uses. */
 export interface NodeRedisClientLike {
   readonly isReady: boolean;
   get(key: string): Promise<string | null | object>;
+  /** EVALSHA; with `eval`, lets the store read a session and its TTL in one command. */
+  evalSha?(sha: string, options: { keys: string[] }): Promise<unknown>;
+  /** EVAL (the first time a server sees the script). */
+  eval?(script: string, options: { keys: string[] }): Promise<unknown>;
   set(
     key: string,
     value: string,
@@ -38,9 +47,20 @@ export function fromNodeRedis(client: NodeRedisClientLike): SessionRedisClient {
   client.on("end", () => (up = false));
   client.on("reconnecting", () => (up = false));
 
+  const evalSha = client.evalSha?.bind(client);
+  const evalText = client.eval?.bind(client);
   return {
     kind: "session-redis-client",
     get: async (key) => asString(await client.get(key)),
+    ...(evalSha !== undefined && evalText !== undefined
+      ? {
+          getWithTtl: (key: string) =>
+            evalGetWithTtl(
+              () => evalSha(GET_WITH_TTL_SHA, { keys: [key] }),
+              () => evalText(GET_WITH_TTL_SCRIPT, { keys: [key] }),
+            ),
+        }
+      : {}),
     async set(key, value, ttlSeconds) {
       if (ttlSeconds === undefined) await client.set(key, value);
       else

@@ -1,6 +1,7 @@
 export { RedisSessionStore } from "./store.js";
 export {
   DEFAULT_ANONYMOUS_TTL,
+  DEFAULT_TOUCH_AFTER_SHARE,
   DEFAULT_TTL,
   type RedisSessionStoreOptions,
   type ResolvedStoreOptions,
@@ -31,6 +32,17 @@ export {
   sessionUnavailableHandler,
   type SessionUnavailableHandlerOptions,
 } from "./unavailable-handler.js";
+export {
+  deferSessionWithoutCookie,
+  isSessionDeferred,
+  type DeferSessionOptions,
+  type SessionMiddleware,
+} from "./defer-session.js";
+export {
+  GET_WITH_TTL_SCRIPT,
+  GET_WITH_TTL_SHA,
+  type ValueWithTtl,
+} from "./get-with-ttl.js";
 export { fromIoredis } from "./from-ioredis.js";
 export { fromNodeRedis, type NodeRedisClientLike } from "./from-node-redis.js";
 export {

@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import type { ValueWithTtl } from "./get-with-ttl.js";
 
 /**
  * The few Redis operations the session store needs, independent of the client library.
@@ -13,6 +14,11 @@ export interface SessionRedisClient {
    */
   readonly commandTimeout?: number | undefined;
   get(key: string): Promise<string | null>;
+  /**
+   * GET and PTTL in one command (see `GET_WITH_TTL_SCRIPT`); `null` for a missing key.
+   * Without it the store cannot tell how old a TTL is, and touches on every request.
+   */
+  getWithTtl?(key: string): Promise<ValueWithTtl | null>;
   /** SET, with `EX ttlSeconds` when given. */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   expire(key: string, ttlSeconds: number): Promise<void>;

@@ -16,6 +16,9 @@ import {
 import { sessionTtl } from "./ttl.js";
 import { decodeSession } from "./decode-session.js";
 
+/** Far above the requests in flight at once; only requests that never touch accumulate. */
+const MAX_REMEMBERED_EXPIRIES = 10_000;
+
 /**
  * express-session `Store` on Redis: `app.use(session({ store: new RedisSessionStore({ client }) }))`.
  * Every method takes the usual express-session callback and also returns a promise.
@@ -30,6 +33,12 @@ export class RedisSessionStore extends session.Store {
   private readonly ownTimer: boolean;
   private available = true;
   private readonly unsubscribe: (() => void)[];
+  /**
+   * When each session read by `get` expires, as Redis said (ms since the epoch), until the
+   * `touch` of the same request consumes it. Bounded: entries of requests that never touch
+   * (destroyed, aborted) are dropped wholesale, and a touch without an entry just refreshes.
+   */
+  private readonly expiries = new Map<string, number>();
 
   /** @throws {RedisSessionError} `E_INVALID_OPTION` when an option is invalid. */
   constructor(options: RedisSessionStoreOptions) {
@@ -69,8 +78,18 @@ export class RedisSessionStore extends session.Store {
     cb?: Callback<SessionData | null>,
   ): Promise<SessionData | null> {
     return settle(cb, async () => {
-      const raw = await this.run("GET", (c) => c.get(this.key(sid)));
-      return raw === null ? null : this.decode(raw);
+      const key = this.key(sid);
+      if (!this.lazyTouch || this.client.getWithTtl === undefined) {
+        const raw = await this.run("GET", (c) => c.get(key));
+        return raw === null ? null : this.decode(raw);
+      }
+      const found = await this.run(
+        "GET",
+        (c) => c.getWithTtl?.(key) ?? Promise.resolve(null),
+      );
+      if (found === null) return null;
+      if (found.pttl >= 0) this.rememberExpiry(sid, Date.now() + found.pttl);
+      return this.decode(found.value);
     });
   }
 
@@ -81,6 +100,7 @@ export class RedisSessionStore extends session.Store {
     cb?: Callback<undefined>,
   ): Promise<undefined> {
     return settle(cb, async () => {
+      this.expiries.delete(sid);
       const ttl = sessionTtl(this.options, sess);
       if (ttl <= 0) return this.destroy(sid);
       const value = this.options.serializer.stringify(sess);
@@ -99,8 +119,11 @@ export class RedisSessionStore extends session.Store {
     return settle(cb, async () => {
       if (this.options.disableTouch || this.options.disableTTL)
         return undefined;
+      const expires = this.expiries.get(sid);
+      this.expiries.delete(sid);
       const ttl = sessionTtl(this.options, sess);
       if (ttl <= 0) return this.destroy(sid);
+      if (expires !== undefined && this.isFresh(expires, ttl)) return undefined;
       await this.run("EXPIRE", (c) => c.expire(this.key(sid), ttl));
       return undefined;
     });
@@ -112,6 +135,7 @@ export class RedisSessionStore extends session.Store {
     cb?: Callback<undefined>,
   ): Promise<undefined> {
     return settle(cb, async () => {
+      this.expiries.delete(sid);
       await this.run("DEL", (c) => c.del([this.key(sid)]));
       return undefined;
     });
@@ -183,6 +207,26 @@ export class RedisSessionStore extends session.Store {
       if (page.done === true) return;
       if (page.value.length > 0) yield page.value;
     }
+  }
+
+  private get lazyTouch(): boolean {
+    return (
+      this.options.touchAfterShare > 0 &&
+      !this.options.disableTouch &&
+      !this.options.disableTTL
+    );
+  }
+
+  private rememberExpiry(sid: string, expires: number): void {
+    if (this.expiries.size >= MAX_REMEMBERED_EXPIRIES) this.expiries.clear();
+    this.expiries.set(sid, expires);
+  }
+
+  /** True while less than `touchAfterShare` of `ttl` (s) has passed since the TTL was set. */
+  private isFresh(expires: number, ttl: number): boolean {
+    const left = expires - Date.now();
+    const passed = ttl * 1000 - left;
+    return left > 0 && passed < this.options.touchAfterShare * ttl * 1000;
   }
 
   private decode(raw: string): Promise<SessionData | null> {

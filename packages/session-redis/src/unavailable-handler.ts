@@ -41,10 +41,11 @@ export function sessionUnavailableHandler(
       .send(options.message ?? DEFAULT_MESSAGE);
   };
   const guard: RequestHandler = (req, res, next) => {
+    // `req.session` last: reading it creates a deferred session (deferSessionWithoutCookie).
     if (
-      (req.session as unknown) !== undefined ||
       store.isAvailable ||
-      policy === "continue"
+      policy === "continue" ||
+      (req.session as unknown) !== undefined
     ) {
       next();
       return;
