@@ -525,6 +525,8 @@ do_start() {
   { command -v promtool >/dev/null && command -v prometheus >/dev/null; } || pkgs+=(prometheus)
   if ! port_open "$PG_PORT" && ! installed postgresql; then pkgs+=(postgresql); fi
   if ! command -v psql >/dev/null || ! command -v pg_isready >/dev/null; then pkgs+=(postgresql-client); fi
+  # Debian's Chromium for the example app's browser test (playwright-core drives it; no browser download)
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   local swift=healthy
   swift_ok || { swift=down; for p in $SWIFT_PKGS; do installed "$p" || pkgs+=("$p"); done; }
   apt_install "${pkgs[@]}"

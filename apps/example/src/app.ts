@@ -4,6 +4,7 @@ import express, {
   type Response,
 } from "express";
 import { attachmentsRouter, type Platform } from "@cloud-platform/platform";
+import { pageHandler, platformStatusHandler } from "./page.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -34,6 +35,9 @@ export function createApp(platform: Platform): express.Express {
   app.disable("x-powered-by");
   app.set("trust proxy", true);
   platform.middleware(app);
+
+  app.get("/", pageHandler);
+  app.get("/platform-status", platformStatusHandler(platform));
 
   app.post("/login", express.json({ limit: "16kb" }), (req, res, next) => {
     const login: unknown = (req.body as { login?: unknown } | undefined)?.login;
