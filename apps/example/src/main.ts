@@ -24,26 +24,10 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(EX_CONFIG);
 }
+// Signals belong to platform.serve() (graceful shutdown); these handlers log fatal errors.
 installProcessHandlers(platform.logger, { signals: [] });
-const app = createApp(platform);
 const port = Number(process.env.PORT ?? 3000);
-const server = app.listen(port, () => {
-  platform.logger.info(`example app listening on http://localhost:${port}`, {
-    port,
-  });
+await platform.serve(createApp(platform), { port });
+platform.logger.info(`example app listening on http://localhost:${port}`, {
+  port,
 });
-
-let closing = false;
-const shutdown = (signal: string): void => {
-  if (closing) return;
-  closing = true;
-  platform.logger.info(`${signal}: shutting down`);
-  server.close(() => {
-    void platform.close().then(() => process.exit(0));
-  });
-  // Keep-alive connections would hold close() open: end idle ones now, the rest soon.
-  server.closeIdleConnections();
-  setTimeout(() => server.closeAllConnections(), 10_000).unref();
-};
-process.once("SIGTERM", () => shutdown("SIGTERM"));
-process.once("SIGINT", () => shutdown("SIGINT"));

@@ -221,3 +221,25 @@ export async function killAll(): Promise<void> {
     }),
   );
 }
+
+/**
+ * Polls `GET /monitoring/ready` until it answers 200 (an upgrade start is live at once and
+ * ready once its migration ended).
+ *
+ * @throws Error with the last answer when it is not ready within `timeoutMs`
+ */
+export async function untilReady(
+  url: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const response = await fetch(`${url}/monitoring/ready`);
+    last = `${response.status} ${await response.text()}`;
+    if (response.status === 200) return;
+    if (Date.now() > deadline)
+      throw new Error(`${url} not ready within ${timeoutMs} ms: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -7,6 +7,7 @@ import {
   killAll,
   runCli,
   startApp,
+  untilReady,
   type AppProcess,
   type LogLine,
 } from "./app-process.js";
@@ -149,6 +150,8 @@ describe.each<Kind>(["exoscale", "ovh"])(
           ),
         ),
       );
+      // They listen at once; the one that migrates is ready when it is done.
+      await Promise.all(apps.map((app) => untilReady(app.url)));
       const reports = apps.map((app) => migrationDone(app.logs));
       const movers = reports.filter((r) =>
         r.some((line) => line.moved === files.length),
@@ -204,6 +207,7 @@ describe.each<Kind>(["exoscale", "ovh"])(
         { name: `${kind}-a2` },
       );
       apps[0] = restarted;
+      await untilReady(restarted.url);
       expect(upgraded(restarted.logs)).toBe(false);
       expect(migrationDone(restarted.logs)).toEqual([]);
       expect(

@@ -48,11 +48,27 @@ export interface PlatformConfig {
   session: RedisSessionEnvOptions | undefined;
   statsd: StatsdEnvOptions | undefined;
   prometheus: PrometheusEnvOptions | undefined;
+  /** How `platform.serve()` stops on SIGTERM/SIGINT. */
+  shutdown: ShutdownConfig;
   /**
    * Variables the package mappers refused. The start-up checks report the same variables
    * with hints; these errors are raised only when the checks are skipped.
    */
   errors: Error[];
+}
+
+/** The graceful shutdown's timings. */
+export interface ShutdownConfig {
+  /**
+   * `CLOUD_PLATFORM_DRAIN_DELAY` (seconds): how long the process keeps serving, not ready,
+   * after the signal, so the load balancer notices before connections are refused. @default 5 s
+   */
+  drainDelayMs: number;
+  /**
+   * `CLOUD_PLATFORM_SHUTDOWN_TIMEOUT` (seconds): after the drain delay, how long in-flight
+   * requests may take before their connections are cut. @default 20 s
+   */
+  timeoutMs: number;
 }
 
 /** What the application adds to its environment. */
@@ -76,6 +92,21 @@ const text = (env: Env, name: string): string | undefined => {
   const value = env[name]?.trim();
   return value === undefined || value === "" ? undefined : value;
 };
+
+/** A duration in seconds (decimals allowed), as milliseconds. */
+function seconds(
+  env: Env,
+  name: string,
+  fallback: number,
+  errors: Error[],
+): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const parsed = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isFinite(parsed)) return Math.round(parsed * 1000);
+  errors.push(new Error(`${name} must be a number of seconds (e.g. 5 or 0.5)`));
+  return fallback;
+}
 
 /**
  * Reads the platform's configuration from `env` (pure: pass `process.env`). It never
@@ -119,6 +150,15 @@ export function loadPlatformConfig(
     session: attempt(errors, () => redisSessionOptionsFromEnv(env)),
     statsd: attempt(errors, () => statsdOptionsFromEnv(env)),
     prometheus: attempt(errors, () => prometheusOptionsFromEnv(env)),
+    shutdown: {
+      drainDelayMs: seconds(env, "CLOUD_PLATFORM_DRAIN_DELAY", 5000, errors),
+      timeoutMs: seconds(
+        env,
+        "CLOUD_PLATFORM_SHUTDOWN_TIMEOUT",
+        20_000,
+        errors,
+      ),
+    },
     errors,
   };
 }

@@ -1,5 +1,10 @@
 export { loadPlatformConfig } from "./config.js";
-export type { Env, LoadConfigOptions, PlatformConfig } from "./config.js";
+export type {
+  Env,
+  LoadConfigOptions,
+  PlatformConfig,
+  ShutdownConfig,
+} from "./config.js";
 export { createPlatform } from "./platform.js";
 export type { CreatePlatformOptions, Platform } from "./platform.js";
 export {
@@ -13,7 +18,18 @@ export { createObjectStorage } from "./object-storage.js";
 export type { ObjectStorage, ObjectStorageOptions } from "./object-storage.js";
 export { readPlatformSettings, refuseMisconfiguration } from "./settings.js";
 export type { PlatformSettings } from "./settings.js";
-export { migrateOnUpgrade } from "./startup-migration.js";
+export {
+  createStartUpMigration,
+  migrateOnUpgrade,
+} from "./startup-migration.js";
+export type {
+  StartUpMigration,
+  StartUpMigrationState,
+  StartUpMigrationStatus,
+} from "./startup-migration.js";
+export type { Lifecycle, ServeOptions, ShutdownResult } from "./serve.js";
+export { liveHandler, readyHandler } from "./probes.js";
+export type { ReadinessGate, ReadyOptions } from "./probes.js";
 export { statusHandler } from "./status.js";
 export type { StatusProbe } from "./status.js";
 export { errorHandler } from "./error-handler.js";

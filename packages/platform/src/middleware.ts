@@ -13,6 +13,7 @@ import {
   sessionUnavailableHandler,
 } from "@cloud-platform/session-redis";
 import type { Platform } from "./platform.js";
+import { liveHandler, readyHandler, type ReadinessGate } from "./probes.js";
 import { statusHandler, type StatusProbe } from "./status.js";
 
 /** How the platform's sessions are signed and named. */
@@ -26,11 +27,44 @@ function probesOf(platform: Platform): StatusProbe[] {
     { name: "database", ping: () => platform.index.ping() },
   ];
   const { redis, objectStorage } = platform;
-  if (redis) probes.push({ name: "redis", ping: () => redis.ping() });
+  if (redis)
+    probes.push({
+      name: "redis",
+      // A client that knows it is disconnected says so at once, without queueing a command.
+      ping: () =>
+        ["reconnecting", "close", "end"].includes(redis.status)
+          ? Promise.reject(new Error(`redis is ${redis.status}`))
+          : redis.ping(),
+    });
   if (objectStorage)
     probes.push({ name: "object-storage", ping: () => objectStorage.probe() });
   return probes;
 }
+
+/** What keeps a process that runs from being ready: its shutdown, its start-up migration. */
+function gatesOf(platform: Platform): ReadinessGate[] {
+  return [
+    {
+      name: "shutdown",
+      blocking: () =>
+        platform.stopping ? "the process is shutting down" : undefined,
+    },
+    {
+      name: "migration",
+      blocking: () => {
+        if (!platform.startUpMigration.busy) return undefined;
+        const { done, total } = platform.startUpMigration.status();
+        return `the start-up migration is running (${done}/${total} files)`;
+      },
+    },
+  ];
+}
+
+const MONITORING_PATHS = [
+  "/monitoring/status",
+  "/monitoring/live",
+  "/monitoring/ready",
+];
 
 /** Puts the session's user (`uid`) in the request context, so every log line carries it. */
 const userContext: RequestHandler = (req, _res, next) => {
@@ -47,9 +81,10 @@ const userContext: RequestHandler = (req, _res, next) => {
 
 /**
  * The platform's middleware, in order: request context (request id) and access log,
- * metrics, the status route and `/metrics` (both before sessions: they never create one),
- * then sessions and the user's id in the log context. A request without the session cookie
- * gets its (new, empty) session only when it reads `req.session`.
+ * metrics, the status and probe routes and `/metrics` (before sessions: they never create
+ * one; the monitoring routes stay out of the access log), then sessions and the user's id
+ * in the log context. A request without the session cookie gets its (new, empty) session
+ * only when it reads `req.session`.
  */
 export function installMiddleware(
   app: Express,
@@ -57,10 +92,31 @@ export function installMiddleware(
   sessions: SessionSettings,
 ): void {
   app.use(requestContextMiddleware());
-  app.use(accessLogMiddleware(platform.logger));
+  app.use(
+    accessLogMiddleware(platform.logger, { ignorePaths: MONITORING_PATHS }),
+  );
   if (platform.statsd) app.use(statsdMiddleware(platform.statsd));
   if (platform.metrics) app.use(platform.metrics.middleware());
-  app.get("/monitoring/status", statusHandler(probesOf(platform)));
+  const probes = probesOf(platform);
+  app.get(
+    "/monitoring/status",
+    statusHandler(probes, () => {
+      // Shown once this process had an upgrade to migrate for (a plain restart has none).
+      const migration = platform.startUpMigration.status();
+      return migration.state === "idle" || migration.state === "not-needed"
+        ? {}
+        : { migration };
+    }),
+  );
+  app.get("/monitoring/live", liveHandler());
+  // Readiness asks what a request needs (index, sessions); the object store has deep status.
+  app.get(
+    "/monitoring/ready",
+    readyHandler(
+      gatesOf(platform),
+      probes.filter((p) => p.name !== "object-storage"),
+    ),
+  );
   if (platform.metrics) {
     const token = platform.config.prometheus?.token;
     app.get(

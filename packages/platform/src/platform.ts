@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { ErrorRequestHandler, Express } from "express";
 import session from "express-session";
 import { createLogger, type Logger } from "@cloud-platform/logging-json";
@@ -24,7 +25,15 @@ import {
   refuseMisconfiguration,
   type PlatformSettings,
 } from "./settings.js";
-import { migrateOnUpgrade } from "./startup-migration.js";
+import {
+  createLifecycle,
+  type ServeOptions,
+  type ShutdownResult,
+} from "./serve.js";
+import {
+  createStartUpMigration,
+  type StartUpMigration,
+} from "./startup-migration.js";
 import { openPlatformIndex, setUpAttachments } from "./storage.js";
 
 /** The composed platform an application runs on. */
@@ -45,6 +54,24 @@ export interface Platform {
   readonly redis: Redis | undefined;
   /** Largest upload accepted, in bytes (undefined: no limit). */
   readonly uploadLimit: number | undefined;
+  /** The start-up migration of this process (run by `serve()` after listen). */
+  readonly startUpMigration: StartUpMigration;
+  /** True from the shutdown signal on: readiness answers 503. */
+  readonly stopping: boolean;
+  /**
+   * Listens (`http.createServer(app)`), then runs the start-up migration in the background
+   * (live, not ready, until it ends) and stops gracefully on SIGTERM/SIGINT, then exits.
+   * Resolves with the listening server.
+   *
+   * @throws the listen error (e.g. `EADDRINUSE`); Error when called twice
+   */
+  serve(app: RequestListener, options?: ServeOptions): Promise<Server>;
+  /**
+   * The graceful stop (what a signal runs, without exiting): not ready at once, drain delay,
+   * refuse new connections, let in-flight requests finish until the deadline, then close the
+   * platform. Idempotent.
+   */
+  shutdown(reason?: string): Promise<ShutdownResult>;
   /** Installs request context, access log, metrics, status route, `/metrics` and sessions. */
   middleware(app: Express): void;
   /** The last error handler: storage errors become 4xx/5xx answers with a JSON body. */
@@ -116,8 +143,9 @@ function sessionSecrets(config: PlatformConfig, logger: Logger): string[] {
 
 /**
  * Starts the platform: config → index database → start-up checks (refuses to start with
- * the full report unless `ODOO_CLOUD_PLATFORM_UNSAFE`) → stores → migration when the app
- * was just upgraded (one process at a time; the others serve) → sessions and metrics.
+ * the full report unless `ODOO_CLOUD_PLATFORM_UNSAFE`) → stores → sessions and metrics.
+ * The migration of an upgrade runs later, in the background, once `serve()` listens (or
+ * when `startUpMigration.start()` is called by an app that listens by itself).
  *
  * @throws PlatformConfigError with the report when the configuration is wrong
  */
@@ -149,7 +177,11 @@ export async function createPlatform(
       { onWarning: (m) => logger.warn(m) },
     );
     if (objectStorage) closers.push(() => objectStorage.close());
-    await migrateOnUpgrade(attachments, config.appVersion, logger);
+    const startUpMigration = createStartUpMigration(
+      attachments,
+      config.appVersion,
+      logger,
+    );
 
     const { store: sessionStore, redis } = openSessions(
       config,
@@ -178,6 +210,11 @@ export async function createPlatform(
     const secrets = sessionSecrets(config, logger);
     const cookieName = options.sessionCookieName ?? "session_id";
     let closed: Promise<void> | undefined;
+    const close = (): Promise<void> => (closed ??= closeAll(closers, logger));
+    const lifecycle = createLifecycle(
+      { logger, shutdown: config.shutdown, migration: startUpMigration, close },
+      (app) => createServer(app),
+    );
     const platform: Platform = {
       config,
       logger,
@@ -191,10 +228,16 @@ export async function createPlatform(
       objectStorage,
       redis,
       uploadLimit: options.uploadLimit,
+      startUpMigration,
+      get stopping() {
+        return lifecycle.stopping;
+      },
+      serve: (app, serveOptions) => lifecycle.serve(app, serveOptions),
+      shutdown: (reason) => lifecycle.shutdown(reason),
       middleware: (app) =>
         installMiddleware(app, platform, { secrets, cookieName }),
       errorHandler: () => errorHandler(logger),
-      close: () => (closed ??= closeAll(closers, logger)),
+      close,
     };
     logger.info("platform ready", {
       environment: config.runningEnv,

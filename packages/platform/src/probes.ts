@@ -1,0 +1,59 @@
+import type { Request, Response } from "express";
+import { failuresOf, withTimeout, type StatusProbe } from "./status.js";
+
+/** Why the process is not ready, apart from its dependencies (undefined: no reason). */
+export interface ReadinessGate {
+  name: string;
+  /** The reason it blocks readiness now, or undefined. */
+  blocking(): string | undefined;
+}
+
+/** Options of {@link readyHandler}. */
+export interface ReadyOptions {
+  /** How long each dependency may take to answer. @default 1000 */
+  timeoutMs?: number;
+}
+
+/**
+ * `GET /monitoring/live`: `200 {"status": 1}` whenever the event loop runs; no I/O, so a
+ * slow database or a running migration never gets the process killed.
+ */
+export function liveHandler(): (req: Request, res: Response) => void {
+  return (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ status: 1 });
+  };
+}
+
+/**
+ * `GET /monitoring/ready`: `200 {"status": 1, "checked": [...]}` when no gate blocks (the
+ * process is not shutting down, not running the start-up migration) and every dependency
+ * answers within `timeoutMs`; else `503 {"status": 0, "failing": [{ name, error }]}` naming
+ * each part that is not ready. Gates are judged first: a stopping process answers at once.
+ */
+export function readyHandler(
+  gates: readonly ReadinessGate[],
+  probes: readonly StatusProbe[],
+  options: ReadyOptions = {},
+): (req: Request, res: Response) => Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  return async (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    const blocked = gates.flatMap((gate) => {
+      const reason = gate.blocking();
+      return reason === undefined ? [] : [{ name: gate.name, error: reason }];
+    });
+    if (blocked.some((b) => b.name === "shutdown")) {
+      res.status(503).json({ status: 0, failing: blocked });
+      return;
+    }
+    const results = await Promise.allSettled(
+      probes.map((p) => withTimeout(p.ping(), timeoutMs)),
+    );
+    const failing = [...blocked, ...failuresOf(probes, results)];
+    const checked = probes.map((p) => p.name);
+    if (failing.length > 0)
+      res.status(503).json({ status: 0, checked, failing });
+    else res.json({ status: 1, checked });
+  };
+}
