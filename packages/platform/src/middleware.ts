@@ -101,11 +101,14 @@ export function installMiddleware(
   app.get(
     "/monitoring/status",
     statusHandler(probes, () => {
-      // Shown once this process had an upgrade to migrate for (a plain restart has none).
+      // Shown while this process migrates and once it had files to move (a plain restart,
+      // or a first start with nothing to move, keeps the usual answer).
       const migration = platform.startUpMigration.status();
-      return migration.state === "idle" || migration.state === "not-needed"
-        ? {}
-        : { migration };
+      const quiet =
+        migration.state === "idle" ||
+        migration.state === "not-needed" ||
+        (migration.state === "done" && migration.total === 0);
+      return quiet ? {} : { migration };
     }),
   );
   app.get("/monitoring/live", liveHandler());
