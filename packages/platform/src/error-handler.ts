@@ -7,7 +7,6 @@ const STATUS: Record<string, number> = {
   [StorageErrorCode.InvalidKey]: 400,
   [StorageErrorCode.InvalidArgument]: 400,
   [StorageErrorCode.InvalidRange]: 416,
-  [StorageErrorCode.Integrity]: 400,
   [StorageErrorCode.TooLarge]: 413,
   [StorageErrorCode.Aborted]: 400,
   [StorageErrorCode.ReadOnly]: 409,
@@ -16,7 +15,11 @@ const STATUS: Record<string, number> = {
   [StorageErrorCode.NotConfigured]: 500,
 };
 
-function statusOf(error: unknown): number {
+function statusOf(error: unknown, method: string): number {
+  // Stored bytes that fail their checksum are the server's fault (a 502 from the store);
+  // an upload whose body disagrees with what the client declared is the client's.
+  if (isStorageError(error) && error.code === StorageErrorCode.Integrity)
+    return method === "GET" || method === "HEAD" ? 502 : 400;
   if (isStorageError(error)) return STATUS[error.code] ?? 500;
   const status =
     (error as { status?: unknown; statusCode?: unknown } | undefined)?.status ??
@@ -33,7 +36,7 @@ function statusOf(error: unknown): number {
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
-    const status = statusOf(error);
+    const status = statusOf(error, req.method);
     if (status >= 500)
       logger.error("request failed", {
         error,

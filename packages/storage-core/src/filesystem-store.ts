@@ -15,7 +15,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { StorageError, StorageErrorCode } from "./errors.js";
 import { defineStore, type StoreDriver } from "./define-store.js";
@@ -208,7 +208,8 @@ export function createFilesystemStore(
           opts.signal ? { signal: opts.signal } : {},
         );
       const r = resolveRange(opts.range, size, key);
-      if (!r) return createReadStream(file, { start: 0, end: -1 });
+      // An empty object (Node refuses `end: -1`): nothing to read.
+      if (!r) return Readable.from([], { objectMode: false });
       return createReadStream(file, {
         start: r.start,
         end: r.end,

@@ -3,6 +3,7 @@ import type {
   AttachmentRecord,
   HeldLock,
 } from "../src/index.js";
+import { StorageError, StorageErrorCode } from "../src/index.js";
 
 /**
  * An in-memory AttachmentIndex for unit tests of the service logic above it. The real
@@ -23,7 +24,9 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
     [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   return {
     garbage,
-    insert: async (r) => {
+    insert: async (r, options = {}) => {
+      if (options.confirm && !(await options.confirm()))
+        throw new StorageError(StorageErrorCode.NotFound, "bytes vanished");
       const record = { ...r, createdAt: r.createdAt ?? new Date() };
       rows.set(r.id, record);
       return record;

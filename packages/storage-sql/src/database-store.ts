@@ -101,6 +101,45 @@ async function dropBlob(sql: SqlExecutor, blobId: string): Promise<void> {
   await sql.run("DELETE FROM cp_blob_chunks WHERE blob_id = $1", [blobId]);
 }
 
+async function renewLease(sql: SqlExecutor, blobId: string): Promise<void> {
+  await sql.run(
+    "UPDATE cp_blob_uploads SET started_at = $1 WHERE blob_id = $2",
+    [Date.now(), blobId],
+  );
+}
+
+/**
+ * Ends a stream upload's lease in its commit transaction, refusing a blob that is not whole:
+ * an upload swept meanwhile (its lease row and chunks gone) must fail, not commit a key
+ * whose bytes cannot be read.
+ */
+async function claimUpload(
+  tx: SqlExecutor,
+  key: string,
+  blobId: string,
+  size: number,
+  chunkSize: number,
+): Promise<void> {
+  const leased = await tx.run(
+    "DELETE FROM cp_blob_uploads WHERE blob_id = $1",
+    [blobId],
+  );
+  const chunks = Number(
+    (
+      await tx.all<{ n: number | string }>(
+        "SELECT count(*) AS n FROM cp_blob_chunks WHERE blob_id = $1",
+        [blobId],
+      )
+    )[0]?.n ?? 0,
+  );
+  if (leased === 1 && chunks === Math.ceil(size / chunkSize)) return;
+  throw new StorageError(
+    StorageErrorCode.Unavailable,
+    `upload of ${JSON.stringify(key)} into the database store lost ${leased === 1 ? "chunks" : "its lease"} (swept as abandoned); nothing was stored`,
+    { key, store: "db" },
+  );
+}
+
 async function sweepUpload(sql: SqlDriver, blobId: string): Promise<void> {
   await sql.transaction(async (tx) => {
     await dropBlob(tx, blobId);
@@ -109,8 +148,9 @@ async function sweepUpload(sql: SqlDriver, blobId: string): Promise<void> {
 }
 
 /**
- * Removes the chunks of stream uploads that never finished (the process died mid-upload)
- * and started more than `olderThanMs` ago. Returns how many uploads were swept.
+ * Removes the chunks of stream uploads that never finished (the process died mid-upload):
+ * those whose lease (`started_at`, refreshed with every chunk a live upload writes) is more
+ * than `olderThanMs` old. Returns how many uploads were swept.
  */
 export async function sweepAbandonedUploads(
   sql: SqlDriver,
@@ -216,15 +256,23 @@ export function createDatabaseStore(
   };
   const txOptions = { durable: options.durable ?? false };
   // Chunk rows of a stream commit one by one, with the store's durability.
-  const chunkWriter: SqlExecutor = {
+  // Each chunk also renews the upload's lease, so a long upload is never swept as abandoned
+  // by a process opening the index meanwhile.
+  const chunkWriter = (blobId: string): SqlExecutor => ({
     all: (text, params) => sql.all(text, params),
     // PostgreSQL keeps plain statements here: a transaction per 1 MiB chunk costs it memory
     // and buys little; SQLite saves an fsync per chunk.
-    run: (text, params) =>
-      sql.dialect === "sqlite"
-        ? sql.transaction((tx) => tx.run(text, params), [], txOptions)
-        : sql.run(text, params),
-  };
+    run: async (text, params) => {
+      const write = async (tx: SqlExecutor): Promise<number> => {
+        const changed = await tx.run(text, params);
+        await renewLease(tx, blobId);
+        return changed;
+      };
+      return sql.dialect === "sqlite"
+        ? sql.transaction(write, [], txOptions)
+        : write(sql);
+    },
+  });
   const put = async (
     key: string,
     body: Buffer | Readable,
@@ -246,18 +294,21 @@ export function createDatabaseStore(
     }
     // A stream: chunks commit one by one (bounded memory) under an upload row, so chunks
     // left by a crash can be found and swept; one transaction then switches the key.
-    await chunkWriter.run(
+    await sql.run(
       "INSERT INTO cp_blob_uploads (blob_id, started_at) VALUES ($1, $2)",
       [blobId, Date.now()],
     );
     try {
-      const written = await writeChunks(chunkWriter, blobId, body, chunkSize);
+      const written = await writeChunks(
+        chunkWriter(blobId),
+        blobId,
+        body,
+        chunkSize,
+      );
       await sql.transaction(
         async (tx) => {
+          await claimUpload(tx, key, blobId, written.size, chunkSize);
           await commit(tx, key, blobId, written, opts);
-          await tx.run("DELETE FROM cp_blob_uploads WHERE blob_id = $1", [
-            blobId,
-          ]);
         },
         [`blob:${key}`],
         txOptions,

@@ -5,7 +5,9 @@ import type {
   LocationStats,
   RefMove,
 } from "@cloud-platform/storage-core";
+import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
 import { acquireLock, lockHolder } from "./locks.js";
+import { SETTINGS_VERSION, listRefs, setSetting } from "./index-extras.js";
 import {
   checkRecord,
   locationOf,
@@ -70,12 +72,19 @@ export function createSqlIndex(
     dialect: driver.dialect,
     databaseName: driver.databaseName,
     driver,
-    insert: async (record) => {
+    insert: async (record, insertOptions = {}) => {
       const location = checkRecord(record);
       const createdAt = record.createdAt ?? new Date();
+      const { confirm } = insertOptions;
       await driver.transaction(
-        (tx) =>
-          tx.run(
+        async (tx) => {
+          if (confirm && !(await confirm()))
+            throw new StorageError(
+              StorageErrorCode.NotFound,
+              `the bytes of ${record.ref} vanished before the attachment was recorded`,
+              { key: record.ref },
+            );
+          return tx.run(
             `INSERT INTO cp_attachments (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
             [
               record.id,
@@ -87,7 +96,8 @@ export function createSqlIndex(
               location,
               createdAt.getTime(),
             ],
-          ),
+          );
+        },
         [record.ref],
       );
       return {
@@ -196,23 +206,24 @@ export function createSqlIndex(
           [name],
         )
       )[0]?.value,
-    setSetting: async (name, value) => {
-      if (value === undefined)
-        await driver.run("DELETE FROM cp_settings WHERE name = $1", [name]);
-      else
-        await driver.run(
-          "INSERT INTO cp_settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-          [name, value, Date.now()],
-        );
-    },
+    setSetting: (name, value) => setSetting(driver, name, value),
     settings: async () =>
       Object.fromEntries(
         (
           await driver.all<{ name: string; value: string }>(
-            "SELECT name, value FROM cp_settings ORDER BY name",
+            "SELECT name, value FROM cp_settings WHERE name <> $1 ORDER BY name",
+            [SETTINGS_VERSION],
           )
         ).map((r) => [r.name, r.value]),
       ),
+    settingsVersion: async () =>
+      (
+        await driver.all<{ value: string }>(
+          "SELECT value FROM cp_settings WHERE name = $1",
+          [SETTINGS_VERSION],
+        )
+      )[0]?.value ?? "0",
+    listRefs: (opts) => listRefs(driver, opts),
     acquireLock: (name, holder) =>
       acquireLock(driver, name, holder ?? "unnamed", ttl),
     lockHolder: (name) => lockHolder(driver, name),

@@ -18,6 +18,34 @@ export type NewAttachmentRecord = Omit<AttachmentRecord, "createdAt"> & {
   createdAt?: Date;
 };
 
+/** Options of {@link AttachmentIndex.insert}. */
+export interface InsertOptions {
+  /**
+   * Called in the inserting transaction, under the ref lock, just before the insert: `false`
+   * (the bytes vanished since they were stored) inserts nothing and throws `E_NOT_FOUND`.
+   */
+  confirm?: () => Promise<boolean>;
+}
+
+/** One ref with what the index knows of it, as {@link AttachmentIndex.listRefs} yields it. */
+export interface IndexedRef {
+  ref: string;
+  /** The attachments referencing it (at least one). */
+  ids: string[];
+  /** The recorded sizes of those attachments (one value unless the rows disagree). */
+  sizes: number[];
+}
+
+/** Options of {@link AttachmentIndex.listRefs}. */
+export interface ListRefsOptions {
+  /** Only refs starting with this prefix (`s3://bucket/`, `file:`, …). */
+  prefix?: string;
+  /** Only refs strictly greater than this one. */
+  after?: string;
+  /** @default 1000 */
+  limit?: number;
+}
+
 /** Options of {@link AttachmentIndex.list}. */
 export interface ListRecordsOptions {
   /** Only ids strictly greater than this one (keyset paging). */
@@ -99,7 +127,10 @@ export interface AttachmentIndex {
    * Inserts a record; committed on return. Takes the ref lock of `record.ref`, so it never
    * interleaves with a {@link withRefLocks} holder deciding the ref is unused.
    */
-  insert(record: NewAttachmentRecord): Promise<AttachmentRecord>;
+  insert(
+    record: NewAttachmentRecord,
+    options?: InsertOptions,
+  ): Promise<AttachmentRecord>;
   get(id: string): Promise<AttachmentRecord | undefined>;
   /** Records in id (= creation) order. */
   list(options?: ListRecordsOptions): Promise<AttachmentRecord[]>;
@@ -143,6 +174,16 @@ export interface AttachmentIndex {
   setSetting(name: string, value: string | undefined): Promise<void>;
   /** Every setting. */
   settings(): Promise<Record<string, string>>;
+  /**
+   * A value that changes whenever a setting changes, cheap to read (one row): front-ends
+   * poll it to see `install` move the location without a restart.
+   */
+  settingsVersion?(): Promise<string>;
+  /**
+   * Distinct refs in byte order with the attachments using them: one side of the merge
+   * `fsck` runs against a store listing.
+   */
+  listRefs?(options?: ListRefsOptions): Promise<IndexedRef[]>;
   /**
    * Takes the named cross-process lock, or returns `undefined` when another holder has it.
    * The lock is released on `release()`, and also when the holding process dies.

@@ -6,9 +6,11 @@ import type {
 } from "./attachment-index.js";
 import type { AttachmentsContext } from "./context.js";
 import {
+  parseForceDatabaseCeiling,
   parseForceDatabaseRule,
   type ForceDatabaseRule,
 } from "./force-database.js";
+import { cachedSettings } from "./settings-cache.js";
 import { collectRef, sweepGarbage, type SweepReport } from "./garbage.js";
 import {
   emptyReport,
@@ -47,6 +49,17 @@ export interface AttachmentsOptions {
   location?: AttachmentLocation;
   /** The force-DB rule. @default the `attachment.forceDatabase` setting, else `DEFAULT_FORCE_DATABASE` */
   forceDatabase?: ForceDatabaseRule;
+  /**
+   * Bytes the force-DB rule keeps in the database at most (the rule's `0` means this many).
+   * @default the `attachment.forceDatabaseCeiling` setting, else `DEFAULT_FORCE_DATABASE_CEILING` (4 MiB)
+   */
+  forceDatabaseCeiling?: number;
+  /**
+   * How often, at most, the settings version in the index is checked (one row read) before
+   * using the cached settings: a location change by `install` is seen within this delay.
+   * @default 2000
+   */
+  settingsRefreshMs?: number;
   /**
    * The `DISABLE_ATTACHMENT_STORAGE` kill switch: new files go to the database, migrations
    * are skipped, stored files stay readable. @default false
@@ -111,25 +124,26 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     options.forceDatabase === undefined
       ? undefined
       : parseForceDatabaseRule(options.forceDatabase);
-  let cached: Promise<AttachmentSettings> | undefined;
-  const load = async (): Promise<AttachmentSettings> => {
-    const stored = await readAttachmentSettings(index);
-    return {
-      location: options.location ?? stored.location,
-      forceDatabase: fixedRule ?? stored.forceDatabase,
-    };
-  };
-  const settings = (): Promise<AttachmentSettings> => {
-    cached ??= load().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
+  const fixedCeiling =
+    options.forceDatabaseCeiling === undefined
+      ? undefined
+      : parseForceDatabaseCeiling(options.forceDatabaseCeiling);
+  const settings = cachedSettings(
+    index,
+    async () => {
+      const stored = await readAttachmentSettings(index);
+      return {
+        location: options.location ?? stored.location,
+        forceDatabase: fixedRule ?? stored.forceDatabase,
+        forceDatabaseCeiling: fixedCeiling ?? stored.forceDatabaseCeiling,
+      };
+    },
+    options.settingsRefreshMs ?? 2000,
+  );
   const ctx: AttachmentsContext = {
     index,
     router,
-    settings,
+    settings: () => settings.get(),
     disableObjectStorage: options.disableObjectStorage ?? false,
   };
   const skipped = (target: string, dryRun: boolean): MigrationReport => ({
@@ -160,7 +174,7 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     },
     migrate: async (opts = {}) => {
       if (ctx.disableObjectStorage)
-        return skipped((await settings()).location, opts.dryRun ?? false);
+        return skipped((await settings.get()).location, opts.dryRun ?? false);
       return runPlan(
         ctx,
         await migrationPlan(ctx, opts.includeDatabase ?? false),
@@ -175,10 +189,7 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
       index.setSetting(SettingName.AppVersion, version),
     collectGarbage: (opts = {}) => sweepGarbage(ctx, opts.signal),
     stats: () => index.stats(),
-    settings,
-    reloadSettings: () => {
-      cached = undefined;
-      return settings();
-    },
+    settings: () => settings.get(),
+    reloadSettings: () => settings.reload(),
   };
 }

@@ -23,11 +23,11 @@ export function placement(
   mimetype: string,
   size: number,
 ): AttachmentLocation {
-  const { location, forceDatabase } = settings;
+  const { location, forceDatabase, forceDatabaseCeiling } = settings;
   if (disableObjectStorage) return "db";
   if (
     (location === "s3" || location === "swift") &&
-    isForcedToDatabase(forceDatabase, mimetype, size)
+    isForcedToDatabase(forceDatabase, mimetype, size, forceDatabaseCeiling)
   )
     return "db";
   return location;

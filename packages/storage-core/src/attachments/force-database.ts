@@ -15,6 +15,14 @@ export const DEFAULT_FORCE_DATABASE: ForceDatabaseRule = Object.freeze({
 });
 
 /**
+ * The most bytes the force-DB rule ever keeps in the database, whatever the rule says: its
+ * `0` ("any size") and any larger limit mean this many bytes. A client declaring
+ * `text/css` must not be able to fill the database with a multi-gigabyte upload.
+ * Configurable (`forceDatabaseCeiling` option, `attachment.forceDatabaseCeiling` setting).
+ */
+export const DEFAULT_FORCE_DATABASE_CEILING = 4 * 1024 * 1024;
+
+/**
  * Checks a rule (as read from the `attachment.forceDatabase` setting, a JSON object).
  *
  * @throws StorageError `E_INVALID_ARGUMENT` unless it is an object of non-negative integers.
@@ -50,11 +58,13 @@ function safeJson(text: string): unknown {
 
 /**
  * The size limit the rule gives `mimetype`: the longest matching prefix wins; `undefined`
- * when no prefix matches (the rule does not apply), `0` for any size.
+ * when no prefix matches (the rule does not apply). `0` ("any size") and larger limits are
+ * capped at `ceiling`.
  */
 export function forceDatabaseLimit(
   rule: ForceDatabaseRule,
   mimetype: string,
+  ceiling: number = DEFAULT_FORCE_DATABASE_CEILING,
 ): number | undefined {
   let best: string | undefined;
   for (const prefix of Object.keys(rule)) {
@@ -64,7 +74,9 @@ export function forceDatabaseLimit(
     )
       best = prefix;
   }
-  return best === undefined ? undefined : rule[best];
+  const limit = best === undefined ? undefined : rule[best];
+  if (limit === undefined) return undefined;
+  return limit === 0 ? ceiling : Math.min(limit, ceiling);
 }
 
 /** Whether the rule keeps a file of this mimetype and size in the database. */
@@ -72,7 +84,26 @@ export function isForcedToDatabase(
   rule: ForceDatabaseRule,
   mimetype: string,
   size: number,
+  ceiling: number = DEFAULT_FORCE_DATABASE_CEILING,
 ): boolean {
-  const limit = forceDatabaseLimit(rule, mimetype);
-  return limit !== undefined && (limit === 0 || size <= limit);
+  const limit = forceDatabaseLimit(rule, mimetype, ceiling);
+  return limit !== undefined && size <= limit;
+}
+
+/**
+ * Checks a ceiling (option or setting).
+ *
+ * @throws StorageError `E_INVALID_ARGUMENT` unless it is a non-negative integer.
+ */
+export function parseForceDatabaseCeiling(value: unknown): number {
+  const parsed =
+    typeof value === "string" && /^\d{1,15}$/.test(value.trim())
+      ? Number(value)
+      : value;
+  if (typeof parsed !== "number" || !Number.isSafeInteger(parsed) || parsed < 0)
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      "attachment.forceDatabaseCeiling must be a whole number of bytes",
+    );
+  return parsed;
 }

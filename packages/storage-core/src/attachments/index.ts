@@ -6,6 +6,9 @@ export type {
   ClaimQuery,
   ClaimResult,
   HeldLock,
+  IndexedRef,
+  InsertOptions,
+  ListRefsOptions,
   ListRecordsOptions,
   LocationStats,
   LockHolder,
@@ -22,8 +25,10 @@ export {
 } from "./content.js";
 export {
   DEFAULT_FORCE_DATABASE,
+  DEFAULT_FORCE_DATABASE_CEILING,
   forceDatabaseLimit,
   isForcedToDatabase,
+  parseForceDatabaseCeiling,
   parseForceDatabaseRule,
 } from "./force-database.js";
 export type { ForceDatabaseRule } from "./force-database.js";

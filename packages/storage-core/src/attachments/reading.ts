@@ -17,7 +17,10 @@ export interface OpenAttachmentOptions {
 /** An attachment opened for reading: what an HTTP response needs. */
 export interface OpenedAttachment {
   record: AttachmentRecord;
-  /** The bytes (the range when one was asked). A full read fails with `E_INTEGRITY` at the end when the bytes are not the recorded ones. */
+  /**
+   * The bytes (the range when one was asked). Fails with `E_INTEGRITY` before its last chunk
+   * when the object's bytes are not the recorded ones (a range reads the whole object to know).
+   */
   stream: Readable;
   /** Bytes in `stream` (the Content-Length). */
   size: number;
@@ -106,43 +109,70 @@ export async function openAttachment(
     totalSize: record.size,
   };
   const { range, signal } = options;
-  if (range) {
-    const { start } = range;
-    if (
-      !Number.isSafeInteger(start) ||
-      start < 0 ||
-      (range.end !== undefined &&
-        (!Number.isSafeInteger(range.end) || range.end < start))
-    ) {
-      throw new StorageError(
-        StorageErrorCode.InvalidArgument,
-        `invalid byte range ${JSON.stringify(range)}`,
-      );
-    }
-    if (start >= record.size)
-      throw new StorageError(
-        StorageErrorCode.InvalidRange,
-        `range starts at ${start}, the attachment has ${record.size} bytes`,
-        { key: record.ref },
-      );
-    const end = Math.min(range.end ?? record.size - 1, record.size - 1);
-    const stream = await store.getStream(
-      key,
-      signal ? { range: { start, end }, signal } : { range: { start, end } },
-    );
-    return { ...base, stream, size: end - start + 1, range: { start, end } };
+  const read = signal ? { signal } : {};
+  if (!range) {
+    const source = await store.getStream(key, read);
+    return { ...base, stream: verified(source, record), size: record.size };
   }
-  const source = await store.getStream(key, signal ? { signal } : {});
-  const verify = new VerifyingStream(record);
-  source.once("error", (error) => verify.destroy(error));
-  return { ...base, stream: source.pipe(verify), size: record.size };
+  const { start } = range;
+  if (
+    !Number.isSafeInteger(start) ||
+    start < 0 ||
+    (range.end !== undefined &&
+      (!Number.isSafeInteger(range.end) || range.end < start))
+  ) {
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      `invalid byte range ${JSON.stringify(range)}`,
+    );
+  }
+  if (record.size === 0 && start === 0) {
+    // The whole of nothing: an empty body, verified like any other.
+    const source = await store.getStream(key, read);
+    return { ...base, stream: verified(source, record), size: 0 };
+  }
+  if (start >= record.size)
+    throw new StorageError(
+      StorageErrorCode.InvalidRange,
+      `range starts at ${start}, the attachment has ${record.size} bytes`,
+      { key: record.ref },
+    );
+  const end = Math.min(range.end ?? record.size - 1, record.size - 1);
+  // A range is only as good as the whole object: the bytes are read from the start and
+  // hashed to the end, and the range goes out only as the checksum allows (its tail held back
+  // until then), so a corrupted object never serves a range as good.
+  const source = await store.getStream(key, read);
+  const stream = verified(source, record, { start, end });
+  return { ...base, stream, size: end - start + 1, range: { start, end } };
 }
 
-/** Passes bytes through and fails at the end when they are not the recorded ones. */
+function verified(
+  source: Readable,
+  record: AttachmentRecord,
+  range?: { start: number; end: number },
+): Readable {
+  const verify = new VerifyingStream(record, range);
+  source.once("error", (error) => verify.destroy(error));
+  verify.once("close", () => {
+    if (!source.destroyed) source.destroy();
+  });
+  return source.pipe(verify);
+}
+
+/**
+ * Passes the bytes (or a range of them) through and fails when they are not the recorded
+ * ones. The last chunk is held back until the checksum is known: on a mismatch the stream
+ * fails before its last byte, so no client ever receives a complete wrong body (an HTTP
+ * response cut short of its Content-Length).
+ */
 class VerifyingStream extends Transform {
   private readonly hash = createHash("sha256");
   private seen = 0;
-  constructor(private readonly record: AttachmentRecord) {
+  private held: Buffer | undefined;
+  constructor(
+    private readonly record: AttachmentRecord,
+    private readonly range?: { start: number; end: number },
+  ) {
     super();
   }
   override _transform(
@@ -150,6 +180,7 @@ class VerifyingStream extends Transform {
     _enc: BufferEncoding,
     done: TransformCallback,
   ): void {
+    const offset = this.seen;
     this.seen += chunk.length;
     if (this.seen > this.record.size) {
       done(
@@ -161,7 +192,19 @@ class VerifyingStream extends Transform {
       return;
     }
     this.hash.update(chunk);
-    done(null, chunk);
+    const part = this.range
+      ? chunk.subarray(
+          Math.max(0, this.range.start - offset),
+          Math.max(0, Math.min(chunk.length, this.range.end - offset + 1)),
+        )
+      : chunk;
+    if (part.length === 0) {
+      done();
+      return;
+    }
+    const previous = this.held;
+    this.held = part;
+    done(null, previous);
   }
   override _flush(done: TransformCallback): void {
     if (this.seen !== this.record.size)
@@ -173,6 +216,6 @@ class VerifyingStream extends Transform {
       );
     else if (this.hash.digest("hex") !== this.record.checksum)
       done(integrityError(this.record, "checksum mismatch"));
-    else done();
+    else done(null, this.held);
   }
 }

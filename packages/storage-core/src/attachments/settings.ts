@@ -2,6 +2,8 @@ import { StorageError, StorageErrorCode } from "../errors.js";
 import type { AttachmentIndex } from "./attachment-index.js";
 import {
   DEFAULT_FORCE_DATABASE,
+  DEFAULT_FORCE_DATABASE_CEILING,
+  parseForceDatabaseCeiling,
   parseForceDatabaseRule,
   type ForceDatabaseRule,
 } from "./force-database.js";
@@ -13,6 +15,8 @@ export const SettingName = {
   Location: "attachment.location",
   /** The force-DB rule, JSON `{"mimetype/prefix": maxBytes}`. */
   ForceDatabase: "attachment.forceDatabase",
+  /** Bytes the force-DB rule keeps in the database at most (its `0` means this). */
+  ForceDatabaseCeiling: "attachment.forceDatabaseCeiling",
   /** The recorded platform kind (`exoscale`, `ovh`). */
   Kind: "cloud_platform.kind",
   /** The app version recorded at the last start (upgrade detection). */
@@ -37,6 +41,8 @@ export interface AttachmentSettings {
   location: AttachmentLocation;
   /** @default {@link DEFAULT_FORCE_DATABASE} */
   forceDatabase: ForceDatabaseRule;
+  /** @default {@link DEFAULT_FORCE_DATABASE_CEILING} */
+  forceDatabaseCeiling: number;
 }
 
 /**
@@ -47,9 +53,10 @@ export interface AttachmentSettings {
 export async function readAttachmentSettings(
   index: AttachmentIndex,
 ): Promise<AttachmentSettings> {
-  const [location, rule] = await Promise.all([
+  const [location, rule, ceiling] = await Promise.all([
     index.getSetting(SettingName.Location),
     index.getSetting(SettingName.ForceDatabase),
+    index.getSetting(SettingName.ForceDatabaseCeiling),
   ]);
   if (location !== undefined && !isAttachmentLocation(location)) {
     throw new StorageError(
@@ -63,6 +70,10 @@ export async function readAttachmentSettings(
       rule === undefined
         ? DEFAULT_FORCE_DATABASE
         : parseForceDatabaseRule(rule),
+    forceDatabaseCeiling:
+      ceiling === undefined
+        ? DEFAULT_FORCE_DATABASE_CEILING
+        : parseForceDatabaseCeiling(ceiling),
   };
 }
 
@@ -88,6 +99,12 @@ export async function writeAttachmentSettings(
     await index.setSetting(
       SettingName.ForceDatabase,
       JSON.stringify(parseForceDatabaseRule(settings.forceDatabase)),
+    );
+  }
+  if (settings.forceDatabaseCeiling !== undefined) {
+    await index.setSetting(
+      SettingName.ForceDatabaseCeiling,
+      String(parseForceDatabaseCeiling(settings.forceDatabaseCeiling)),
     );
   }
 }

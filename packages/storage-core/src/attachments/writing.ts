@@ -1,5 +1,5 @@
 import { Readable, pipeline } from "node:stream";
-import { StorageError, StorageErrorCode } from "../errors.js";
+import { StorageError, StorageErrorCode, isStorageError } from "../errors.js";
 import type { PutBody } from "../object-store.js";
 import type { AttachmentRecord } from "./attachment-index.js";
 import {
@@ -29,9 +29,14 @@ export interface CreateAttachmentInput {
 }
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// A lone surrogate cannot be encoded for a Content-Disposition header (nor stored as UTF-8).
+const LONE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// type/subtype, then parameters in printable ASCII only: the value goes into a
+// Content-Type header, where CR, LF, other controls and non-Latin-1 text make Node throw.
 const MIMETYPE =
-  /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i;
+  /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*( *;[\x20-\x7e]*)?$/i;
 
 function checkInput(input: CreateAttachmentInput): {
   name: string;
@@ -43,11 +48,12 @@ function checkInput(input: CreateAttachmentInput): {
     typeof name !== "string" ||
     name.length === 0 ||
     name.length > 1024 ||
-    CONTROL.test(name)
+    CONTROL.test(name) ||
+    LONE_SURROGATE.test(name)
   ) {
     throw new StorageError(
       StorageErrorCode.InvalidArgument,
-      "an attachment name must be 1 to 1024 characters, without control characters",
+      "an attachment name must be 1 to 1024 characters of well-formed Unicode, without control characters",
     );
   }
   if (
@@ -57,7 +63,7 @@ function checkInput(input: CreateAttachmentInput): {
   ) {
     throw new StorageError(
       StorageErrorCode.InvalidArgument,
-      `invalid mimetype ${typeof mimetype === "string" ? JSON.stringify(mimetype.slice(0, 100)) : typeof mimetype}`,
+      `invalid mimetype ${typeof mimetype === "string" ? JSON.stringify(mimetype.slice(0, 100)) : typeof mimetype}: expected type/subtype with optional parameters, in printable ASCII (no CR, LF or other control characters)`,
     );
   }
   return { name, mimetype: mimetype.toLowerCase() };
@@ -80,7 +86,11 @@ export async function createAttachment(
   const buffer = asBuffer(input.body);
   if (buffer) return createFromBuffer(ctx, input, meta, buffer);
   const settings = await ctx.settings();
-  const limit = forceDatabaseLimit(settings.forceDatabase, meta.mimetype);
+  const limit = forceDatabaseLimit(
+    settings.forceDatabase,
+    meta.mimetype,
+    settings.forceDatabaseCeiling,
+  );
   let body = input.body as AsyncIterable<Uint8Array>;
   if (
     limit !== undefined &&
@@ -120,26 +130,32 @@ async function createFromBuffer(
   );
   const checksum = sha256Hex(bytes);
   const key = contentKey(checksum);
-  const put = async (): Promise<void> => {
-    if (!(await target.store.exists(key)))
-      await target.store.put(key, bytes, {
-        contentType: meta.mimetype,
-        size: bytes.length,
-      });
-  };
-  await put();
-  const record = await ctx.index.insert({
+  const record = {
     id: uuidv7(),
     ...meta,
     size: bytes.length,
     checksum,
     ref: target.ref(key),
-  });
-  // A delete of the last other user of these bytes may have removed them between our
-  // existence check and our insert (the insert waits for its ref lock, so checking now is
-  // enough): put them back.
-  await put();
-  return record;
+  };
+  // A delete of the last other user of these bytes may remove them between our existence
+  // check and our insert. Deletions happen under the ref lock, so the insert confirms under
+  // that lock that the bytes are still there; when they vanished it inserts nothing and we
+  // store them again. No row ever points at missing bytes.
+  for (let attempt = 1; ; attempt++) {
+    if (!(await target.store.exists(key)))
+      await target.store.put(key, bytes, {
+        contentType: meta.mimetype,
+        size: bytes.length,
+      });
+    try {
+      return await ctx.index.insert(record, {
+        confirm: () => target.store.exists(key),
+      });
+    } catch (error) {
+      if (attempt >= 3 || !isStorageError(error)) throw error;
+      if (error.code !== StorageErrorCode.NotFound) throw error;
+    }
+  }
 }
 
 async function createFromStream(
