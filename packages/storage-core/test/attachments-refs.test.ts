@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   DEFAULT_FORCE_DATABASE,
+  DEFAULT_FORCE_DATABASE_CEILING,
   StorageErrorCode,
   contentKey,
   createMemoryStore,
@@ -69,7 +70,7 @@ describe("keys and ids", () => {
 });
 
 describe("force-DB rule", () => {
-  it("keeps small images, and scripts and stylesheets of any size, by default", () => {
+  it("keeps small images, and scripts and stylesheets up to the ceiling, by default", () => {
     expect(isForcedToDatabase(DEFAULT_FORCE_DATABASE, "image/png", 51200)).toBe(
       true,
     );
@@ -77,8 +78,19 @@ describe("force-DB rule", () => {
       false,
     );
     expect(
-      isForcedToDatabase(DEFAULT_FORCE_DATABASE, "text/css", 10_000_000),
+      isForcedToDatabase(
+        DEFAULT_FORCE_DATABASE,
+        "text/css",
+        DEFAULT_FORCE_DATABASE_CEILING,
+      ),
     ).toBe(true);
+    expect(
+      isForcedToDatabase(
+        DEFAULT_FORCE_DATABASE,
+        "text/css",
+        DEFAULT_FORCE_DATABASE_CEILING + 1,
+      ),
+    ).toBe(false);
     expect(
       isForcedToDatabase(DEFAULT_FORCE_DATABASE, "application/pdf", 10),
     ).toBe(false);
@@ -87,7 +99,8 @@ describe("force-DB rule", () => {
   it("lets the longest matching prefix decide", () => {
     expect(
       forceDatabaseLimit({ "image/": 10, "image/svg+xml": 0 }, "image/svg+xml"),
-    ).toBe(0);
+    ).toBe(DEFAULT_FORCE_DATABASE_CEILING);
+    expect(forceDatabaseLimit({ "text/": 0 }, "text/css", 1000)).toBe(1000);
   });
 
   it("is off with an empty rule", () => {

@@ -94,9 +94,11 @@ describe("Attachments service logic", () => {
   it("puts bytes back when a concurrent delete removed them between the check and the insert", async () => {
     const { index, ours, attachments } = setup("swift");
     const original = index.insert.bind(index);
-    index.insert = async (record) => {
-      await ours.delete(record.ref.replace("swift://ours/", ""));
-      return original(record);
+    let raced = false;
+    index.insert = async (record, options) => {
+      if (!raced) await ours.delete(record.ref.replace("swift://ours/", ""));
+      raced = true;
+      return original(record, options);
     };
     const record = await attachments.create({
       name: "a",

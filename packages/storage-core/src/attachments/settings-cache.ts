@@ -50,7 +50,7 @@ export function cachedSettings(
         });
         await checking;
       }
-      return cached ?? read();
+      return cached;
     },
     reload: read,
   };
