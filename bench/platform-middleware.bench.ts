@@ -1,9 +1,11 @@
 /**
  * Requests/s of a hello route behind the platform's full middleware (createPlatform: request
  * ids and JSON access log, statsd to a local UDP port, Prometheus, Redis sessions) against
- * the same route on bare Express, same run (target ≥ 0.7×). Two platform cases: an
- * anonymous request (no session cookie: the session middleware runs, nothing is stored),
- * and a logged-in one (its cookie read from Redis on every request).
+ * the same route on bare Express, same run (targets: anonymous ≥ 0.75×, logged-in ≥ 0.55×,
+ * as ratios of paired rounds). Two platform cases: an anonymous request (no session cookie:
+ * no session is created unless the route reads one, nothing is stored), and a logged-in
+ * one (its cookie read from Redis on every request; the lazy touch refreshes its TTL only
+ * once a tenth of it has passed).
  *
  * Each server runs in a child process of its own, its stdout (where the platform writes its
  * JSON log lines) sent to /dev/null; the load comes from autocannon in another process
@@ -240,37 +242,54 @@ const LABELS: Record<string, string> = {
   bare: "bare Express",
   anonymous: "platform middleware, no session cookie",
   session:
-    "platform middleware, logged-in session (Redis read + TTL touch per request)",
+    "platform middleware, logged-in Redis session, read-only route (one EVALSHA per request)",
 };
+
+/** Median over rounds of `name`'s value ÷ bare Express's in the same round. */
+function paired(
+  samples: Map<string, Sample[]>,
+  name: string,
+  value: (s: Sample) => number,
+): number {
+  const bare = samples.get("bare")!;
+  return median(
+    samples.get(name)!.map((s, round) => value(s) / value(bare[round]!)),
+  );
+}
 
 /** The comparison's table and its ratio lines. */
 function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
-  const rps = (name: string): number =>
-    median(samples.get(name)!.map((s) => s.rps));
-  const cpu = (name: string): number =>
-    median(samples.get(name)!.map((s) => s.cpuUsPerRequest));
   const rows = cases.map((c) => [
     LABELS[c.name]!,
-    fixed(rps(c.name)),
+    fixed(median(samples.get(c.name)!.map((s) => s.rps))),
     fixed(median(samples.get(c.name)!.map((s) => s.p99)), 1),
-    fixed(cpu(c.name)),
-    fixed(rps(c.name) / rps("bare"), 2),
-    fixed(cpu("bare") / cpu(c.name), 2),
+    fixed(median(samples.get(c.name)!.map((s) => s.cpuUsPerRequest))),
+    fixed(
+      paired(samples, c.name, (s) => s.rps),
+      2,
+    ),
+    fixed(1 / paired(samples, c.name, (s) => s.cpuUsPerRequest), 2),
   ]);
   return [
     markdownTable(
       [
         "server",
-        "req/s",
+        "req/s (median)",
         "p99 (ms)",
         "server CPU µs/req",
-        "req/s ÷ bare Express",
-        "bare CPU/req ÷ this",
+        "req/s ÷ bare Express (paired rounds)",
+        "bare CPU/req ÷ this (paired rounds)",
       ],
       rows,
     ),
     "",
-    `Platform (anonymous) ÷ bare Express: **${fixed(rps("anonymous") / rps("bare"), 2)}×** req/s (target ≥ 0.7×); by server CPU per request: ${fixed(cpu("bare") / cpu("anonymous"), 2)}×.`,
+    `Platform ÷ bare Express, median of the per-round ratios: anonymous **${fixed(
+      paired(samples, "anonymous", (s) => s.rps),
+      2,
+    )}×** req/s (target ≥ 0.75×), logged-in read-only **${fixed(
+      paired(samples, "session", (s) => s.rps),
+      2,
+    )}×** (target ≥ 0.55×).`,
   ].join("\n");
 }
 

@@ -1,8 +1,11 @@
 /**
- * Requests/s and p99 latency of an Express route that reads and updates a session
- * (express-session, `resave: false`), with `@cloud-platform/session-redis` on ioredis, the
- * same store on node-redis through `fromNodeRedis`, and connect-redis (latest) on node-redis,
- * all on the same Redis in the same run (target: ours at least 1.0× connect-redis). The apps
+ * Requests/s and p99 latency of two Express routes (express-session, `resave: false`): one
+ * that reads and updates a session (`/visit`: GET + SET per request for every store), and a
+ * read-only one (`/read`: connect-redis sends GET + EXPIRE; ours, with its default lazy
+ * touch, one EVALSHA). With `@cloud-platform/session-redis` on ioredis, the same store on
+ * node-redis through `fromNodeRedis`, and connect-redis (latest, node-redis only) on
+ * node-redis, all on the same Redis in the same run (targets on `/visit`: ≥ 1.0×
+ * connect-redis on node-redis, ≥ 0.9× on ioredis; on `/read`: ≥ 1.3×). The apps
  * run in this process on loopback; the load comes from autocannon in a separate process
  * (`--json`), every connection sending the cookie of one session created beforehand. Each
  * round measures every variant once, in a rotating order; the table gives the medians.
@@ -62,7 +65,7 @@ function median(values: number[]): number {
     : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Serves `GET /visit` (reads the session, increments a counter) and returns a session cookie. */
+/** Serves `GET /visit` (reads the session, increments a counter) and `GET /read`; returns a session cookie. */
 async function serve(
   store: Store,
 ): Promise<{ server: Server; url: string; cookie: string }> {
@@ -80,6 +83,9 @@ async function serve(
   app.get("/visit", (req, res) => {
     req.session.views = (req.session.views ?? 0) + 1;
     res.send(`views ${req.session.views}`);
+  });
+  app.get("/read", (req, res) => {
+    res.send(`views ${req.session.views ?? 0}`);
   });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
@@ -164,15 +170,26 @@ export async function run(): Promise<string> {
     },
   ];
   const servers = await Promise.all(variants.map((v) => serve(v.store)));
-  const samples = variants.map(() => [] as Result[]);
+  const routes = ["/visit", "/read"] as const;
+  // Every (route, store) pair; connect-redis first on each route: the ratios' reference.
+  const cases = routes.flatMap((route) =>
+    variants.map((v, i) => ({
+      route,
+      name: v.name,
+      url: servers[i]!.url.replace(/\/visit$/, route),
+      cookie: servers[i]!.cookie,
+      reference: i === 0,
+    })),
+  );
+  const samples = cases.map(() => [] as Result[]);
   try {
-    for (const s of servers) await autocannon(s.url, s.cookie, 1);
+    for (const c of cases) await autocannon(c.url, c.cookie, 1);
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (let k = 0; k < variants.length; k += 1) {
-        const i = (round + k) % variants.length;
-        samples[i]!.push(await autocannon(servers[i]!.url, servers[i]!.cookie));
+      for (let k = 0; k < cases.length; k += 1) {
+        const i = (round + k) % cases.length;
+        samples[i]!.push(await autocannon(cases[i]!.url, cases[i]!.cookie));
         progress(
-          `round ${round + 1}/${ROUNDS} ${variants[i]!.name}: ${Math.round(samples[i]!.at(-1)!.rps)} req/s`,
+          `round ${round + 1}/${ROUNDS} ${cases[i]!.route} ${cases[i]!.name}: ${Math.round(samples[i]!.at(-1)!.rps)} req/s`,
         );
       }
     }
@@ -186,23 +203,26 @@ export async function run(): Promise<string> {
     await ioredis.quit();
     await Promise.all([nodeRedisA.close(), nodeRedisB.close()]);
   }
-  const rows = variants.map((v, i) => {
+  const rows = cases.map((c, i) => {
     const mine = samples[i]!;
+    const reference =
+      samples[cases.findIndex((r) => r.reference && r.route === c.route)]!;
     const rps = median(mine.map((r) => r.rps));
-    // Paired by round (the two runs were minutes apart at most): robust to a busy machine.
-    const ratio = median(
-      mine.map((r, round) => r.rps / samples[0]![round]!.rps),
+    // Paired by round (the two runs were seconds apart): robust to a busy machine.
+    const ratio = median(mine.map((r, round) => r.rps / reference[round]!.rps));
+    const cpuRatio = median(
+      mine.map((r, round) => reference[round]!.cpuPerRequest / r.cpuPerRequest),
     );
     const p99 = median(mine.map((r) => r.p99));
     const cpu = median(mine.map((r) => r.cpuPerRequest));
     const runs = mine.map((r) => Math.round(r.rps)).join(", ");
-    return `| ${v.name} | ${Math.round(rps).toLocaleString("en-US")} | ${ratio.toFixed(2)}× | ${p99} ms | ${Math.round(cpu)} µs | ${runs} |`;
+    return `| \`${c.route}\` | ${c.name} | ${Math.round(rps).toLocaleString("en-US")} | ${ratio.toFixed(2)}× | ${p99} ms | ${Math.round(cpu)} µs | ${cpuRatio.toFixed(2)}× | ${runs} |`;
   });
   return [
-    `Requests/s of \`GET /visit\` (express-session reads the session, the route updates it, the store writes it back), autocannon -c ${CONNECTIONS} -d ${DURATION_S} in a separate process, median of ${ROUNDS} rounds (ratio: median of the per-round ratios), one Redis on loopback, Node ${process.version}. CPU/request: CPU time of the process serving the apps, per request.`,
+    `Requests/s of \`GET /visit\` (express-session reads the session, the route updates it, the store writes it back) and of \`GET /read\` (read-only: the store reads, then touches), autocannon -c ${CONNECTIONS} -d ${DURATION_S} in a separate process, median of ${ROUNDS} rounds (ratio: median of the per-round ratios), one Redis on loopback, Node ${process.version}. CPU/request: CPU time of the process serving the apps, per request.`,
     "",
-    "| store | req/s (median) | vs connect-redis | p99 latency (median) | CPU/request | runs (req/s) |",
-    "|---|---:|---:|---:|---:|---|",
+    "| route | store | req/s (median) | req/s vs connect-redis | p99 latency (median) | CPU/request | connect-redis CPU/request ÷ this | runs (req/s) |",
+    "|---|---|---:|---:|---:|---:|---:|---|",
     ...rows,
   ].join("\n");
 }

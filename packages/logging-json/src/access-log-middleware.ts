@@ -141,6 +141,8 @@ function writeLine(line: Pending, res: ServerResponse): void {
     request_id: line.context?.requestId,
     uid: line.context?.uid,
     dbname: line.context?.dbname,
+    "trace.id": line.context?.traceId,
+    "span.id": line.context?.spanId,
   };
   if (aborted) fields["event.outcome"] = "unknown";
   const message = `${method} ${line.path} ${status}${aborted ? " (client went away)" : ""} ${(nanoseconds / 1e6).toFixed(1)}ms`;

@@ -16,6 +16,7 @@ export {
 export { LoggingError, LoggingErrorCode, isLoggingError } from "./errors.js";
 export {
   getRequestContext,
+  isValidTraceparent,
   runWithRequestContext,
   setRequestContext,
   type RequestContext,

@@ -32,6 +32,8 @@ export interface ContextValues {
   readonly request_id: string;
   readonly uid: string | number | undefined;
   readonly dbname: string | undefined;
+  readonly "trace.id": string | undefined;
+  readonly "span.id": string | undefined;
 }
 
 /** The winston info object our logger writes. */
@@ -83,7 +85,16 @@ export function isoTimestamp(ms: number): string {
   return `${cachedPrefix}.${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
 }
 
-const CONTEXT_KEYS = ["request_id", "uid", "dbname"] as const;
+const CONTEXT_KEYS = [
+  "request_id",
+  "uid",
+  "dbname",
+  "trace.id",
+  "span.id",
+] as const;
+
+/** What OpenTelemetry's winston instrumentation adds to the record itself: kept. */
+const OTEL_KEYS = ["trace_id", "span_id", "trace_flags"] as const;
 
 /** Calls `visit` for the defined values of a context snapshot. */
 export function eachContextField(
@@ -102,7 +113,9 @@ export function overridesContext(fields: LogFields | undefined): boolean {
     fields !== undefined &&
     (fields["request_id"] !== undefined ||
       fields["uid"] !== undefined ||
-      fields["dbname"] !== undefined)
+      fields["dbname"] !== undefined ||
+      fields["trace.id"] !== undefined ||
+      fields["span.id"] !== undefined)
   );
 }
 
@@ -116,6 +129,8 @@ export function contextSnapshot(context: {
   readonly requestId: string;
   readonly uid?: string | number | undefined;
   readonly dbname?: string | undefined;
+  readonly traceId?: string | undefined;
+  readonly spanId?: string | undefined;
 }): ContextValues {
   const last = snapshots.get(context);
   if (
@@ -129,6 +144,8 @@ export function contextSnapshot(context: {
     request_id: context.requestId,
     uid: context.uid,
     dbname: context.dbname,
+    "trace.id": context.traceId,
+    "span.id": context.spanId,
   };
   snapshots.set(context, next);
   return next;
@@ -167,5 +184,10 @@ export function eachField(
     if (own === record && (key === "level" || key === "message")) continue;
     const value = own[key];
     visit(key === "err" && value instanceof Error ? "error" : key, value);
+  }
+  if (fields === undefined) return;
+  for (const key of OTEL_KEYS) {
+    const value = record[key];
+    if (value !== undefined && fields[key] === undefined) visit(key, value);
   }
 }

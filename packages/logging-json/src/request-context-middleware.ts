@@ -21,6 +21,12 @@ export interface RequestContextMiddlewareOptions {
    * @default crypto.randomUUID
    */
   generateId?: () => string;
+  /**
+   * Read the W3C `traceparent` header: a valid one puts `trace.id` and `span.id` on every
+   * line of the request; an invalid one is ignored.
+   * @default true
+   */
+  traceparent?: boolean;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -37,7 +43,8 @@ export function isSafeRequestId(value: unknown): value is string {
  * Gives each request a context (see `getRequestContext`) holding its request id: the
  * incoming `X-Request-Id` when it is safe, otherwise a new UUID. The id is echoed in the
  * `X-Request-Id` response header, and every log line written while serving the request,
- * however deep in library code, carries it as `request_id`. Mount it first.
+ * however deep in library code, carries it as `request_id` (and, from a valid W3C
+ * `traceparent`, `trace.id` and `span.id`). Mount it first.
  */
 export function requestContextMiddleware(
   options: RequestContextMiddlewareOptions = {},
@@ -45,12 +52,18 @@ export function requestContextMiddleware(
   const header = (options.header ?? "x-request-id").toLowerCase();
   const trust = options.trustIncomingId ?? true;
   const generate = options.generateId ?? randomUUID;
+  const trace = options.traceparent ?? true;
   return (req, res, next) => {
     requestStartNs(req);
     const incoming = req.headers[header];
     const requestId =
       trust && isSafeRequestId(incoming) ? incoming : generate();
     res.setHeader("X-Request-Id", requestId);
-    enterRequestContext(requestId, next);
+    const traceparent = trace ? req.headers.traceparent : undefined;
+    enterRequestContext(
+      requestId,
+      typeof traceparent === "string" ? traceparent : undefined,
+      next,
+    );
   };
 }

@@ -12,6 +12,10 @@ export interface RequestContext {
   uid?: string | number | undefined;
   /** The database the request works on, once known. */
   dbname?: string | undefined;
+  /** `trace.id`: the trace id of a valid incoming W3C `traceparent` (32 hex digits). */
+  readonly traceId?: string | undefined;
+  /** `span.id`: the caller's span id (the `parent-id` of that `traceparent`, 16 hex digits). */
+  readonly spanId?: string | undefined;
 }
 
 /** The values of a {@link RequestContext} that can be set after it started. */
@@ -54,16 +58,37 @@ export function runWithRequestContext<T>(
 }
 
 /**
- * Runs `next` in a new context holding `requestId`: the middleware's path, one object and
+ * Runs `next` in a new context holding `requestId` and the trace ids of a valid
+ * `traceparent`: the middleware's path, one object and
  * one AsyncLocalStorage entry per request, no closure.
  */
-export function enterRequestContext(requestId: string, next: () => void): void {
+export function enterRequestContext(
+  requestId: string,
+  traceparent: string | undefined,
+  next: () => void,
+): void {
+  const valid = traceparent !== undefined && isValidTraceparent(traceparent);
   const context: RequestContext = {
     requestId,
     uid: undefined,
     dbname: undefined,
+    traceId: valid ? traceparent.slice(3, 35) : undefined,
+    spanId: valid ? traceparent.slice(36, 52) : undefined,
   };
   storage.run(context, next);
+}
+
+// version-traceid-parentid-flags, lower-case hex; later versions may append fields.
+const TRACEPARENT =
+  /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}(-|$)/;
+
+/**
+ * True for a W3C Trace Context `traceparent` we can use: version other than `ff`, a
+ * non-zero trace id and parent id, lower-case hex; version `00` has exactly four fields.
+ */
+export function isValidTraceparent(value: string): boolean {
+  if (!TRACEPARENT.test(value)) return false;
+  return value.startsWith("00-") ? value.length === 55 : true;
 }
 
 /**
