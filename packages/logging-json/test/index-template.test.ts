@@ -132,7 +132,7 @@ describe("the Elasticsearch index template against real lines", () => {
     "maps every field of access, component and error lines %s to a field of the right type",
     async (_name, headers) => {
       const before = out.records().length;
-    for (const path of ["/items/3", "/fail"])
+      for (const path of ["/items/3", "/fail"])
         await (await fetch(`${server.url}${path}`, { headers })).arrayBuffer();
       await logger.flush();
       const lines = out.records().slice(before);
