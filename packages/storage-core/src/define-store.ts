@@ -135,6 +135,12 @@ function checkLimits(options: PutOptions, store: string): void {
       );
     }
   }
+  if (options.md5 !== undefined && !/^[0-9a-f]{32}$/.test(options.md5))
+    throw new StorageError(
+      StorageErrorCode.InvalidArgument,
+      "md5 must be 32 lower-case hex digits",
+      { store },
+    );
 }
 
 function checkRange(range: ByteRange, store: string): void {

@@ -22,6 +22,13 @@ export interface PutOptions {
   maxSize?: number;
   /** Cancels the upload: the promise rejects with `E_ABORTED` and nothing is stored. */
   signal?: AbortSignal;
+  /**
+   * MD5 of the body (lower-case hex), taken by the caller from the bytes it means to store.
+   * A store that uploads in one request sends it for the server to check (S3 `Content-MD5`,
+   * Swift `ETag`): a body that differs is refused with `E_INTEGRITY` and nothing is stored.
+   * Multipart uploads and local stores do not use it.
+   */
+  md5?: string;
 }
 
 /** What `put` reports about the stored object. */

@@ -71,9 +71,15 @@ export async function putObject(
       (Buffer.isBuffer(body) && body.length === o.partSize)
     ) {
       const data = first ?? Buffer.alloc(0);
+      // The caller's MD5 of the bytes it meant to send: the server refuses others (BadDigest).
+      const md5 =
+        options.md5 === undefined
+          ? {}
+          : { ContentMD5: Buffer.from(options.md5, "hex").toString("base64") };
       const out = await client.send(
         new PutObjectCommand({
           ...params,
+          ...md5,
           Body: data,
           ContentLength: data.length,
         }),

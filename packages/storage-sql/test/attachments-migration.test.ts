@@ -156,6 +156,78 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
     expect((await index.get(good!.id))?.ref).toMatch(/^s3:/);
   });
 
+  describe.each(["s3", "db"] as const)(
+    "a shared key whose local copy is damaged, migrating to %s",
+    (to) => {
+      it("leaves the good bytes in the target, fails B, and changes nothing else", async () => {
+        const bytes = Buffer.from("bytes shared by two attachments");
+        const a = await local.create({ name: "a", body: bytes });
+        const b = await local.create({ name: "b", body: bytes });
+        const key = a.ref.slice(5);
+        expect(b.ref).toBe(a.ref);
+        const targetStore = to === "s3" ? stores.ours : stores.db;
+        const targetRef = to === "s3" ? `s3://ours/${key}` : `db:${key}`;
+        // A moved already (its bytes in the target); B still uses the local file...
+        await targetStore.put(key, bytes);
+        await index.claimBatch({ locations: ["file"], limit: 1 }, async () => [
+          { id: a.id, from: a.ref, to: targetRef, collect: true },
+        ]);
+        // ...whose bytes a bad sector damaged (same size).
+        const damaged = Buffer.from(bytes);
+        damaged[3] = damaged[3]! ^ 0xff;
+        await stores.file.put(key, damaged);
+        const report = await testAttachments(index, stores, to).migrate();
+        expect(report).toMatchObject({ moved: 0 });
+        expect(report.failed).toEqual([
+          expect.objectContaining({
+            id: b.id,
+            code: StorageErrorCode.Integrity,
+          }),
+        ]);
+        expect(sha(await cloud.read(a.id))).toBe(a.checksum);
+        expect(await targetStore.get(key)).toEqual(bytes);
+        expect((await index.get(b.id))?.ref).toBe(b.ref);
+        expect(await stores.file.get(key)).toEqual(damaged);
+      });
+    },
+  );
+
+  it("never lets two rows of one batch that share a legacy key with different bytes both write it", async () => {
+    const key = "legacy/2019/report.txt";
+    const fileBytes = Buffer.from("the filestore's report");
+    const dbBytes = Buffer.from("the database's other report");
+    await stores.file.put(key, fileBytes);
+    await stores.db.put(key, dbBytes);
+    const fromFile = await index.insert({
+      id: "00000000-0000-7000-8000-000000000001",
+      name: "report.txt",
+      mimetype: "text/plain",
+      size: fileBytes.length,
+      checksum: sha(fileBytes),
+      ref: `file:${key}`,
+    });
+    const fromDb = await index.insert({
+      id: "00000000-0000-7000-8000-000000000002",
+      name: "report.txt",
+      mimetype: "text/plain",
+      size: dbBytes.length,
+      checksum: sha(dbBytes),
+      ref: `db:${key}`,
+    });
+    const report = await cloud.migrate({
+      includeDatabase: true,
+      concurrency: 1,
+    });
+    expect(report).toMatchObject({ moved: 2, failed: [] });
+    const refs = [
+      (await index.get(fromFile.id))?.ref,
+      (await index.get(fromDb.id))?.ref,
+    ];
+    expect(new Set(refs).size).toBe(2);
+    expect(sha(await cloud.read(fromFile.id))).toBe(fromFile.checksum);
+    expect(sha(await cloud.read(fromDb.id))).toBe(fromDb.checksum);
+  });
+
   it("keeps a local file until the last attachment using it has moved", async () => {
     const a = await local.create({
       name: "a",

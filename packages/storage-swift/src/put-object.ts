@@ -63,9 +63,10 @@ export async function putBuffer(
   bytes: Buffer,
   options: PutOptions,
 ): Promise<PutResult> {
-  if (bytes.length > HASH_WHILE_SENDING)
+  if (bytes.length > HASH_WHILE_SENDING && options.md5 === undefined)
     return putSlices(ctx, key, bytes, options);
-  const etag = createHash("md5").update(bytes).digest("hex");
+  // The caller's MD5 is of the bytes it meant to send: the server refuses others (422).
+  const etag = options.md5 ?? createHash("md5").update(bytes).digest("hex");
   const response = await ctx.client.request({
     method: "PUT",
     path: objectPath(ctx.container, key),
@@ -157,7 +158,10 @@ async function putStream(
   const response = await ctx.client.request({
     method: "PUT",
     path: objectPath(ctx.container, key),
-    headers: objectHeaders(options),
+    headers:
+      options.md5 === undefined
+        ? objectHeaders(options)
+        : { ...objectHeaders(options), etag: options.md5 },
     body: body.stream,
     bodyError: body.error,
     signal: options.signal,

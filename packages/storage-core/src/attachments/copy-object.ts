@@ -43,22 +43,109 @@ function namesItsBytes(key: string, record: AttachmentRecord): boolean {
   return key === contentKey(record.checksum) || UNIQUE_KEY.test(key);
 }
 
+/**
+ * The keys of one batch's copies in their target, with the bytes each will hold: two rows
+ * that share a legacy key with different bytes never both write it (the second gets a
+ * fresh key), and a failed copy is not deleted while another row of the batch still needs it.
+ */
+export class BatchKeys {
+  private readonly keys = new Map<string, { checksum: string; rows: number }>();
+
+  /** Claims `ref` for bytes `checksum`; `false` when the batch already writes other bytes there. */
+  reserve(ref: string, checksum: string): boolean {
+    const held = this.keys.get(ref);
+    if (held === undefined) {
+      this.keys.set(ref, { checksum, rows: 1 });
+      return true;
+    }
+    if (held.checksum !== checksum) return false;
+    held.rows += 1;
+    return true;
+  }
+
+  /** Gives `ref` back; whether no other row of the batch still uses it. */
+  release(ref: string): boolean {
+    const held = this.keys.get(ref);
+    if (held === undefined) return true;
+    held.rows -= 1;
+    if (held.rows > 0) return false;
+    this.keys.delete(ref);
+    return true;
+  }
+
+  clear(): void {
+    this.keys.clear();
+  }
+}
+
 /** Deletes a copy we just made unless something already references it. */
 async function dropCopy(
   ctx: AttachmentsContext,
   target: WriteTarget,
   key: string,
+  keys: BatchKeys,
 ): Promise<void> {
   const ref = target.ref(key);
+  if (!keys.release(ref)) return;
   await ctx.index.withRefLocks([ref], async (scope) => {
     if ((await scope.countRefs(ref)) === 0) await target.store.delete(key);
   });
 }
 
+/** Files up to this size are read once into memory, proven there and sent from there. */
+export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
+
+/** What reading the source found: its MD5, and its bytes when they were kept in memory. */
+interface ProvenSource {
+  md5: string;
+  bytes?: Buffer;
+}
+
+/**
+ * Reads the source and proves it is the recorded bytes (size and SHA-256) before anything
+ * is written anywhere. Small files stay in memory for the upload; larger ones are read again.
+ *
+ * @throws StorageError `E_INTEGRITY` when the bytes are not the recorded ones.
+ */
+async function proveSource(
+  source: ObjectStore,
+  key: string,
+  record: AttachmentRecord,
+  signal?: AbortSignal,
+): Promise<ProvenSource> {
+  const options = signal ? { signal } : {};
+  const sha = createHash("sha256");
+  const md5 = createHash("md5");
+  let size = 0;
+  let bytes: Buffer | undefined;
+  if (record.size <= IN_MEMORY_LIMIT) {
+    bytes = await source.get(key, options);
+    sha.update(bytes);
+    md5.update(bytes);
+    size = bytes.length;
+  } else {
+    const stream = await source.getStream(key, options);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      sha.update(chunk);
+      md5.update(chunk);
+      size += chunk.length;
+    }
+  }
+  if (size !== record.size || sha.digest("hex") !== record.checksum)
+    throw integrity(
+      record,
+      "the source bytes do not match the recorded size and checksum; left in place, nothing written",
+    );
+  const md5Hex = md5.digest("hex");
+  return bytes === undefined ? { md5: md5Hex } : { md5: md5Hex, bytes };
+}
+
 /**
  * Copies one attachment's bytes to `target` under the same key (a fresh one when the key is
- * taken by other bytes there), checks them, and returns the ref change to commit. Nothing in
- * the index changes here.
+ * taken by other bytes there, or by other bytes of the same batch), and returns the ref
+ * change to commit. The source is proven first, so a damaged local file never overwrites
+ * good bytes another attachment shares; the upload carries the MD5 of the proven bytes for
+ * the server to check. Nothing in the index changes here.
  *
  * @throws StorageError `E_INTEGRITY` when the source or the copy is not the recorded bytes.
  */
@@ -67,11 +154,17 @@ export async function copyToTarget(
   record: AttachmentRecord,
   target: WriteTarget,
   verify: "full" | "size",
+  keys: BatchKeys,
   signal?: AbortSignal,
 ): Promise<RefMove> {
   const from = parseRef(record.ref);
   const source = ctx.router.forRead(from);
+  const proven = await proveSource(source, from.key, record, signal);
   let key = from.key;
+  if (!keys.reserve(target.ref(key), record.checksum)) {
+    key = uniqueKey();
+    keys.reserve(target.ref(key), record.checksum);
+  }
   // The copy is confirmed under the ref lock of its new ref: a concurrent collection of the
   // same bytes (another attachment deleted) may have removed it since it was checked.
   const move = (): RefMove => ({
@@ -88,32 +181,51 @@ export async function copyToTarget(
     const existing = await hashObject(target.store, key, signal);
     if (existing.checksum === record.checksum && existing.size === record.size)
       return move();
-    if ((await ctx.index.countRefs(target.ref(key))) > 0) key = uniqueKey();
+    if ((await ctx.index.countRefs(target.ref(key))) > 0) {
+      keys.release(target.ref(key));
+      key = uniqueKey();
+      keys.reserve(target.ref(key), record.checksum);
+    }
   }
-  const hashing = new HashingStream();
-  const stream = await source.getStream(from.key, signal ? { signal } : {});
-  const body = pipeline(stream, hashing, () => undefined);
-  const stored = await target.store.put(
-    key,
-    body,
-    signal
-      ? { contentType: record.mimetype, size: record.size, signal }
-      : { contentType: record.mimetype, size: record.size },
-  );
-  if (hashing.digest() !== record.checksum) {
-    await dropCopy(ctx, target, key);
-    throw integrity(
-      record,
-      "the source bytes do not match the recorded checksum; left in place",
-    );
+  const putOptions = {
+    contentType: record.mimetype,
+    size: record.size,
+    md5: proven.md5,
+    ...(signal ? { signal } : {}),
+  };
+  let stored: { size: number };
+  let dropped = false;
+  try {
+    if (proven.bytes !== undefined) {
+      stored = await target.store.put(key, proven.bytes, putOptions);
+    } else {
+      // Read again: the bytes must still be the proven ones, which the MD5 (checked by the
+      // server on a one-request upload) and this second hash both hold them to.
+      const hashing = new HashingStream();
+      const stream = await source.getStream(from.key, signal ? { signal } : {});
+      const body = pipeline(stream, hashing, () => undefined);
+      stored = await target.store.put(key, body, putOptions);
+      if (hashing.digest() !== record.checksum) {
+        dropped = true;
+        await dropCopy(ctx, target, key, keys);
+        throw integrity(
+          record,
+          "the source changed while it was copied; left in place",
+        );
+      }
+    }
+  } catch (error) {
+    // Refused or failed: the store kept nothing (a put is all or nothing).
+    if (!dropped) keys.release(target.ref(key));
+    throw error;
   }
   const copy =
     verify === "full"
       ? await hashObject(target.store, key, signal)
-      : // the bytes were hashed on their way in; the store reports what it accepted
+      : // proven bytes, their MD5 checked by the server; the store reports what it accepted
         { checksum: record.checksum, size: stored.size };
   if (copy.checksum !== record.checksum || copy.size !== record.size) {
-    await dropCopy(ctx, target, key);
+    await dropCopy(ctx, target, key, keys);
     throw integrity(
       record,
       `the copy in ${target.location} does not read back as written`,

@@ -9,8 +9,10 @@ export interface MigrateOptions {
   /** `migrate` only: also move `db:` attachments the force-DB rule does not keep in the database. @default false */
   includeDatabase?: boolean;
   /**
-   * How a copy is verified before its ref changes: `full` reads the copy back and compares
-   * its SHA-256, `size` trusts the store's size after a hashed upload. @default 'full'
+   * How a copy is verified before its ref changes. The source is always proven first (size
+   * and SHA-256 against the record) and uploaded with its MD5, which S3 and Swift check on a
+   * one-request upload. `size` (one request per file) then trusts the size the store
+   * accepted; `full` also reads the copy back and compares its SHA-256. @default 'size'
    */
   verify?: "full" | "size";
   /** Called after every file (and once per file in a dry run). */

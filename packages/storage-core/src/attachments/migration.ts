@@ -5,7 +5,7 @@ import type {
   RefMove,
 } from "./attachment-index.js";
 import { placement, type AttachmentsContext } from "./context.js";
-import { copyToTarget } from "./copy-object.js";
+import { BatchKeys, copyToTarget } from "./copy-object.js";
 import { isForcedToDatabase } from "./force-database.js";
 import { collectRefs, sweepGarbage } from "./garbage.js";
 import type {
@@ -227,9 +227,11 @@ class Run {
   }
 
   private pending = new Map<string, RefMove>();
+  private readonly keys = new BatchKeys();
 
   private async copyAll(rows: readonly AttachmentRecord[]): Promise<RefMove[]> {
     this.pending.clear();
+    this.keys.clear();
     const queue = [...rows];
     const worker = async (): Promise<void> => {
       for (let row = queue.shift(); row; row = queue.shift()) {
@@ -264,7 +266,8 @@ class Run {
           this.ctx,
           row,
           target,
-          this.options.verify ?? "full",
+          this.options.verify ?? "size",
+          this.keys,
           this.signal,
         ),
       );
