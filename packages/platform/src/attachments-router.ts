@@ -1,8 +1,9 @@
 import { Router, type Request, type RequestHandler } from "express";
-import type { AttachmentRecord } from "@cloud-platform/storage-core";
 import type { Platform } from "./platform.js";
 import { sendAttachment } from "./attachment-download.js";
 import { BadRequestError, receiveUpload } from "./attachment-upload.js";
+import { attachmentView } from "./attachment-view.js";
+import { mountDirectUploads } from "./attachments-direct.js";
 
 /** What a request asks to do, for {@link AttachmentsRouterOptions.authorize}. */
 export interface AttachmentAccess {
@@ -26,21 +27,8 @@ export interface AttachmentsRouterOptions {
   deniedStatus?: 401 | 403 | 404;
   /** Largest upload, in bytes. @default the platform's `uploadLimit` (none) */
   uploadLimit?: number;
-}
-
-/** What the API shows of an attachment. */
-export function attachmentView(
-  record: AttachmentRecord,
-): Record<string, unknown> {
-  return {
-    id: record.id,
-    name: record.name,
-    mimetype: record.mimetype,
-    size: record.size,
-    checksum: record.checksum,
-    location: record.ref.split(":")[0],
-    createdAt: record.createdAt.toISOString(),
-  };
+  /** Lifetime of a direct upload's signed URL, in seconds. @default 900 */
+  uploadExpiresIn?: number;
 }
 
 /**
@@ -60,7 +48,8 @@ function listLimit(raw: unknown): number {
  * The attachments HTTP surface, mounted in one line:
  * `app.use('/attachments', attachmentsRouter(platform, { authorize }))`.
  * `POST /` (multipart field `file`, or a raw body with `X-Filename`) → 201, `GET /` (list,
- * `?after=&limit=`), `GET|HEAD /:id` (Range, ETag, 304, hardened headers), `DELETE /:id`.
+ * `?after=&limit=`), `GET|HEAD /:id` (Range, ETag, 304, hardened headers), `DELETE /:id`,
+ * and the direct uploads: `POST /uploads`, `POST /uploads/:id/complete`, `DELETE /uploads/:id`.
  * Errors go to the app's error handler (`platform.errorHandler()`).
  */
 export function attachmentsRouter(
@@ -81,6 +70,11 @@ export function attachmentsRouter(
       }
       res.status(options.deniedStatus ?? 403).json({ error: "not allowed" });
     };
+  mountDirectUploads(router, platform, {
+    allow: allow("create"),
+    uploadLimit: limit,
+    expiresIn: options.uploadExpiresIn ?? 900,
+  });
   router.post("/", allow("create"), async (req, res) => {
     const record = await receiveUpload(req, platform.attachments, limit);
     res

@@ -36,7 +36,8 @@ export { errorHandler } from "./error-handler.js";
 export { runCli, USAGE } from "./cli/run-cli.js";
 export type { CommandContext } from "./cli/commands.js";
 export { readAppVersion } from "./app-version.js";
-export { attachmentsRouter, attachmentView } from "./attachments-router.js";
+export { attachmentsRouter } from "./attachments-router.js";
+export { attachmentView } from "./attachment-view.js";
 export type {
   AttachmentAccess,
   AttachmentsRouterOptions,

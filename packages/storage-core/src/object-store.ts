@@ -89,6 +89,11 @@ export interface SignedUrlOptions {
   expiresIn?: number;
   /** Content type a GET answers with, or a PUT must send. */
   contentType?: string;
+  /**
+   * Exact size in bytes a PUT must send, signed into the URL where the store can (S3: the
+   * `content-length` header is signed; Swift's TempURL cannot sign it).
+   */
+  contentLength?: number;
   /** Content-Disposition a GET answers with (S3 only; Swift uses `filename`). */
   contentDisposition?: string;
 }

@@ -1,10 +1,7 @@
-import {
-  GetObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { SignedUrlOptions } from "@cloud-platform/storage-core";
+import { signPut } from "./signed-put.js";
 
 /**
  * A presigned (SigV4 query-string) URL: GET answers with the given content type and
@@ -21,13 +18,14 @@ export async function signUrl(
     contentType,
     contentDisposition,
   } = options;
-  if (method === "PUT") {
-    const command = new PutObjectCommand({
-      ...target,
-      ...(contentType ? { ContentType: contentType } : {}),
+  if (method === "PUT")
+    return signPut(client, target, {
+      expiresIn,
+      ...(contentType ? { contentType } : {}),
+      ...(options.contentLength === undefined
+        ? {}
+        : { contentLength: options.contentLength }),
     });
-    return getSignedUrl(client, command, { expiresIn });
-  }
   const command = new GetObjectCommand({
     ...target,
     ...(contentType ? { ResponseContentType: contentType } : {}),

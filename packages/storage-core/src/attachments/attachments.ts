@@ -37,7 +37,19 @@ import {
   type AttachmentLocation,
   type AttachmentStores,
 } from "./store-router.js";
-import { createAttachment, type CreateAttachmentInput } from "./writing.js";
+import {
+  checkInput,
+  createAttachment,
+  type CreateAttachmentInput,
+} from "./writing.js";
+import {
+  cancelUpload,
+  collectExpiredUploads,
+  completeUpload,
+  createUpload,
+  type CreateUploadInput,
+  type UploadOffer,
+} from "./direct-upload.js";
 
 /** Options of {@link createAttachments}. */
 export interface AttachmentsOptions {
@@ -78,6 +90,22 @@ export interface Attachments {
    *   for the location); the index is unchanged then.
    */
   create(input: CreateAttachmentInput): Promise<AttachmentRecord>;
+  /**
+   * Reserves an attachment for a direct upload and signs where the browser PUTs the bytes,
+   * or answers `{ direct: false }` (send them through the app: location file|db, kill
+   * switch, force-DB rule, a store that cannot sign). Not listed until completed.
+   * @throws StorageError `E_INVALID_ARGUMENT` (name, mimetype, size, checksum)
+   */
+  createUpload(input: CreateUploadInput): Promise<UploadOffer>;
+  /**
+   * Verifies a direct upload (exists, size, content type, SHA-256) and records it.
+   * @throws StorageError `E_NOT_FOUND` (unknown or expired), `E_INVALID_ARGUMENT` (mismatch: the object is deleted)
+   */
+  completeUpload(id: string): Promise<AttachmentRecord>;
+  /** Gives up a pending upload (its object too). False when there was none. */
+  cancelUpload(id: string): Promise<boolean>;
+  /** Deletes expired pending uploads and their objects; returns how many. */
+  collectExpiredUploads(): Promise<number>;
   /** The record. @throws StorageError `E_NOT_FOUND` */
   get(id: string): Promise<AttachmentRecord>;
   /** Records in creation order, paged with `after`. */
@@ -153,6 +181,10 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
   });
   return {
     create: (input) => createAttachment(ctx, input),
+    createUpload: (input) => createUpload(ctx, input, checkInput(input)),
+    completeUpload: (id) => completeUpload(ctx, id),
+    cancelUpload: (id) => cancelUpload(ctx, id),
+    collectExpiredUploads: () => collectExpiredUploads(ctx),
     get: (id) => requireRecord(ctx, id),
     list: (opts) => index.list(opts),
     read: (id, opts) => readAttachment(ctx, id, opts?.signal),

@@ -58,3 +58,4 @@ export type {
   ObjectStorageStores,
 } from "./store-router.js";
 export type { CreateAttachmentInput } from "./writing.js";
+export type { CreateUploadInput, UploadOffer } from "./direct-upload.js";

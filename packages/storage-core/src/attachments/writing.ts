@@ -38,7 +38,9 @@ const LONE_SURROGATE =
 const MIMETYPE =
   /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*( *;[\x20-\x7e]*)?$/i;
 
-function checkInput(input: CreateAttachmentInput): {
+export function checkInput(
+  input: Pick<CreateAttachmentInput, "name" | "mimetype">,
+): {
   name: string;
   mimetype: string;
 } {
