@@ -7,6 +7,7 @@ import {
   type CommandContext,
   type MigrationTuning,
 } from "./commands.js";
+import { fsckCommand, gcCommand } from "./storage-check-commands.js";
 
 export const USAGE = `usage: cloud-platform <command> [options]
 
@@ -16,6 +17,9 @@ export const USAGE = `usage: cloud-platform <command> [options]
           [--concurrency N] [--batch-size N] [--verify full|size]
   force-database [--dry-run] [--json]   move files the force-DB rule keeps in the database back
   status [--json]                       kind, environment, location, files per location, lock
+  fsck [--json]                         every ref against the store, by listing (exit 1: broken)
+  gc [--dry-run] [--older-than 24h] [--json]
+                                        delete orphans of our own bucket past the grace period
 
 Reads the same environment as the application (DATABASE_URL, AWS_*, SWIFT_*, RUNNING_ENV, ...).
 `;
@@ -62,6 +66,19 @@ export async function runCli(
     return command === undefined ? 64 : 0;
   }
   if (command === "check") return checkCommand(ctx, rest);
+  if (command === "fsck" || command === "gc") {
+    try {
+      return await (command === "fsck"
+        ? fsckCommand(ctx, rest)
+        : gcCommand(ctx, rest));
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS"))
+        throw error;
+      ctx.err.write(`${(error as Error).message}\n${USAGE}`);
+      return 64;
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({

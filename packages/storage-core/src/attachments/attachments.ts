@@ -12,6 +12,8 @@ import {
 } from "./force-database.js";
 import { cachedSettings } from "./settings-cache.js";
 import { collectRef, sweepGarbage, type SweepReport } from "./garbage.js";
+import { checkStorage, type FsckOptions, type FsckReport } from "./fsck.js";
+import { collectOrphans, type GcOptions, type GcReport } from "./orphans.js";
 import {
   emptyReport,
   forceDatabasePlan,
@@ -131,6 +133,16 @@ export interface Attachments {
   recordVersion(version: string): Promise<void>;
   /** Deletes unused bytes left queued by an interrupted delete or migration. */
   collectGarbage(options?: { signal?: AbortSignal }): Promise<SweepReport>;
+  /**
+   * Checks every ref against its store by listing (see {@link checkStorage}): missing
+   * objects, size mismatches, unreadable locations, and orphans in our own write bucket.
+   */
+  fsck(options?: FsckOptions): Promise<FsckReport>;
+  /**
+   * Deletes orphans of our own write bucket older than the grace period, each batch
+   * re-checked under its ref locks (see {@link collectOrphans}).
+   */
+  gc(options?: GcOptions): Promise<GcReport>;
   /** Count and bytes per location. */
   stats(): Promise<LocationStats[]>;
   /** The settings in force. */
@@ -220,6 +232,8 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     recordVersion: (version) =>
       index.setSetting(SettingName.AppVersion, version),
     collectGarbage: (opts = {}) => sweepGarbage(ctx, opts.signal),
+    fsck: (opts) => checkStorage(ctx, opts),
+    gc: (opts) => collectOrphans(ctx, opts),
     stats: () => index.stats(),
     settings: () => settings.get(),
     reloadSettings: () => settings.reload(),

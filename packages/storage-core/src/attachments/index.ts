@@ -33,6 +33,8 @@ export {
 } from "./force-database.js";
 export type { ForceDatabaseRule } from "./force-database.js";
 export type { CollectResult, SweepReport } from "./garbage.js";
+export type { FsckFinding, FsckOptions, FsckReport } from "./fsck.js";
+export type { GcOptions, GcReport } from "./orphans.js";
 export type {
   MigrateOptions,
   MigrationFailure,

@@ -52,6 +52,8 @@ export interface StoreRouter {
   writeTarget(location: AttachmentLocation): WriteTarget;
   /** Whether the bytes of `ref` are ours to delete (our filestore, database or write bucket). */
   isOwned(ref: StoreRef): boolean;
+  /** The location of our object write bucket/container (`s3://b`, `swift://c`), when there is one. */
+  ownedObjectLocation(): string | undefined;
 }
 
 /** Builds the {@link StoreRouter} of a stores configuration. */
@@ -132,7 +134,11 @@ export function createStoreRouter(stores: AttachmentStores): StoreRouter {
       ref.container === writeContainer
     );
   };
-  return { forRead, writeTarget, isOwned };
+  const ownedObjectLocation = (): string | undefined =>
+    object?.write && writeContainer !== undefined
+      ? `${object.kind}://${writeContainer}`
+      : undefined;
+  return { forRead, writeTarget, isOwned, ownedObjectLocation };
 }
 
 function fail(error: Error): never {

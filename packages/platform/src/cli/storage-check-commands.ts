@@ -1,0 +1,183 @@
+import { parseArgs } from "node:util";
+import type {
+  FsckFinding,
+  FsckReport,
+  GcReport,
+} from "@cloud-platform/storage-core";
+import { loadPlatformConfig } from "../config.js";
+import { checkSettings, readPlatformSettings } from "../settings.js";
+import { openPlatformIndex, setUpAttachments } from "../storage.js";
+import type { CommandContext } from "./commands.js";
+import type { Output } from "./progress.js";
+import { EX_CONFIG, formatReport } from "@cloud-platform/platform-checks";
+
+const UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `24h`, `30m`, `7d`, `90s` in milliseconds, or `undefined` when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,9})([smhd])$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, amount = "", unit = ""] = match;
+  return Number(amount) * (UNITS[unit] ?? 0);
+}
+
+function describe(finding: FsckFinding): string {
+  switch (finding.kind) {
+    case "missing":
+      return `missing        ${finding.ref}  attachments ${finding.ids.join(", ")}`;
+    case "size-mismatch":
+      return `size mismatch  ${finding.ref}  recorded ${finding.recorded.join("/")} B, stored ${finding.stored} B  attachments ${finding.ids.join(", ")}`;
+    case "unreadable":
+      return `unreadable     ${finding.location}: ${finding.reason}  attachments ${finding.ids.join(", ")}`;
+    case "orphan":
+      return `orphan         ${finding.ref}  ${finding.size} B${finding.lastModified ? `  ${finding.lastModified.toISOString()}` : ""}`;
+  }
+}
+
+function summary(report: FsckReport): string {
+  const counts: Record<string, number> = {};
+  for (const f of report.findings) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+  const parts = Object.entries(counts).map(([k, n]) => `${n} ${k}`);
+  return `${report.refsChecked} refs checked against ${report.objectsListed} listed objects: ${parts.length === 0 ? "no problems" : parts.join(", ")}\n`;
+}
+
+/** Runs `fn` on the platform's attachments; `checked`: refuses (78) when the start-up checks fail. */
+async function withAttachments(
+  ctx: CommandContext,
+  checked: boolean,
+  fn: (
+    a: ReturnType<typeof setUpAttachments>["attachments"],
+  ) => Promise<number>,
+): Promise<number> {
+  const config = loadPlatformConfig(ctx.env);
+  const index = await openPlatformIndex(config);
+  try {
+    const settings = await readPlatformSettings(index);
+    if (checked) {
+      // gc deletes: it runs the same checks as start-up first (DESIGN: commands that delete).
+      const report = checkSettings(config, settings);
+      if (!report.ok && !report.unsafe) {
+        ctx.err.write(formatReport(report));
+        return EX_CONFIG;
+      }
+    }
+    const { attachments, objectStorage } = setUpAttachments(
+      config,
+      index,
+      settings.kind,
+      { onWarning: (m) => ctx.err.write(`warning: ${m}\n`) },
+    );
+    try {
+      return await fn(attachments);
+    } finally {
+      await objectStorage?.close();
+    }
+  } finally {
+    await index.close();
+  }
+}
+
+/**
+ * `fsck [--json]`: every ref against its store, by listing. Exit 1 when an attachment's bytes
+ * are missing, of the wrong size or unreadable (their ids are printed); orphans alone exit 0.
+ */
+export async function fsckCommand(
+  ctx: CommandContext,
+  argv: string[],
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: "boolean", default: false } },
+  });
+  return withAttachments(ctx, false, async (attachments) => {
+    const report = await attachments.fsck({
+      onFinding: (f) => {
+        ctx.out.write(
+          values.json
+            ? `${JSON.stringify({ type: "finding", ...f })}\n`
+            : `${describe(f)}\n`,
+        );
+      },
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    const { findings: _findings, ...totals } = report;
+    ctx.out.write(
+      values.json
+        ? `${JSON.stringify({ type: "summary", ...totals, findings: report.findings.length })}\n`
+        : summary(report),
+    );
+    return report.broken ? 1 : 0;
+  });
+}
+
+function gcProgress(
+  out: Output,
+  json: boolean,
+): (p: { done: number; total: number }) => void {
+  const tty = out.isTTY && !json;
+  return ({ done, total }) => {
+    if (tty) {
+      const filled = total > 0 ? Math.round((done / total) * 30) : 30;
+      out.write(
+        `\r[${"#".repeat(filled)}${"-".repeat(30 - filled)}] ${done}/${total} orphans${done === total ? "\n" : ""}`,
+      );
+    } else out.write(`${JSON.stringify({ type: "progress", done, total })}\n`);
+  };
+}
+
+/**
+ * `gc [--dry-run] [--older-than 24h] [--json]`: deletes the orphans of our own write bucket
+ * older than the grace period. Exit 1 when a deletion failed.
+ */
+export async function gcCommand(
+  ctx: CommandContext,
+  argv: string[],
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      "older-than": { type: "string", default: "24h" },
+    },
+  });
+  const olderThanMs = parseDuration(values["older-than"]);
+  if (olderThanMs === undefined) {
+    ctx.err.write(
+      "--older-than must be a duration such as 90s, 30m, 24h or 7d\n",
+    );
+    return 64;
+  }
+  const json = values.json;
+  const dryRun = values["dry-run"];
+  return withAttachments(ctx, true, async (attachments) => {
+    const report: GcReport = await attachments.gc({
+      olderThanMs,
+      dryRun,
+      onProgress: gcProgress(ctx.err, json),
+      onDeleted: (o) => {
+        if (dryRun || json)
+          ctx.out.write(
+            json
+              ? `${JSON.stringify({ type: dryRun ? "planned" : "deleted", ref: o.ref, size: o.size })}\n`
+              : `would delete ${o.ref}  ${o.size} B\n`,
+          );
+      },
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    const { fsck: _fsck, ...totals } = report;
+    ctx.out.write(
+      json
+        ? `${JSON.stringify({ type: "summary", dryRun, ...totals })}\n`
+        : `${dryRun ? "would delete" : "deleted"} ${dryRun ? report.candidates : report.deleted} orphans (${report.bytes} B); ${report.young} younger than the grace period kept, ${report.kept} referenced meanwhile kept, ${report.failed.length} failed\n`,
+    );
+    for (const failure of report.failed)
+      ctx.err.write(`failed ${failure.ref}: ${failure.reason}\n`);
+    return report.failed.length > 0 ? 1 : 0;
+  });
+}

@@ -1,0 +1,118 @@
+import type { AttachmentsContext } from "./context.js";
+import { checkStorage, type FsckFinding, type FsckReport } from "./fsck.js";
+import { parseRef } from "./refs.js";
+
+/** Options of {@link collectOrphans}. */
+export interface GcOptions {
+  /** Only orphans last modified longer ago than this (the grace period). @default 24 h */
+  olderThanMs?: number;
+  /** List what would be deleted, delete nothing. @default false */
+  dryRun?: boolean;
+  /** Called after each deleted (or, in a dry run, listed) batch. */
+  onProgress?: (progress: { done: number; total: number }) => void;
+  /** Called for each orphan deleted (or listed in a dry run). */
+  onDeleted?: (orphan: { ref: string; size: number }) => void;
+  /** Objects per bulk delete. @default 1000 */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** What {@link collectOrphans} did. */
+export interface GcReport {
+  /** The fsck run the candidates came from. */
+  fsck: FsckReport;
+  /** Orphans past the grace period (the candidates). */
+  candidates: number;
+  /** Deleted (a dry run deletes nothing). */
+  deleted: number;
+  /** Bytes deleted. */
+  bytes: number;
+  /** Candidates an attachment references by the time of the delete: kept. */
+  kept: number;
+  /** Candidates younger than the grace period: kept for now. */
+  young: number;
+  failed: Array<{ ref: string; reason: string }>;
+}
+
+type Orphan = Extract<FsckFinding, { kind: "orphan" }>;
+
+/**
+ * Deletes the objects {@link checkStorage} calls orphans (in our own write bucket only) once
+ * they are older than the grace period. Each batch is re-checked under the ref locks just
+ * before its delete, in the transaction that holds them, so an upload that records its row
+ * meanwhile is never robbed of its bytes. Bulk deletes where the store offers them.
+ */
+export async function collectOrphans(
+  ctx: AttachmentsContext,
+  options: GcOptions = {},
+): Promise<GcReport> {
+  const grace = options.olderThanMs ?? 86_400_000;
+  const fsck = await checkStorage(
+    ctx,
+    options.signal ? { signal: options.signal } : {},
+  );
+  const cutoff = Date.now() - grace;
+  const orphans = fsck.findings.filter((f): f is Orphan => f.kind === "orphan");
+  const candidates = orphans.filter(
+    (o) => (o.lastModified?.getTime() ?? 0) < cutoff,
+  );
+  const report: GcReport = {
+    fsck,
+    candidates: candidates.length,
+    deleted: 0,
+    bytes: 0,
+    kept: 0,
+    young: orphans.length - candidates.length,
+    failed: [],
+  };
+  const batchSize = options.batchSize ?? 1000;
+  for (let at = 0; at < candidates.length; at += batchSize) {
+    options.signal?.throwIfAborted();
+    const batch = candidates.slice(at, at + batchSize);
+    if (options.dryRun === true) {
+      for (const orphan of batch) options.onDeleted?.(orphan);
+    } else await deleteBatch(ctx, batch, report, options);
+    options.onProgress?.({
+      done: Math.min(at + batchSize, candidates.length),
+      total: candidates.length,
+    });
+  }
+  return report;
+}
+
+async function deleteBatch(
+  ctx: AttachmentsContext,
+  batch: readonly Orphan[],
+  report: GcReport,
+  options: GcOptions,
+): Promise<void> {
+  const refs = batch.map((o) => o.ref);
+  await ctx.index.withRefLocks(refs, async (scope) => {
+    const doomed: Orphan[] = [];
+    for (const orphan of batch) {
+      const ref = parseRef(orphan.ref);
+      // Never foreign, never referenced: checked again here, under the locks.
+      if (ctx.router.isOwned(ref) && (await scope.countRefs(orphan.ref)) === 0)
+        doomed.push(orphan);
+      else report.kept += 1;
+    }
+    const first = doomed[0];
+    if (!first) return;
+    const store = ctx.router.forRead(parseRef(first.ref));
+    const keys = doomed.map((o) => parseRef(o.ref).key);
+    try {
+      if (store.deleteMany) await store.deleteMany(keys);
+      else for (const key of keys) await store.delete(key);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      for (const orphan of doomed)
+        report.failed.push({ ref: orphan.ref, reason });
+      return;
+    }
+    for (const orphan of doomed) {
+      report.deleted += 1;
+      report.bytes += orphan.size;
+      options.onDeleted?.(orphan);
+    }
+  });
+}
