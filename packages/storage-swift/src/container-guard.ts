@@ -3,14 +3,16 @@ import { at, type StoreContext } from "./store-context.js";
 
 /**
  * Creates each container once per store (a failure is not remembered: the next write tries
- * again). The counterpart of the S3 driver's bucket guard.
+ * again), among those `creates` names. The counterpart of the S3 driver's bucket guard.
  */
 export function createContainerGuard(
   ctx: () => StoreContext,
   tempUrlKey: string | undefined,
+  creates: ReadonlyArray<"main" | "segments">,
 ): StoreContext["ensureContainer"] {
   const created = new Map<string, Promise<void>>();
   return async (which) => {
+    if (!creates.includes(which)) return;
     const name = which === "main" ? ctx().container : ctx().segmentsContainer;
     let pending = created.get(name);
     if (!pending) {

@@ -31,9 +31,13 @@ export function createSwiftStore(options: SwiftStoreOptions): ObjectStore {
     segmentSize: resolved.segmentSize,
     largeObjectThreshold: resolved.largeObjectThreshold,
     label: `swift:${resolved.container}`,
-    ensureContainer: resolved.createContainer
-      ? createContainerGuard(() => ctx, resolved.tempUrlKey)
-      : async () => undefined,
+    // The segments container of our own write container is created on demand, as
+    // python-swiftclient does: the first large upload must not fail for want of it.
+    ensureContainer: createContainerGuard(
+      () => ctx,
+      resolved.tempUrlKey,
+      resolved.createContainer ? ["main", "segments"] : ["segments"],
+    ),
   };
   return defineStore(
     createSwiftDriver({ ctx, tempUrlKey: resolved.tempUrlKey, now }),

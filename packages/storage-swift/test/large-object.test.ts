@@ -9,6 +9,7 @@ import {
   swiftRaw,
   tempAuth,
 } from "./helpers.js";
+import { createSwiftStore } from "../src/swift-store.js";
 
 // Small segments so that a few hundred KB make a multi-segment Static Large Object.
 const { store, container } = freshStore(tempAuth, {
@@ -46,6 +47,28 @@ function failingAfter(data: Buffer, at: number): Readable {
 const md5 = (b: Buffer): string => createHash("md5").update(b).digest("hex");
 
 describe("static large objects", () => {
+  it("creates the missing <container>_segments on the first large upload, even without createContainer", async () => {
+    const own = `${container}-own`;
+    await (await swiftRaw(tempAuth, "PUT", `/${own}`)).text();
+    const plain = createSwiftStore({
+      container: own,
+      auth: tempAuth,
+      segmentSize: 64 * 1024,
+      largeObjectThreshold: 100 * 1024,
+    });
+    try {
+      expect(await containerNames(tempAuth, `${own}_segments`)).toBeUndefined();
+      const data = bytes(200_000, 7);
+      await plain.put("large", data);
+      expect(md5(await plain.get("large"))).toBe(md5(data));
+      expect((await containerNames(tempAuth, `${own}_segments`))!.length).toBe(
+        4,
+      );
+    } finally {
+      await dropContainer(tempAuth, own);
+    }
+  });
+
   it("stores a buffer above the threshold as an SLO and reads it back", async () => {
     const data = bytes(300_000, 1);
     const result = await store.put("big/buffer", data, {
