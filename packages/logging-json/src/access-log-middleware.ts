@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { routeTemplate } from "@cloud-platform/route-template";
 import type { Logger } from "./logger.js";
 import type { Middleware } from "./middleware.js";
 import { getRequestContext, type RequestContext } from "./request-context.js";
@@ -151,16 +152,9 @@ function writeLine(line: Pending, res: ServerResponse): void {
   else logger.info(message, fields);
 }
 
+// One naming with metrics-statsd: mount templates, never the raw ids of req.baseUrl.
 function routeOf(req: ExpressRequest): string | undefined {
-  const template = req.route?.path;
-  let path: string;
-  if (typeof template === "string") path = template;
-  else if (Array.isArray(template) || template instanceof RegExp)
-    path = template.toString();
-  else return undefined;
-  const base = req.baseUrl ?? "";
-  if (base === "") return path;
-  return path === "/" ? base : base + path;
+  return routeTemplate(req);
 }
 
 function pathOf(req: ExpressRequest): string {

@@ -9,7 +9,7 @@ export type { StatsdEnvOptions } from "./statsd-env.js";
 export { statsdMiddleware } from "./statsd-middleware.js";
 export type { Middleware } from "./statsd-middleware.js";
 export { statsdRouteName, UNMATCHED } from "./names.js";
-export { routeTemplate, UNKNOWN_MOUNT } from "./route-template.js";
+export { routeTemplate, UNKNOWN_MOUNT } from "@cloud-platform/route-template";
 export { createPrometheusMetrics, HTTP_DURATION_METRIC } from "./prometheus.js";
 export type {
   PrometheusMetrics,

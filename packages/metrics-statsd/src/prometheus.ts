@@ -14,7 +14,7 @@ import {
 } from "./metrics-handler.js";
 import { UNMATCHED } from "./names.js";
 import { requestStartNs, responseEndNs } from "./request-timing.js";
-import { routeTemplate } from "./route-template.js";
+import { routeTemplate } from "@cloud-platform/route-template";
 import type { Middleware } from "./statsd-middleware.js";
 
 /** Options of {@link createPrometheusMetrics}. */

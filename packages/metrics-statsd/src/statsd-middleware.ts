@@ -3,7 +3,7 @@ import { boundedMethod } from "./http-method.js";
 import { statsdRouteName } from "./names.js";
 import { lineSenders } from "./raw-lines.js";
 import { requestStartNs, responseEndNs } from "./request-timing.js";
-import { routeTemplate } from "./route-template.js";
+import { routeTemplate } from "@cloud-platform/route-template";
 import type { Statsd } from "./statsd.js";
 
 /** A connect/Express middleware; also accepted where Express expects a `RequestHandler`. */

@@ -1,0 +1,1 @@
+export { routeTemplate, UNKNOWN_MOUNT } from "./route-template.js";
