@@ -1,12 +1,12 @@
+import { parseBoolean, trimmed } from "@cloud-platform/env";
 import type { PlatformEnv } from "./report.js";
 
-const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
-const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
-
-/** The variable's value; an empty string counts as unset (the default applies). */
+/**
+ * The variable's value with the packages' trim policy (the same reader): surrounding
+ * whitespace dropped, empty counts as unset (the default applies).
+ */
 export function readVar(env: PlatformEnv, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : value;
+  return trimmed(env[name]);
 }
 
 /**
@@ -14,10 +14,7 @@ export function readVar(env: PlatformEnv, name: string): string | undefined {
  * `undefined` (a configuration error, never "non-empty means true").
  */
 export function parseStrictBoolean(value: string): boolean | undefined {
-  const word = value.toLowerCase();
-  if (TRUE_WORDS.has(word)) return true;
-  if (FALSE_WORDS.has(word)) return false;
-  return undefined;
+  return parseBoolean(value);
 }
 
 /** True only when the variable holds a strict true word; unset and malformed are off. */

@@ -38,8 +38,16 @@ describe("parseStrictBoolean", () => {
   });
 
   it('refuses anything else, so "0" is never true and "maybe" is an error', () => {
-    for (const word of ["maybe", " 1", "y", "n", "2", "enabled", ""])
+    for (const word of ["maybe", "y", "n", "2", "enabled", ""])
       expect(parseStrictBoolean(word)).toBeUndefined();
+  });
+
+  it("ignores surrounding whitespace, like every reader of the platform", () => {
+    expect([" 1", "true ", "\toff\n"].map(parseStrictBoolean)).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -73,5 +81,21 @@ describe("resolveEnvironment", () => {
       "unknown",
       "unknown",
     ]);
+  });
+});
+
+describe("trim policy shared with the package parsers", () => {
+  it('accepts ODOO_STATSD="true " as metrics-statsd does, and judges the trimmed value', async () => {
+    const { checkPlatform } = await import("../src/index.js");
+    const { statsdOptionsFromEnv } =
+      await import("@cloud-platform/metrics-statsd");
+    const env = {
+      RUNNING_ENV: "dev",
+      ODOO_STATSD: "true ",
+      STATSD_CUSTOMER: "acme",
+    };
+    expect(() => statsdOptionsFromEnv(env)).not.toThrow();
+    const report = checkPlatform(env, { location: "file" });
+    expect(report.problems).toEqual([]);
   });
 });

@@ -71,8 +71,10 @@ export function checkNumbers(ctx: RuleContext): void {
 /** A secret with a leading or trailing space or newline is a paste accident. */
 export function checkSecretWhitespace(ctx: RuleContext): void {
   for (const name of SECRET_VARIABLES) {
-    const value = readVar(ctx.env, name);
-    if (value === undefined || value === value.trim()) continue;
+    // The raw value: readVar trims, and the whitespace is what this rule looks for.
+    const value = ctx.env[name];
+    if (value === undefined || value.trim() === "" || value === value.trim())
+      continue;
     ctx.problem(
       PlatformRule.FormatSecretWhitespace,
       name,
