@@ -36,11 +36,11 @@ export function goodSwift(container: string | undefined): PlatformEnv {
 export function goodEnv(
   runningEnv: string,
   kind: "exoscale" | "ovh",
-  name = `acme-odoo-${runningEnv}`,
+  name = `acme-odoo-${runningEnv.startsWith("labs") ? "labs" : runningEnv}`,
 ): PlatformEnv {
   return {
     RUNNING_ENV: runningEnv,
-    ...goodRedis(runningEnv),
+    ...goodRedis(runningEnv.startsWith("labs") ? "labs" : runningEnv),
     ...(kind === "exoscale" ? goodS3(name) : goodSwift(name)),
   };
 }

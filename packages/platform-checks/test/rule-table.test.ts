@@ -411,8 +411,18 @@ const cases: Case[] = [
     problems: [],
   },
   {
-    name: "labs-finance with a plain labs Redis prefix",
+    name: "labs-finance takes the labs Redis prefix, as any labs* environment",
     env: { ...labsExo, ODOO_SESSION_REDIS_PREFIX: "acme-odoo-labs" },
+    kind: "exoscale",
+    location: "s3",
+    problems: [],
+  },
+  {
+    name: "labs-42 with RUNNING_ENV itself in the Redis prefix",
+    env: {
+      ...goodEnv("labs-42", "exoscale"),
+      ODOO_SESSION_REDIS_PREFIX: "acme-odoo-labs-42",
+    },
     kind: "exoscale",
     location: "s3",
     problems: ["redis.prefix-shape ODOO_SESSION_REDIS_PREFIX"],

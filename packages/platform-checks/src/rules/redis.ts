@@ -9,13 +9,14 @@ const HOST_VARIABLES = [
 ];
 
 /**
- * The prefix keeps environments apart in a shared Redis, so its last part is `RUNNING_ENV`
- * as given: `labs-finance` and `labs-logistics` must not share sessions, hence
- * `acme-odoo-labs-finance`, not `acme-odoo-labs`.
+ * The prefix keeps environments apart in a shared Redis, so its last part is the running
+ * environment: any `labs*` value counts as `labs` (as in the origin), so `RUNNING_ENV=labs-42`
+ * takes `acme-odoo-labs`.
  */
 function checkPrefix(ctx: RuleContext): void {
   const prefix = readVar(ctx.env, "ODOO_SESSION_REDIS_PREFIX");
-  const expected = `<client>-${ctx.appName}-${ctx.runningEnv}`;
+  const envName = ctx.environment === "labs" ? "labs" : ctx.runningEnv;
+  const expected = `<client>-${ctx.appName}-${envName}`;
   if (prefix === undefined) {
     ctx.problem(
       PlatformRule.RedisPrefixRequired,
@@ -26,7 +27,7 @@ function checkPrefix(ctx: RuleContext): void {
     return;
   }
   const shape = new RegExp(
-    `^[a-z0-9-]+-${escapeRegExp(ctx.appName)}-${escapeRegExp(ctx.runningEnv)}$`,
+    `^[a-z0-9-]+-${escapeRegExp(ctx.appName)}-${escapeRegExp(envName)}$`,
   );
   if (shape.test(prefix)) return;
   ctx.problem(
