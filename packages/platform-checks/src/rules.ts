@@ -49,6 +49,8 @@ export const PlatformRule = {
   RedisPrefixRequired: "redis.prefix-required",
   /** The Redis prefix is not `<client>-<app>-<RUNNING_ENV>`. */
   RedisPrefixShape: "redis.prefix-shape",
+  /** Redis sessions are on without `SESSION_SECRET`: front-ends could not read each other's cookies. */
+  SessionSecretRequired: "session.secret-required",
   /** statsd is on without `STATSD_CUSTOMER`. */
   StatsdCustomerRequired: "statsd.customer-required",
   /** The Redis probe failed or timed out. */

@@ -7,6 +7,7 @@ export const SECRET_VARIABLES: readonly string[] = [
   "SWIFT_PASSWORD",
   "ODOO_SESSION_REDIS_PASSWORD",
   "ODOO_PROMETHEUS_TOKEN",
+  "SESSION_SECRET",
 ];
 
 /** URL variables that may carry a password: their value is never echoed either. */

@@ -6,6 +6,7 @@ export function goodRedis(runningEnv: string, app = "odoo"): PlatformEnv {
     ODOO_SESSION_REDIS: "1",
     ODOO_SESSION_REDIS_HOST: "redis.internal",
     ODOO_SESSION_REDIS_PREFIX: `acme-${app}-${runningEnv}`,
+    SESSION_SECRET: "fixture-session-secret",
   };
 }
 

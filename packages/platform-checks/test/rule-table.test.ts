@@ -137,6 +137,21 @@ const cases: Case[] = [
     problems: REDIS_ALL,
   },
   {
+    name: "prod exoscale with Redis sessions and no SESSION_SECRET",
+    env: { ...prodExo, SESSION_SECRET: undefined },
+    kind: "exoscale",
+    location: "s3",
+    problems: ["session.secret-required SESSION_SECRET"],
+  },
+  {
+    name: "dev with Redis sessions and no SESSION_SECRET",
+    env: { RUNNING_ENV: "dev", ...goodRedis("dev"), SESSION_SECRET: undefined },
+    kind: undefined,
+    location: "file",
+    problems: ["session.secret-required SESSION_SECRET"],
+    warnings: ["kind.not-recorded CLOUD_PLATFORM_KIND"],
+  },
+  {
     name: "prod exoscale with an integration Redis prefix",
     env: { ...prodExo, ODOO_SESSION_REDIS_PREFIX: "acme-odoo-integration" },
     kind: "exoscale",

@@ -19,6 +19,7 @@ const planted = {
   SWIFT_PASSWORD: `planted-swift-password-${run}`,
   ODOO_SESSION_REDIS_PASSWORD: `planted-redis-password-${run}`,
   ODOO_PROMETHEUS_TOKEN: `planted-prometheus-token-${run}`,
+  SESSION_SECRET: `planted-session-secret-${run}`,
   redisUrlPassword: `planted-redis-url-pw-${run}`,
   databaseUrlPassword: `planted-db-url-pw-${run}`,
 };
@@ -33,6 +34,7 @@ function secretEnv(malformed: boolean): PlatformEnv {
     SWIFT_PASSWORD: pad + planted.SWIFT_PASSWORD,
     ODOO_SESSION_REDIS_PASSWORD: planted.ODOO_SESSION_REDIS_PASSWORD + pad,
     ODOO_PROMETHEUS_TOKEN: planted.ODOO_PROMETHEUS_TOKEN + pad,
+    SESSION_SECRET: planted.SESSION_SECRET + pad,
     ODOO_SESSION_REDIS_URL: `${malformed ? "http" : "rediss"}://default:${planted.redisUrlPassword}@redis.internal:6380/0`,
     DATABASE_URL: `${malformed ? "mysql" : "postgres"}://odoo:${planted.databaseUrlPassword}@db.internal:5432/acme`,
   };

@@ -44,6 +44,7 @@ function configuration(
     ODOO_SESSION_REDIS: "1",
     ODOO_SESSION_REDIS_HOST: "127.0.0.1",
     ODOO_SESSION_REDIS_PREFIX: `acme-odoo-${environment}`,
+    SESSION_SECRET: SECRET,
     ...store,
   };
 }
@@ -192,6 +193,25 @@ describe("cloud-platform check", () => {
       location: "file",
       attachments: [],
     });
+  });
+
+  it("refuses Redis sessions without SESSION_SECRET with exit code 78, before any work", async () => {
+    const env = configuration(
+      "exoscale",
+      "prod",
+      "acme-odoo-prod",
+      databases.exoscale,
+    );
+    delete env.SESSION_SECRET;
+    const result = await check(env);
+    expect(result.code).toBe(78);
+    expect(problemsOf(result)).toEqual([
+      ["SESSION_SECRET", "session.secret-required"],
+    ]);
+    const migrate = await runCli(["migrate", "--dry-run", "--json"], env);
+    outputs.push(migrate.stdout, migrate.stderr);
+    expect(migrate.code).toBe(78);
+    expect(migrate.stderr).toContain("[session.secret-required]");
   });
 
   it("never prints a secret value", () => {

@@ -60,6 +60,7 @@ describe.each<Kind>(["exoscale", "ovh"])(
         ODOO_SESSION_REDIS: "1",
         ODOO_SESSION_REDIS_HOST: "127.0.0.1",
         ODOO_SESSION_REDIS_PREFIX: "acme-odoo-integration",
+        SESSION_SECRET: "cli-install-session-secret",
         ...storeEnv(kind, container),
       };
       const index = await openIndex(env.DATABASE_URL!);

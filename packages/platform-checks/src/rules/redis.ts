@@ -58,9 +58,29 @@ function checkRequired(ctx: RuleContext): void {
   checkPrefix(ctx);
 }
 
-/** Redis rules: required on prod, integration, labs and test; sentinel mode needs a master. */
+/**
+ * Sessions shared through Redis must be signed with one secret on every front-end: without
+ * `SESSION_SECRET` each process would sign with its own random one, so the platform refuses
+ * to start (here, before any work) rather than later with a plain error.
+ */
+function checkSessionSecret(ctx: RuleContext): void {
+  if (!isOn(ctx.env, "ODOO_SESSION_REDIS")) return;
+  if (readVar(ctx.env, "SESSION_SECRET") !== undefined) return;
+  ctx.problem(
+    PlatformRule.SessionSecretRequired,
+    "SESSION_SECRET",
+    "Sessions live in Redis but SESSION_SECRET is not set: every front-end must sign session cookies with the same secret.",
+    "Set SESSION_SECRET to a long random value (comma-separated values for rotation: the first signs, all verify).",
+  );
+}
+
+/**
+ * Redis rules: required on prod, integration, labs and test; sentinel mode needs a master;
+ * Redis sessions need `SESSION_SECRET`.
+ */
 export function checkRedis(ctx: RuleContext): void {
   if (REDIS_ENVIRONMENTS.has(ctx.environment)) checkRequired(ctx);
+  checkSessionSecret(ctx);
   const sentinel = readVar(ctx.env, "ODOO_SESSION_REDIS_SENTINEL_HOST");
   if (
     sentinel !== undefined &&

@@ -1,5 +1,6 @@
 import {
   EX_CONFIG,
+  formatReport,
   isPlatformConfigError,
   runCheckCli,
 } from "@cloud-platform/platform-checks";
@@ -11,7 +12,11 @@ import {
 } from "@cloud-platform/storage-core";
 import { loadPlatformConfig, type Env } from "../config.js";
 import { MIGRATION_PARTS_IN_FLIGHT, install } from "../install.js";
-import { readPlatformSettings } from "../settings.js";
+import {
+  checkSettings,
+  readPlatformSettings,
+  type PlatformSettings,
+} from "../settings.js";
 import { openPlatformIndex, setUpAttachments } from "../storage.js";
 import {
   createProgressReporter,
@@ -47,6 +52,21 @@ export async function checkCommand(
   } finally {
     await index.close();
   }
+}
+
+/**
+ * The commands that move or delete objects run the start-up checks first and refuse exactly
+ * as start-up does: the report on stderr and {@link EX_CONFIG} (78); `undefined` when they pass.
+ */
+export function refuseLikeStartUp(
+  ctx: CommandContext,
+  config: ReturnType<typeof loadPlatformConfig>,
+  settings: PlatformSettings,
+): number | undefined {
+  const report = checkSettings(config, settings);
+  if (report.ok || report.unsafe) return undefined;
+  ctx.err.write(formatReport(report));
+  return EX_CONFIG;
 }
 
 function onItem(
@@ -98,6 +118,8 @@ export async function migrateCommand(
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
+    const refused = refuseLikeStartUp(ctx, config, settings);
+    if (refused !== undefined) return refused;
     const { attachments, objectStorage } = setUpAttachments(
       config,
       index,

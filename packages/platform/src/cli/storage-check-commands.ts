@@ -5,11 +5,10 @@ import type {
   GcReport,
 } from "@cloud-platform/storage-core";
 import { loadPlatformConfig } from "../config.js";
-import { checkSettings, readPlatformSettings } from "../settings.js";
+import { readPlatformSettings } from "../settings.js";
 import { openPlatformIndex, setUpAttachments } from "../storage.js";
-import type { CommandContext } from "./commands.js";
+import { refuseLikeStartUp, type CommandContext } from "./commands.js";
 import type { Output } from "./progress.js";
-import { EX_CONFIG, formatReport } from "@cloud-platform/platform-checks";
 
 const UNITS: Record<string, number> = {
   s: 1000,
@@ -60,11 +59,8 @@ async function withAttachments(
     const settings = await readPlatformSettings(index);
     if (checked) {
       // gc deletes: it runs the same checks as start-up first (DESIGN: commands that delete).
-      const report = checkSettings(config, settings);
-      if (!report.ok && !report.unsafe) {
-        ctx.err.write(formatReport(report));
-        return EX_CONFIG;
-      }
+      const refused = refuseLikeStartUp(ctx, config, settings);
+      if (refused !== undefined) return refused;
     }
     const { attachments, objectStorage } = setUpAttachments(
       config,
