@@ -14,6 +14,7 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
+import { once } from "node:events";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -172,7 +173,16 @@ export function createFilesystemStore(
     }
     let size = 0;
     body.on("data", (chunk: Buffer) => (size += chunk.length));
-    await pipeline(body, createWriteStream(tmp));
+    const out = createWriteStream(tmp);
+    try {
+      await pipeline(body, out);
+    } catch (error) {
+      // A source that fails fast can beat the file's open (a busy thread pool): wait until the
+      // stream has opened and closed the file, so the caller's clean-up removes it instead of
+      // running before it exists.
+      if (!out.closed) await once(out, "close");
+      throw error;
+    }
     return size;
   };
 
