@@ -60,7 +60,7 @@ export async function sha256Hex(
  * A garbage-collection function even when node runs without `--expose-gc` (jest): a fresh
  * context created after the flag is set has `gc` as a global.
  */
-function garbageCollector(): () => void {
+export function garbageCollector(): () => void {
   setFlagsFromString("--expose-gc");
   return runInNewContext("gc") as () => void;
 }

@@ -1,3 +1,8 @@
 export { describeStoreContract } from "./contract.js";
 export type { StoreContractOptions } from "./contract.js";
-export { patternStream, sha256Hex, sampleRss } from "./helpers.js";
+export {
+  garbageCollector,
+  patternStream,
+  sha256Hex,
+  sampleRss,
+} from "./helpers.js";
