@@ -4,7 +4,7 @@
 import session, { type SessionData } from "express-session";
 import { isRedisSessionError } from "./errors.js";
 import type { SessionRedisClient } from "./session-redis-client.js";
-import { settle, type Callback } from "./settle.js";
+import { finish, settle, type Callback } from "./settle.js";
 import { unavailable, withTimeout } from "./command-timeout.js";
 import {
   resolveStoreOptions,
@@ -18,6 +18,7 @@ import { decodeSession } from "./decode-session.js";
 
 /** Far above the requests in flight at once; only requests that never touch accumulate. */
 const MAX_REMEMBERED_EXPIRIES = 10_000;
+const RESOLVED = Promise.resolve(undefined);
 
 /**
  * express-session `Store` on Redis: `app.use(session({ store: new RedisSessionStore({ client }) }))`.
@@ -73,60 +74,73 @@ export class RedisSessionStore extends session.Store {
   }
 
   /** Reads a session; `null` when missing or undecodable (logged, content never). */
-  override async get(
+  override get(
     sid: string,
     cb?: Callback<SessionData | null>,
   ): Promise<SessionData | null> {
-    return settle(cb, async () => {
-      const key = this.key(sid);
-      if (!this.lazyTouch || this.client.getWithTtl === undefined) {
-        const raw = await this.run("GET", (c) => c.get(key));
-        return raw === null ? null : this.decode(raw);
-      }
-      const found = await this.run(
-        "GET",
-        (c) => c.getWithTtl?.(key) ?? Promise.resolve(null),
-      );
-      if (found === null) return null;
-      if (found.pttl >= 0) this.rememberExpiry(sid, Date.now() + found.pttl);
-      return this.decode(found.value);
-    });
+    // The hot path of every request with a cookie: one async frame, no closures.
+    return finish(cb, this.read(sid));
   }
 
   /** Writes a session with its TTL; a TTL of zero or less (expiry in the past) deletes it. */
-  override async set(
+  override set(
     sid: string,
     sess: SessionData,
     cb?: Callback<undefined>,
   ): Promise<undefined> {
-    return settle(cb, async () => {
-      this.expiries.delete(sid);
-      const ttl = sessionTtl(this.options, sess);
-      if (ttl <= 0) return this.destroy(sid);
-      const value = this.options.serializer.stringify(sess);
-      const ex = this.options.disableTTL ? undefined : ttl;
-      await this.run("SET", (c) => c.set(this.key(sid), value, ex));
-      return undefined;
-    });
+    return finish(cb, this.write(sid, sess));
   }
 
   /** Extends the expiry only (EXPIRE); the stored body is never rewritten. */
-  override async touch(
+  override touch(
     sid: string,
     sess: SessionData,
     cb?: Callback<undefined>,
   ): Promise<undefined> {
-    return settle(cb, async () => {
-      if (this.options.disableTouch || this.options.disableTTL)
-        return undefined;
-      const expires = this.expiries.get(sid);
-      this.expiries.delete(sid);
-      const ttl = sessionTtl(this.options, sess);
-      if (ttl <= 0) return this.destroy(sid);
-      if (expires !== undefined && this.isFresh(expires, ttl)) return undefined;
-      await this.run("EXPIRE", (c) => c.expire(this.key(sid), ttl));
-      return undefined;
-    });
+    if (this.options.disableTouch || this.options.disableTTL)
+      return finish(cb, Promise.resolve(undefined));
+    const expires = this.expiries.get(sid);
+    if (expires !== undefined) this.expiries.delete(sid);
+    const ttl = sessionTtl(this.options, sess);
+    // Within the lazy-touch window: nothing to send, and no promise to wait for.
+    if (ttl > 0 && expires !== undefined && this.isFresh(expires, ttl)) {
+      if (cb) cb(null);
+      return RESOLVED;
+    }
+    return finish(cb, this.refresh(sid, ttl));
+  }
+
+  private async read(sid: string): Promise<SessionData | null> {
+    const key = this.options.keyPrefix + sid;
+    if (!this.lazyTouch || this.client.getWithTtl === undefined) {
+      const raw = await this.run("GET", this.client.get(this.up("GET", key)));
+      return raw === null ? null : this.decode(raw);
+    }
+    const found = await this.run(
+      "GET",
+      this.client.getWithTtl(this.up("GET", key)),
+    );
+    if (found === null) return null;
+    if (found.pttl >= 0) this.rememberExpiry(sid, Date.now() + found.pttl);
+    return this.decode(found.value);
+  }
+
+  private async write(sid: string, sess: SessionData): Promise<undefined> {
+    this.expiries.delete(sid);
+    const ttl = sessionTtl(this.options, sess);
+    if (ttl <= 0) return this.destroy(sid);
+    const value = this.options.serializer.stringify(sess);
+    const ex = this.options.disableTTL ? undefined : ttl;
+    const key = this.up("SET", this.options.keyPrefix + sid);
+    await this.run("SET", this.client.set(key, value, ex));
+    return undefined;
+  }
+
+  private async refresh(sid: string, ttl: number): Promise<undefined> {
+    if (ttl <= 0) return this.destroy(sid);
+    const key = this.up("EXPIRE", this.options.keyPrefix + sid);
+    await this.run("EXPIRE", this.client.expire(key, ttl));
+    return undefined;
   }
 
   /** Deletes a session (no error when it does not exist). */
@@ -136,7 +150,7 @@ export class RedisSessionStore extends session.Store {
   ): Promise<undefined> {
     return settle(cb, async () => {
       this.expiries.delete(sid);
-      await this.run("DEL", (c) => c.del([this.key(sid)]));
+      await this.runWith("DEL", (c) => c.del([this.key(sid)]));
       return undefined;
     });
   }
@@ -145,7 +159,7 @@ export class RedisSessionStore extends session.Store {
   override async clear(cb?: Callback<undefined>): Promise<undefined> {
     return settle(cb, async () => {
       for await (const keys of this.scanKeys())
-        await this.run("DEL", (c) => c.del(keys));
+        await this.runWith("DEL", (c) => c.del(keys));
       return undefined;
     });
   }
@@ -173,7 +187,9 @@ export class RedisSessionStore extends session.Store {
       for await (const page of this.scanKeys()) {
         const keys = page.filter((key) => !seen.has(key) && seen.add(key));
         const values =
-          keys.length === 0 ? [] : await this.run("MGET", (c) => c.mget(keys));
+          keys.length === 0
+            ? []
+            : await this.runWith("MGET", (c) => c.mget(keys));
         for (const [i, raw] of values.entries()) {
           const sess = raw === null ? null : await this.decode(raw);
           if (sess !== null)
@@ -203,7 +219,7 @@ export class RedisSessionStore extends session.Store {
     const iterable = this.client.scan(pattern, this.options.scanCount);
     const pages = iterable[Symbol.asyncIterator]();
     for (;;) {
-      const page = await this.run("SCAN", () => pages.next());
+      const page = await this.runWith("SCAN", () => pages.next());
       if (page.done === true) return;
       if (page.value.length > 0) yield page.value;
     }
@@ -229,24 +245,36 @@ export class RedisSessionStore extends session.Store {
     return left > 0 && passed < this.options.touchAfterShare * ttl * 1000;
   }
 
-  private decode(raw: string): Promise<SessionData | null> {
+  private decode(
+    raw: string,
+  ): SessionData | null | Promise<SessionData | null> {
     return decodeSession(raw, this.options);
   }
 
-  private async run<T>(
-    op: string,
-    command: (c: SessionRedisClient) => Promise<T>,
-  ): Promise<T> {
+  /** The key, once the connection is known to be up (else `E_UNAVAILABLE`, nothing sent). */
+  private up(op: string, key: string): string {
     if (!this.client.isUp())
       throw unavailable(op, "the connection to Redis is down");
+    return key;
+  }
+
+  /** Waits for a command already sent, within `commandTimeout`; failures become `E_UNAVAILABLE`. */
+  private async run<T>(op: string, pending: Promise<T>): Promise<T> {
     try {
-      const pending = command(this.client);
       if (!this.ownTimer) return await pending;
       return await withTimeout(pending, this.options.commandTimeout, op);
     } catch (err) {
       if (isRedisSessionError(err)) throw err;
       throw unavailable(op, "Redis answered with an error", err);
     }
+  }
+
+  private async runWith<T>(
+    op: string,
+    command: (c: SessionRedisClient) => Promise<T>,
+  ): Promise<T> {
+    this.up(op, "");
+    return this.run(op, command(this.client));
   }
 
   private setAvailable(up: boolean): void {
