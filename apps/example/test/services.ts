@@ -15,13 +15,20 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates `cp_test_<random>` on the test server; `drop()` removes it, connections and all. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `cp_test_${randomBytes(6).toString("hex")}`;
+/**
+ * Creates `<prefix><random><suffix>` (default `cp_test_<random>`; e.g. `cp-<random>-odoo-prod`
+ * for a copy named like prod's) on the test server; `drop()` removes it, connections and all.
+ */
+export async function createTestDatabase(
+  prefix = "cp_test_",
+  suffix = "",
+): Promise<TestDatabase> {
+  const name = `${prefix}${randomBytes(6).toString("hex")}${suffix}`;
   const admin = new pg.Client({ connectionString: ep.postgresUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    // Quoted: names like prod's hold dashes.
+    await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
@@ -34,7 +41,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const client = new pg.Client({ connectionString: ep.postgresUrl });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await client.end();
       }

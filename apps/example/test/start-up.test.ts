@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { SettingName } from "@cloud-platform/storage-core";
 import { openIndex } from "@cloud-platform/storage-sql";
 import { killAll, runAppToExit, startApp } from "./app-process.js";
-import { objectStoreEnv, redisEnv, sessionSecret } from "./services.js";
+import {
+  createTestDatabase,
+  objectStoreEnv,
+  redisEnv,
+  sessionSecret,
+  type TestDatabase,
+} from "./services.js";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
@@ -17,17 +23,19 @@ const SECRET = "planted-Secret-value-7c2e1";
  * The start-up sequence refuses a configuration that is wrong for its environment, with the
  * full report, before it serves anything; `ODOO_CLOUD_PLATFORM_UNSAFE` is the way around.
  * Nothing here writes to the object store: the refused configurations never get that far.
+ * The index is a PostgreSQL copy of prod's database, named like it (integration needs a
+ * shared database).
  */
 describe("example app start-up checks", () => {
   let dir = "";
-  let database = "";
+  let database: TestDatabase | undefined;
 
   const integration = (
     bucket: string,
     extra: Record<string, string> = {},
   ): Record<string, string> => ({
     RUNNING_ENV: "integration",
-    DATABASE_URL: database,
+    DATABASE_URL: database?.url ?? "",
     FILESTORE_PATH: join(dir, "filestore"),
     SESSION_SECRET: sessionSecret(),
     ODOO_LOGGING_JSON: "1",
@@ -39,9 +47,9 @@ describe("example app start-up checks", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "cp-startup-"));
-    database = join(dir, "index.sqlite");
+    database = await createTestDatabase("cp-", "-odoo-prod");
     // As `install exoscale` on integration leaves it.
-    const index = await openIndex(database);
+    const index = await openIndex(database.url);
     await index.setSetting(SettingName.Kind, "exoscale");
     await index.setSetting(SettingName.Location, "s3");
     await index.close();
@@ -49,6 +57,7 @@ describe("example app start-up checks", () => {
 
   afterAll(async () => {
     await killAll();
+    await database?.drop();
     if (dir !== "") await rm(dir, { recursive: true, force: true });
   });
 
@@ -59,6 +68,16 @@ describe("example app start-up checks", () => {
     const output = result.stdout + result.stderr;
     expect(output).toContain("[storage.not-prod-bucket]");
     expect(output).toContain("AWS_BUCKETNAME");
+    expect(output).not.toContain("example app listening");
+    expect(output).not.toContain(SECRET);
+  });
+
+  it("refuses to start on integration when AWS_BUCKETNAME={db} resolves to prod's bucket (the database is named like prod's), with exit code 78", async () => {
+    const result = await runAppToExit(integration("{db}"));
+    expect(result.code).toBe(78);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain("[storage.not-prod-bucket]");
+    expect(output).toContain(database?.name ?? "?");
     expect(output).not.toContain("example app listening");
     expect(output).not.toContain(SECRET);
   });

@@ -41,6 +41,13 @@ export interface CheckPlatformOptions {
    * @default kind
    */
   recordedKind?: PlatformKind | undefined;
+  /**
+   * The index database's name, which replaces `{db}` in the bucket/container names before
+   * they are judged (an integration copy of a database named like prod's must not reach
+   * prod's bucket through the placeholder). `undefined`: not known yet, `{db}` stands for an
+   * ordinary name.
+   */
+  dbName?: string | undefined;
 }
 
 const KINDS: readonly unknown[] = ["exoscale", "ovh", undefined];
@@ -166,6 +173,7 @@ export function checkPlatform(
     recordedKind,
     location: options.location,
     appName: options.appName ?? "odoo",
+    dbName: options.dbName,
     problem: recorder(problems, environment, secrets),
     warning: recorder(warnings, environment, secrets),
   };

@@ -83,19 +83,21 @@ export async function install(
   }
   const config = loadPlatformConfig(options.env);
   const location = installLocation(config, kind);
-  const report = checkPlatform(options.env, {
-    kind,
-    recordedKind: kind,
-    location,
-  });
-  if (!report.ok && !report.unsafe)
-    throw new PlatformConfigError(
-      PlatformConfigErrorCode.Refused,
-      formatReport(report),
-      report,
-    );
   const index = await openPlatformIndex(config);
   try {
+    // Judged with the database's name for `{db}`; nothing is recorded when refused.
+    const report = checkPlatform(options.env, {
+      kind,
+      recordedKind: kind,
+      location,
+      dbName: index.databaseName,
+    });
+    if (!report.ok && !report.unsafe)
+      throw new PlatformConfigError(
+        PlatformConfigErrorCode.Refused,
+        formatReport(report),
+        report,
+      );
     await index.setSetting(SettingName.Kind, kind);
     await index.setSetting(SettingName.Location, location);
     const setup = setUpAttachments(config, index, kind, {

@@ -21,17 +21,20 @@ export interface PlatformSettings {
   kind: PlatformKind | undefined;
   /** `attachment.location`. @default 'file' */
   location: AttachmentLocation;
+  /** The index database's name: what `{db}` in a bucket/container name stands for. */
+  databaseName: string | undefined;
 }
 
-/** Reads the recorded kind and location. */
+/** Reads the recorded kind and location, and the database's name. */
 export async function readPlatformSettings(
-  index: Pick<AttachmentIndex, "getSetting">,
+  index: Pick<AttachmentIndex, "getSetting"> & { databaseName?: string },
 ): Promise<PlatformSettings> {
   const kind = await index.getSetting(SettingName.Kind);
   const location = await index.getSetting(SettingName.Location);
   return {
     kind: kind === "exoscale" || kind === "ovh" ? kind : undefined,
     location: isAttachmentLocation(location) ? location : "file",
+    databaseName: index.databaseName,
   };
 }
 
@@ -43,6 +46,7 @@ export function checkSettings(
   return checkPlatform(config.env, {
     kind: settings.kind,
     location: settings.location,
+    dbName: settings.databaseName,
   });
 }
 

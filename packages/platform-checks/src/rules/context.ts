@@ -26,6 +26,8 @@ export interface RuleContext {
   readonly recordedKind: PlatformKind | undefined;
   readonly location: AttachmentLocation;
   readonly appName: string;
+  /** The index database's name, for `{db}` (`undefined`: not known). */
+  readonly dbName: string | undefined;
   /** Records a broken rule (refuses the start). */
   readonly problem: RecordFn;
   /** Records a doubtful setting (does not refuse the start). */

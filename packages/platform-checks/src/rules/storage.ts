@@ -95,39 +95,54 @@ function prodShape(appName: string): RegExp {
   return new RegExp(`^[a-z0-9-]+-${escapeRegExp(appName)}-prod$`);
 }
 
+/** The name the store will really use: `{db}` replaced by the index database's name. */
+function resolvedName(ctx: RuleContext, name: string): string {
+  return name.split(DB_PLACEHOLDER).join(ctx.dbName ?? "db");
+}
+
+/** `="{db}"`, or `="{db}" (resolves to "acme-odoo-prod")` when the placeholder resolved. */
+function described(ctx: RuleContext, name: string): string {
+  const resolved = resolvedName(ctx, name);
+  return resolved === name || ctx.dbName === undefined
+    ? show(name)
+    : `${show(name)} (resolves to ${show(resolved)})`;
+}
+
 function checkProdShape(
   ctx: RuleContext,
   store: StoreSpec,
   name: string,
 ): void {
   if (isOn(ctx.env, store.unstructuredVariable)) return;
-  // `{db}` is only known once the index database is open: it cannot prove the shape.
-  const placeholder = name.includes(DB_PLACEHOLDER);
-  if (!placeholder && prodShape(ctx.appName).test(name)) return;
+  // Without the index database's name, `{db}` cannot prove the shape.
+  const unresolved = name.includes(DB_PLACEHOLDER) && ctx.dbName === undefined;
+  if (!unresolved && prodShape(ctx.appName).test(resolvedName(ctx, name)))
+    return;
   ctx.problem(
     PlatformRule.StorageProdBucketShape,
     store.nameVariable,
-    placeholder
+    unresolved
       ? `${store.nameVariable}=${show(name)} uses {db}: prod's ${store.noun} name must be checkable at start-up.`
-      : `${store.nameVariable}=${show(name)} is not a prod ${store.noun} name (<client>-${ctx.appName}-prod).`,
+      : `${store.nameVariable}=${described(ctx, name)} is not a prod ${store.noun} name (<client>-${ctx.appName}-prod).`,
     `Name prod's ${store.noun} <client>-${ctx.appName}-prod (lower-case letters, digits, dashes), or set ${store.unstructuredVariable}=1 for a legacy name.`,
   );
 }
 
 /**
  * Every non-prod environment, whatever its location, must not name a prod bucket/container:
- * reads follow refs, so a copy of prod never needs prod's name to read prod's files. Here
- * `{db}` stands for an ordinary name, and `*_UNSTRUCTURED` does not lift this guard.
+ * reads follow refs, so a copy of prod never needs prod's name to read prod's files. The
+ * name is judged as the store will use it, `{db}` replaced by the index database's name
+ * (an integration copy of `acme-odoo-prod` resolves `{db}` to prod's bucket), and
+ * `*_UNSTRUCTURED` does not lift this guard.
  */
 function checkNotProdName(ctx: RuleContext, store: StoreSpec): void {
   const name = readVar(ctx.env, store.nameVariable);
   if (name === undefined || ctx.environment === "prod") return;
-  if (!prodShape(ctx.appName).test(name.split(DB_PLACEHOLDER).join("db")))
-    return;
+  if (!prodShape(ctx.appName).test(resolvedName(ctx, name))) return;
   ctx.problem(
     PlatformRule.StorageNotProdBucket,
     store.nameVariable,
-    `${store.nameVariable}=${show(name)} is a prod ${store.noun} name, on ${ctx.environment}: this instance would write into prod's ${store.noun}.`,
+    `${store.nameVariable}=${described(ctx, name)} is a prod ${store.noun} name, on ${ctx.environment}: this instance would write into prod's ${store.noun}.`,
     `Give ${ctx.environment} its own ${store.noun} (e.g. <client>-${ctx.appName}-${ctx.environment}), or unset ${store.nameVariable} to read prod's files read-only.`,
   );
 }

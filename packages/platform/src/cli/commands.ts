@@ -44,6 +44,7 @@ export async function checkCommand(
     const result = runCheckCli(ctx.env, argv, {
       kind: settings.kind,
       location: settings.location,
+      dbName: settings.databaseName,
     });
     (result.exitCode === 0 ? ctx.out : ctx.err).write(
       result.output.endsWith("\n") ? result.output : `${result.output}\n`,
