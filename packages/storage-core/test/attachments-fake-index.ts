@@ -2,6 +2,7 @@ import type {
   AttachmentIndex,
   AttachmentRecord,
   HeldLock,
+  RefMove,
 } from "../src/index.js";
 import { StorageError, StorageErrorCode } from "../src/index.js";
 
@@ -14,8 +15,27 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
   const garbage = new Set<string>();
   const settings = new Map<string, string>();
   const locks = new Set<string>();
+  const claims = new Map<string, { by: string; ref?: string }>();
   const count = (ref: string): number =>
-    [...rows.values()].filter((r) => r.ref === ref).length;
+    [...rows.values()].filter((r) => r.ref === ref).length +
+    [...claims.values()].filter((c) => c.ref === ref).length;
+  const commit = (
+    claimant: string,
+    ids: readonly string[],
+    moves: readonly RefMove[],
+  ): string[] => {
+    const applied: string[] = [];
+    for (const m of moves) {
+      const row = rows.get(m.id);
+      if (!row || row.ref !== m.from || claims.get(m.id)?.by !== claimant)
+        continue;
+      rows.set(m.id, { ...row, ref: m.to });
+      applied.push(m.id);
+      if (m.collect) garbage.add(m.from);
+    }
+    for (const id of ids) claims.delete(id);
+    return applied;
+  };
   const location = (ref: string): string =>
     ref
       .replace(/^(file|db):.*$/s, "$1")
@@ -44,6 +64,7 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
       const r = rows.get(id);
       if (!r) return undefined;
       rows.delete(id);
+      claims.delete(id);
       if (collect(r.ref)) garbage.add(r.ref);
       return r;
     },
@@ -60,6 +81,25 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
         .sort()
         .filter((g) => g > (o.after ?? ""))
         .slice(0, o.limit ?? 100),
+    claimRows: async (q, o) => {
+      const claimed = sorted()
+        .filter(
+          (r) =>
+            r.id > (q.after ?? "") && q.locations.includes(location(r.ref)),
+        )
+        .slice(0, q.limit);
+      for (const r of claimed) claims.set(r.id, { by: o.claimant });
+      return claimed;
+    },
+    reserveRefs: async (claimant, reservations) => {
+      for (const r of reservations)
+        if (claims.get(r.id)?.by === claimant)
+          claims.set(r.id, { by: claimant, ref: r.ref });
+    },
+    commitClaim: async (claimant, ids, moves) => commit(claimant, ids, moves),
+    releaseClaim: async (_claimant, ids) => {
+      for (const id of ids) claims.delete(id);
+    },
     claimBatch: async (q, work) => {
       const claimed = sorted()
         .filter(
@@ -67,15 +107,13 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
             r.id > (q.after ?? "") && q.locations.includes(location(r.ref)),
         )
         .slice(0, q.limit);
-      const applied: string[] = [];
-      for (const m of claimed.length ? await work(claimed) : []) {
-        const row = rows.get(m.id);
-        if (!row || row.ref !== m.from || (m.confirm && !(await m.confirm())))
-          continue;
-        rows.set(m.id, { ...row, ref: m.to });
-        applied.push(m.id);
-        if (m.collect) garbage.add(m.from);
-      }
+      for (const r of claimed) claims.set(r.id, { by: "batch" });
+      const moves = claimed.length ? await work(claimed) : [];
+      const applied = commit(
+        "batch",
+        claimed.map((r) => r.id),
+        moves,
+      );
       return { claimed, applied };
     },
     stats: async () => {

@@ -138,13 +138,14 @@ export async function openPostgresDriver(
             await client.query("SET LOCAL synchronous_commit = off");
           }
           const lock = async (keys: readonly string[]): Promise<void> => {
-            // Sorted, so two transactions locking the same keys cannot deadlock.
-            for (const key of [...new Set(keys)].sort()) {
-              await client.query(
-                "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
-                [namespace, key],
-              );
-            }
+            // Sorted, so two transactions locking the same keys cannot deadlock; one round
+            // trip for all of them (taken in the array's order).
+            const sorted = [...new Set(keys)].sort();
+            if (sorted.length === 0) return;
+            await client.query(
+              "SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(k))) FROM unnest($2::text[]) AS k",
+              [namespace, sorted],
+            );
           };
           await lock(lockKeys);
           const tx: SqlTransaction = { ...executor(client), lock };

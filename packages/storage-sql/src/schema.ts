@@ -45,6 +45,22 @@ const STEPS: readonly SchemaStep[] = [
       "CREATE TABLE cp_blob_uploads (blob_id TEXT PRIMARY KEY, started_at BIGINT NOT NULL)",
     ],
   },
+  {
+    // Migration claims are committed leases (who, until) and the ref each claimed row is
+    // about to be written to, which counts as a reference until the claim ends.
+    version: 2,
+    sqlite: [
+      "ALTER TABLE cp_attachments ADD COLUMN claimed_by TEXT",
+      "ALTER TABLE cp_attachments ADD COLUMN claimed_until INTEGER",
+      "ALTER TABLE cp_attachments ADD COLUMN claim_ref TEXT",
+      "CREATE INDEX cp_attachments_claim_ref ON cp_attachments (claim_ref) WHERE claim_ref IS NOT NULL",
+    ],
+    postgres: [
+      `ALTER TABLE cp_attachments ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT,
+        ADD COLUMN claim_ref TEXT COLLATE "C"`,
+      "CREATE INDEX cp_attachments_claim_ref ON cp_attachments (claim_ref) WHERE claim_ref IS NOT NULL",
+    ],
+  },
 ];
 
 /** The schema version this release writes. */

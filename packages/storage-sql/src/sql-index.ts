@@ -1,21 +1,29 @@
+import { randomUUID } from "node:crypto";
 import type {
   AttachmentIndex,
   AttachmentRecord,
+  ClaimQuery,
   ClaimResult,
   LocationStats,
   RefMove,
 } from "@cloud-platform/storage-core";
 import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
+import {
+  claimRows,
+  commitClaim,
+  countRefs,
+  releaseClaim,
+  reserveRefs,
+} from "./claims.js";
 import { acquireLock, lockHolder } from "./locks.js";
 import { SETTINGS_VERSION, listRefs, setSetting } from "./index-extras.js";
 import {
   checkRecord,
-  locationOf,
   placeholders,
   toRecord,
   type AttachmentRow,
 } from "./rows.js";
-import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
+import type { SqlDriver } from "./sql-driver.js";
 
 /** Options of {@link createSqlIndex}. */
 export interface SqlIndexOptions {
@@ -37,28 +45,6 @@ export interface SqlIndex extends AttachmentIndex {
 }
 
 const COLUMNS = "id, name, mimetype, size, checksum, ref, location, created_at";
-
-async function applyMoves(
-  tx: SqlExecutor,
-  moves: readonly RefMove[],
-): Promise<string[]> {
-  const applied: string[] = [];
-  for (const move of moves) {
-    if (move.confirm && !(await move.confirm())) continue;
-    const changed = await tx.run(
-      "UPDATE cp_attachments SET ref = $1, location = $2 WHERE id = $3 AND ref = $4",
-      [move.to, locationOf(move.to), move.id, move.from],
-    );
-    if (changed === 0) continue;
-    applied.push(move.id);
-    if (move.collect)
-      await tx.run(
-        "INSERT INTO cp_garbage (ref, queued_at) VALUES ($1, $2) ON CONFLICT (ref) DO NOTHING",
-        [move.from, Date.now()],
-      );
-  }
-  return applied;
-}
 
 /** Builds the {@link SqlIndex} over an opened, migrated driver. */
 export function createSqlIndex(
@@ -149,28 +135,12 @@ export function createSqlIndex(
           );
         return toRecord(row);
       }),
-    countRefs: async (ref) =>
-      Number(
-        (
-          await driver.all<{ n: number | string }>(
-            "SELECT count(*) AS n FROM cp_attachments WHERE ref = $1",
-            [ref],
-          )
-        )[0]?.n ?? 0,
-      ),
+    countRefs: (ref) => countRefs(driver, ref),
     withRefLocks: (refs, fn) =>
       driver.transaction(
         (tx) =>
           fn({
-            countRefs: async (ref) =>
-              Number(
-                (
-                  await tx.all<{ n: number | string }>(
-                    "SELECT count(*) AS n FROM cp_attachments WHERE ref = $1",
-                    [ref],
-                  )
-                )[0]?.n ?? 0,
-              ),
+            countRefs: (ref) => countRefs(tx, ref),
             dropGarbage: async (ref) => {
               await tx.run("DELETE FROM cp_garbage WHERE ref = $1", [ref]);
             },
@@ -184,6 +154,12 @@ export function createSqlIndex(
           [opts.after ?? "", opts.limit ?? 100],
         )
       ).map((r) => r.ref),
+    claimRows: (query, claim) => claimRows(driver, query, claim),
+    reserveRefs: (claimant, reservations) =>
+      reserveRefs(driver, claimant, reservations),
+    commitClaim: (claimant, ids, moves) =>
+      commitClaim(driver, claimant, ids, moves),
+    releaseClaim: (claimant, ids) => releaseClaim(driver, claimant, ids),
     claimBatch: (query, work) => claimBatch(driver, query, work),
     stats: async () =>
       (
@@ -236,33 +212,19 @@ export function createSqlIndex(
 
 async function claimBatch(
   driver: SqlDriver,
-  query: { locations: readonly string[]; after?: string; limit: number },
+  query: ClaimQuery,
   work: (rows: readonly AttachmentRecord[]) => Promise<RefMove[]>,
 ): Promise<ClaimResult> {
-  if (query.locations.length === 0) return { claimed: [], applied: [] };
-  const where = `WHERE id > $1 AND location IN (${placeholders(query.locations.length, 3)}) ORDER BY id LIMIT $2`;
-  const params = [query.after ?? "", query.limit, ...query.locations];
-  const sql = `SELECT ${COLUMNS} FROM cp_attachments ${where}`;
-  if (driver.dialect === "postgres") {
-    // The claimed rows stay locked while they are copied; a concurrent run skips them.
-    return driver.transaction(async (tx) => {
-      const claimed = (
-        await tx.all<AttachmentRow>(`${sql} FOR UPDATE SKIP LOCKED`, params)
-      ).map(toRecord);
-      if (claimed.length === 0) return { claimed, applied: [] };
-      // The copies use their own connections, not the claim transaction's.
-      const moves = await driver.outside(() => work(claimed));
-      await tx.lock(moves.map((m) => m.to));
-      return { claimed, applied: await applyMoves(tx, moves) };
-    });
-  }
-  // SQLite: the migration lock already excludes other runners; the copy runs outside any
-  // transaction so the application's writers are not blocked while files move.
-  const claimed = (await driver.all<AttachmentRow>(sql, params)).map(toRecord);
+  const claimant = randomUUID();
+  const claimed = await claimRows(driver, query, { claimant });
   if (claimed.length === 0) return { claimed, applied: [] };
-  const moves = await work(claimed);
-  return {
-    claimed,
-    applied: await driver.transaction((tx) => applyMoves(tx, moves)),
-  };
+  const ids = claimed.map((r) => r.id);
+  let moves: RefMove[];
+  try {
+    moves = await work(claimed);
+  } catch (error) {
+    await releaseClaim(driver, claimant, ids).catch(() => undefined);
+    throw error;
+  }
+  return { claimed, applied: await commitClaim(driver, claimant, ids, moves) };
 }

@@ -122,38 +122,31 @@ describe.each(BACKENDS)("SqlIndex on %s", (backend) => {
     expect(await index.listGarbage({ limit: 1000 })).toContain("file:claim/1");
   });
 
-  // SQLite needs no row claim: one migration runs at a time under the lock row.
-  (backend === "postgres" ? it : it.skip)(
-    "skips the rows another batch has claimed",
-    async () => {
-      for (let i = 0; i < 6; i++) await index.insert(record(`file:skip/${i}`));
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let firstRows: string[] = [];
-      const first = index.claimBatch(
-        { locations: ["file"], limit: 3 },
-        async (rows) => {
-          firstRows = rows.map((r) => r.id);
-          await gate;
-          return [];
-        },
-      );
-      while (firstRows.length === 0)
-        await new Promise((r) => setTimeout(r, 10));
-      let secondRows: string[] = [];
-      await index.claimBatch(
-        { locations: ["file"], limit: 3 },
-        async (rows) => {
-          secondRows = rows.map((r) => r.id);
-          return [];
-        },
-      );
-      release();
-      await first;
-      expect(secondRows.length).toBe(3);
-      expect(secondRows.filter((id) => firstRows.includes(id))).toEqual([]);
-    },
-  );
+  // A claim is a committed lease on both databases: a second claimer skips its rows.
+  it("skips the rows another batch has claimed", async () => {
+    for (let i = 0; i < 6; i++) await index.insert(record(`file:skip/${i}`));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstRows: string[] = [];
+    const first = index.claimBatch(
+      { locations: ["file"], limit: 3 },
+      async (rows) => {
+        firstRows = rows.map((r) => r.id);
+        await gate;
+        return [];
+      },
+    );
+    while (firstRows.length === 0) await new Promise((r) => setTimeout(r, 10));
+    let secondRows: string[] = [];
+    await index.claimBatch({ locations: ["file"], limit: 3 }, async (rows) => {
+      secondRows = rows.map((r) => r.id);
+      return [];
+    });
+    release();
+    await first;
+    expect(secondRows.length).toBe(3);
+    expect(secondRows.filter((id) => firstRows.includes(id))).toEqual([]);
+  });
 
   it("applies nothing when the batch work throws", async () => {
     const r = await index.insert(record("file:throw/1"));

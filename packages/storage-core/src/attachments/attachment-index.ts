@@ -64,11 +64,25 @@ export interface RefMove {
   to: string;
   /** Queue `from` for garbage collection (the old bytes are ours to delete once unused). */
   collect: boolean;
+}
+
+/** Who claims rows, and how (see {@link AttachmentIndex.claimRows}). */
+export interface ClaimOptions {
+  /** A unique string per run: the claim's owner, required to reserve and commit. */
+  claimant: string;
   /**
-   * Called in the applying transaction, under the ref lock of `to`, just before the change:
-   * `false` (the copy vanished meanwhile) leaves the row as it was.
+   * Take over claims of other claimants too. Only for a caller holding the migration lock:
+   * every other claim is then a lost run's. @default false (unclaimed or expired rows only)
    */
-  confirm?: () => Promise<boolean>;
+  takeOver?: boolean;
+  /** How long the claim lasts for claimants that do not take over, in ms. @default 600000 */
+  ttlMs?: number;
+}
+
+/** A target a claimed row's bytes are about to be written to. */
+export interface RefReservation {
+  id: string;
+  ref: string;
 }
 
 /** Which rows a migration batch claims. */
@@ -112,7 +126,7 @@ export interface LocationStats {
 
 /** What ref locks let their holder do while nobody can add a reference to those refs. */
 export interface RefLockScope {
-  /** How many attachments reference `ref` right now. */
+  /** How many attachments reference `ref` (or have it reserved) right now. */
   countRefs(ref: string): Promise<number>;
   /** Removes `ref` from the garbage queue. */
   dropGarbage(ref: string): Promise<void>;
@@ -143,7 +157,7 @@ export interface AttachmentIndex {
     id: string,
     options: { collect: (ref: string) => boolean },
   ): Promise<AttachmentRecord | undefined>;
-  /** How many records reference `ref`. */
+  /** How many records reference `ref`, or have it reserved by a claim ({@link reserveRefs}). */
   countRefs(ref: string): Promise<number>;
   /**
    * Runs `fn` in one transaction while no other process can insert a record with one of
@@ -157,11 +171,39 @@ export interface AttachmentIndex {
   /** Refs queued for garbage collection, in order, after `after`. */
   listGarbage(options?: { after?: string; limit?: number }): Promise<string[]>;
   /**
-   * Claims rows for a migration batch (PostgreSQL: `FOR UPDATE SKIP LOCKED`, held while
-   * `work` runs), lets `work` copy their bytes, then applies the moves it returns in one
-   * transaction (ref locks of every `to`, `confirm`, compare-and-set on the old ref,
-   * queueing collected refs) and commits.
-   * When `work` throws, nothing is applied and the error propagates.
+   * Claims rows for a migration batch: a committed lease (claimed by / until, taken with
+   * `SKIP LOCKED` on PostgreSQL), never a transaction held open while bytes are copied, so a
+   * user's delete of a claimed row returns at once. Rows in id order.
+   */
+  claimRows(
+    query: ClaimQuery,
+    options: ClaimOptions,
+  ): Promise<AttachmentRecord[]>;
+  /**
+   * Records, under the ref locks of the refs, where claimed rows are about to be written.
+   * Until the claim ends a reserved ref counts as a reference ({@link countRefs}), so no
+   * collection deletes its bytes while they are copied and committed: the commit needs no
+   * look at the store. Committed on return.
+   */
+  reserveRefs(
+    claimant: string,
+    reservations: readonly RefReservation[],
+  ): Promise<void>;
+  /**
+   * Applies the moves of a claim in one transaction (compare-and-set on the old ref and the
+   * claimant, queueing collected refs) and ends the claim of every row in `ids`. Returns
+   * the ids of the moves applied (the others changed, were deleted or taken over meanwhile).
+   */
+  commitClaim(
+    claimant: string,
+    ids: readonly string[],
+    moves: readonly RefMove[],
+  ): Promise<string[]>;
+  /** Ends the claim of these rows without changing them. */
+  releaseClaim(claimant: string, ids: readonly string[]): Promise<void>;
+  /**
+   * {@link claimRows} (a fresh claimant, no take-over), `work`, then {@link commitClaim}:
+   * for tools and tests. When `work` throws, nothing is applied and the error propagates.
    */
   claimBatch(
     query: ClaimQuery,

@@ -78,20 +78,6 @@ export class BatchKeys {
   }
 }
 
-/** Deletes a copy we just made unless something already references it. */
-async function dropCopy(
-  ctx: AttachmentsContext,
-  target: WriteTarget,
-  key: string,
-  keys: BatchKeys,
-): Promise<void> {
-  const ref = target.ref(key);
-  if (!keys.release(ref)) return;
-  await ctx.index.withRefLocks([ref], async (scope) => {
-    if ((await scope.countRefs(ref)) === 0) await target.store.delete(key);
-  });
-}
-
 /** Files up to this size are read once into memory, proven there and sent from there. */
 export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
 
@@ -140,39 +126,72 @@ async function proveSource(
   return bytes === undefined ? { md5: md5Hex } : { md5: md5Hex, bytes };
 }
 
+/** Where one claimed row's bytes go: the target, and the key chosen before anything is read. */
+export interface PlannedCopy {
+  record: AttachmentRecord;
+  target: WriteTarget;
+  key: string;
+}
+
 /**
- * Copies one attachment's bytes to `target` under the same key (a fresh one when the key is
- * taken by other bytes there, or by other bytes of the same batch), and returns the ref
- * change to commit. The source is proven first, so a damaged local file never overwrites
- * good bytes another attachment shares; the upload carries the MD5 of the proven bytes for
- * the server to check. Nothing in the index changes here.
+ * Chooses the key of a row's copy: its own key, or a fresh one when another row of the batch
+ * writes other bytes there. Taken before the copies start, so the ref can be reserved first.
+ */
+export function planCopy(
+  record: AttachmentRecord,
+  target: WriteTarget,
+  keys: BatchKeys,
+): PlannedCopy {
+  let key = parseRef(record.ref).key;
+  if (!keys.reserve(target.ref(key), record.checksum)) {
+    key = uniqueKey();
+    keys.reserve(target.ref(key), record.checksum);
+  }
+  return { record, target, key };
+}
+
+/** What {@link copyToTarget} needs besides the plan. */
+export interface CopyOptions {
+  verify: "full" | "size";
+  keys: BatchKeys;
+  /** Refs a failed copy may have left bytes under: collected once the claim ends. */
+  leftovers: string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Copies one attachment's bytes to its planned key (a fresh one when a legacy key holds other
+ * bytes there), and returns the ref change to commit. The source is proven first, so a
+ * damaged local file never overwrites good bytes another attachment shares; the upload
+ * carries the MD5 of the proven bytes for the server to check. The planned ref is reserved
+ * in the index, so nothing collects it before the commit: no look at the store is needed.
+ * Nothing in the index changes here.
  *
  * @throws StorageError `E_INTEGRITY` when the source or the copy is not the recorded bytes.
  */
 export async function copyToTarget(
   ctx: AttachmentsContext,
-  record: AttachmentRecord,
-  target: WriteTarget,
-  verify: "full" | "size",
-  keys: BatchKeys,
-  signal?: AbortSignal,
+  plan: PlannedCopy,
+  options: CopyOptions,
 ): Promise<RefMove> {
+  const { record, target } = plan;
+  const { keys, signal } = options;
   const from = parseRef(record.ref);
   const source = ctx.router.forRead(from);
-  const proven = await proveSource(source, from.key, record, signal);
-  let key = from.key;
-  if (!keys.reserve(target.ref(key), record.checksum)) {
-    key = uniqueKey();
-    keys.reserve(target.ref(key), record.checksum);
+  let key = plan.key;
+  const give = (): void => void keys.release(target.ref(key));
+  let proven: ProvenSource;
+  try {
+    proven = await proveSource(source, from.key, record, signal);
+  } catch (error) {
+    give();
+    throw error;
   }
-  // The copy is confirmed under the ref lock of its new ref: a concurrent collection of the
-  // same bytes (another attachment deleted) may have removed it since it was checked.
   const move = (): RefMove => ({
     id: record.id,
     from: record.ref,
     to: target.ref(key),
     collect: ctx.router.isOwned(from),
-    confirm: () => target.store.exists(key),
   });
   // A key that names its bytes can only hold these bytes (or nothing) in the target: it is
   // written again without a look first, which saves a request per file.
@@ -181,11 +200,10 @@ export async function copyToTarget(
     const existing = await hashObject(target.store, key, signal);
     if (existing.checksum === record.checksum && existing.size === record.size)
       return move();
-    if ((await ctx.index.countRefs(target.ref(key))) > 0) {
-      keys.release(target.ref(key));
-      key = uniqueKey();
-      keys.reserve(target.ref(key), record.checksum);
-    }
+    // Other bytes: never overwritten, whoever uses them.
+    give();
+    key = uniqueKey();
+    keys.reserve(target.ref(key), record.checksum);
   }
   const putOptions = {
     contentType: record.mimetype,
@@ -194,7 +212,6 @@ export async function copyToTarget(
     ...(signal ? { signal } : {}),
   };
   let stored: { size: number };
-  let dropped = false;
   try {
     if (proven.bytes !== undefined) {
       stored = await target.store.put(key, proven.bytes, putOptions);
@@ -206,8 +223,7 @@ export async function copyToTarget(
       const body = pipeline(stream, hashing, () => undefined);
       stored = await target.store.put(key, body, putOptions);
       if (hashing.digest() !== record.checksum) {
-        dropped = true;
-        await dropCopy(ctx, target, key, keys);
+        options.leftovers.push(target.ref(key));
         throw integrity(
           record,
           "the source changed while it was copied; left in place",
@@ -216,16 +232,17 @@ export async function copyToTarget(
     }
   } catch (error) {
     // Refused or failed: the store kept nothing (a put is all or nothing).
-    if (!dropped) keys.release(target.ref(key));
+    give();
     throw error;
   }
   const copy =
-    verify === "full"
+    options.verify === "full"
       ? await hashObject(target.store, key, signal)
       : // proven bytes, their MD5 checked by the server; the store reports what it accepted
         { checksum: record.checksum, size: stored.size };
   if (copy.checksum !== record.checksum || copy.size !== record.size) {
-    await dropCopy(ctx, target, key, keys);
+    give();
+    options.leftovers.push(target.ref(key));
     throw integrity(
       record,
       `the copy in ${target.location} does not read back as written`,

@@ -3,6 +3,7 @@ export type { Attachments, AttachmentsOptions } from "./attachments.js";
 export type {
   AttachmentIndex,
   AttachmentRecord,
+  ClaimOptions,
   ClaimQuery,
   ClaimResult,
   HeldLock,
@@ -15,6 +16,7 @@ export type {
   NewAttachmentRecord,
   RefLockScope,
   RefMove,
+  RefReservation,
 } from "./attachment-index.js";
 export {
   HashingStream,

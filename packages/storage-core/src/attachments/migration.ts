@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { isStorageError } from "../errors.js";
 import type {
   AttachmentRecord,
@@ -5,7 +6,12 @@ import type {
   RefMove,
 } from "./attachment-index.js";
 import { placement, type AttachmentsContext } from "./context.js";
-import { BatchKeys, copyToTarget } from "./copy-object.js";
+import {
+  BatchKeys,
+  copyToTarget,
+  planCopy,
+  type PlannedCopy,
+} from "./copy-object.js";
 import { isForcedToDatabase } from "./force-database.js";
 import { collectRefs, sweepGarbage } from "./garbage.js";
 import type {
@@ -208,7 +214,15 @@ class Run {
     }
   }
 
+  /**
+   * claim → reserve → copy → commit, batch by batch. Invariants: a claimed row is a committed
+   * lease (no transaction is open while bytes move); every ref a copy may write is reserved
+   * in the index before the write, so no collection deletes it before the commit; the source
+   * is proven before the target is touched; old bytes are collected only after the commit.
+   */
   async move(): Promise<void> {
+    const { index } = this.ctx;
+    const claimant = randomUUID();
     let after: string | undefined;
     const limit = this.options.batchSize ?? 100;
     for (;;) {
@@ -217,33 +231,67 @@ class Run {
         after === undefined
           ? { locations: this.plan.sources, limit }
           : { locations: this.plan.sources, after, limit };
-      const result = await this.ctx.index.claimBatch(query, (rows) =>
-        this.copyAll(rows),
-      );
-      if (result.claimed.length === 0) return;
-      await this.committed(result.claimed, new Set(result.applied));
-      after = result.claimed.at(-1)?.id;
+      // We hold the migration lock: any other claim is a lost run's.
+      const rows = await index.claimRows(query, { claimant, takeOver: true });
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => r.id);
+      let applied: string[];
+      try {
+        const plans = this.planAll(rows);
+        await index.reserveRefs(
+          claimant,
+          plans.map((p) => ({ id: p.record.id, ref: p.target.ref(p.key) })),
+        );
+        const moves = await this.copyAll(plans);
+        applied = await index.commitClaim(claimant, ids, moves);
+      } catch (error) {
+        await index.releaseClaim(claimant, ids).catch(() => undefined);
+        throw error;
+      }
+      await this.committed(rows, new Set(applied));
+      after = rows.at(-1)?.id;
     }
   }
 
   private pending = new Map<string, RefMove>();
+  private leftovers: string[] = [];
   private readonly keys = new BatchKeys();
 
-  private async copyAll(rows: readonly AttachmentRecord[]): Promise<RefMove[]> {
+  /** The rows to move, each with its target and key; the others are reported skipped. */
+  private planAll(rows: readonly AttachmentRecord[]): PlannedCopy[] {
     this.pending.clear();
+    this.leftovers = [];
     this.keys.clear();
-    const queue = [...rows];
+    const plans: PlannedCopy[] = [];
+    for (const row of rows) {
+      const want = this.plan.desired(row);
+      if (want === undefined) {
+        this.report.skipped += 1;
+        this.progress(row, refLocationOf(row), "skipped");
+        continue;
+      }
+      try {
+        plans.push(planCopy(row, this.ctx.router.writeTarget(want), this.keys));
+      } catch (error) {
+        this.fail(row, want, error);
+      }
+    }
+    return plans;
+  }
+
+  private async copyAll(plans: readonly PlannedCopy[]): Promise<RefMove[]> {
+    const queue = [...plans];
     const worker = async (): Promise<void> => {
-      for (let row = queue.shift(); row; row = queue.shift()) {
+      for (let plan = queue.shift(); plan; plan = queue.shift()) {
         this.signal.throwIfAborted();
-        await this.copyOne(row);
+        await this.copyOne(plan);
       }
     };
     const workers = Array.from(
       { length: Math.max(1, this.options.concurrency ?? 4) },
       worker,
     );
-    // Every worker settles before the batch commits or rolls back: none keeps copying after.
+    // Every worker settles before the batch commits or is released: none keeps copying after.
     const failure = (await Promise.allSettled(workers)).find(
       (r) => r.status === "rejected",
     );
@@ -251,42 +299,38 @@ class Run {
     return [...this.pending.values()];
   }
 
-  private async copyOne(row: AttachmentRecord): Promise<void> {
-    const want = this.plan.desired(row);
-    if (want === undefined) {
-      this.report.skipped += 1;
-      this.progress(row, refLocationOf(row), "skipped");
-      return;
-    }
+  private async copyOne(plan: PlannedCopy): Promise<void> {
     try {
-      const target = this.ctx.router.writeTarget(want);
       this.pending.set(
-        row.id,
-        await copyToTarget(
-          this.ctx,
-          row,
-          target,
-          this.options.verify ?? "size",
-          this.keys,
-          this.signal,
-        ),
+        plan.record.id,
+        await copyToTarget(this.ctx, plan, {
+          verify: this.options.verify ?? "size",
+          keys: this.keys,
+          leftovers: this.leftovers,
+          signal: this.signal,
+        }),
       );
     } catch (error) {
       if (this.signal.aborted) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      const failure = isStorageError(error)
-        ? { id: row.id, ref: row.ref, code: error.code, reason }
-        : { id: row.id, ref: row.ref, reason };
-      this.report.failed.push(failure);
-      this.progress(row, want, "failed", reason);
+      this.fail(plan.record, plan.target.location, error);
     }
+  }
+
+  private fail(row: AttachmentRecord, to: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure = isStorageError(error)
+      ? { id: row.id, ref: row.ref, code: error.code, reason }
+      : { id: row.id, ref: row.ref, reason };
+    this.report.failed.push(failure);
+    this.progress(row, to, "failed", reason);
   }
 
   private async committed(
     rows: readonly AttachmentRecord[],
     applied: ReadonlySet<string>,
   ): Promise<void> {
-    const unused: string[] = [];
+    // The claim has ended: what failed copies left is collected unless something uses it.
+    const unused: string[] = [...this.leftovers];
     for (const row of rows) {
       const move = this.pending.get(row.id);
       if (!move) continue;

@@ -1,0 +1,144 @@
+import type {
+  AttachmentRecord,
+  ClaimOptions,
+  ClaimQuery,
+  RefMove,
+  RefReservation,
+} from "@cloud-platform/storage-core";
+import {
+  locationOf,
+  placeholders,
+  toRecord,
+  type AttachmentRow,
+} from "./rows.js";
+import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
+
+const COLUMNS = "id, name, mimetype, size, checksum, ref, location, created_at";
+
+/** How many rows reference `ref` or have it reserved by a claim (both indexed lookups). */
+export async function countRefs(tx: SqlExecutor, ref: string): Promise<number> {
+  const rows = await tx.all<{ n: number | string }>(
+    `SELECT (SELECT count(*) FROM cp_attachments WHERE ref = $1)
+       + (SELECT count(*) FROM cp_attachments WHERE claim_ref = $1) AS n`,
+    [ref],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Claims up to `limit` rows in one statement (its own short transaction): a lease, committed
+ * before any byte moves. PostgreSQL skips rows another transaction has locked.
+ */
+export async function claimRows(
+  driver: SqlDriver,
+  query: ClaimQuery,
+  options: ClaimOptions,
+): Promise<AttachmentRecord[]> {
+  if (query.locations.length === 0) return [];
+  const now = Date.now();
+  const params: unknown[] = [
+    query.after ?? "",
+    query.limit,
+    options.claimant,
+    now + (options.ttlMs ?? 600_000),
+  ];
+  let free = "";
+  if (options.takeOver !== true) {
+    params.push(now);
+    free = ` AND (a.claimed_by IS NULL OR a.claimed_until < $${params.length})`;
+  }
+  const first = params.length + 1;
+  params.push(...query.locations);
+  const skip = driver.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+  const rows = await driver.all<AttachmentRow>(
+    `UPDATE cp_attachments SET claimed_by = $3, claimed_until = $4, claim_ref = NULL
+     WHERE id IN (SELECT a.id FROM cp_attachments a
+       WHERE a.id > $1 AND a.location IN (${placeholders(query.locations.length, first)})${free}
+       ORDER BY a.id LIMIT $2${skip})
+     RETURNING ${COLUMNS}`,
+    params,
+  );
+  return rows.map(toRecord).sort((x, y) => (x.id < y.id ? -1 : 1));
+}
+
+/**
+ * Reserves the refs claimed rows are about to be written to, under their ref locks: a
+ * collection deciding a ref is unused either finished before (its delete done) or runs
+ * after and counts the reservation. Not durable on its own: it only matters to a process
+ * that is still running, and a power cut ends the claim with the process.
+ */
+export async function reserveRefs(
+  driver: SqlDriver,
+  claimant: string,
+  reservations: readonly RefReservation[],
+): Promise<void> {
+  if (reservations.length === 0) return;
+  await driver.transaction(
+    async (tx) => {
+      for (const r of reservations)
+        await tx.run(
+          "UPDATE cp_attachments SET claim_ref = $1 WHERE id = $2 AND claimed_by = $3",
+          [r.ref, r.id, claimant],
+        );
+    },
+    reservations.map((r) => r.ref),
+    { durable: false },
+  );
+}
+
+async function endClaims(
+  tx: SqlExecutor,
+  claimant: string,
+  ids: readonly string[],
+): Promise<void> {
+  for (let at = 0; at < ids.length; at += 500) {
+    const chunk = ids.slice(at, at + 500);
+    await tx.run(
+      `UPDATE cp_attachments SET claimed_by = NULL, claimed_until = NULL, claim_ref = NULL
+       WHERE claimed_by = $1 AND id IN (${placeholders(chunk.length, 2)})`,
+      [claimant, ...chunk],
+    );
+  }
+}
+
+/**
+ * Applies the moves (compare-and-set on the old ref and the claimant) and ends the claim of
+ * every row in `ids`, in one transaction. A move's new ref was reserved by the same row, so
+ * the count of its references never drops to zero in between: no ref lock, no look needed.
+ */
+export async function commitClaim(
+  driver: SqlDriver,
+  claimant: string,
+  ids: readonly string[],
+  moves: readonly RefMove[],
+): Promise<string[]> {
+  return driver.transaction(async (tx) => {
+    const applied: string[] = [];
+    for (const move of moves) {
+      const changed = await tx.run(
+        `UPDATE cp_attachments SET ref = $1, location = $2, claimed_by = NULL, claimed_until = NULL,
+         claim_ref = NULL WHERE id = $3 AND ref = $4 AND claimed_by = $5`,
+        [move.to, locationOf(move.to), move.id, move.from, claimant],
+      );
+      if (changed === 0) continue;
+      applied.push(move.id);
+      if (move.collect)
+        await tx.run(
+          "INSERT INTO cp_garbage (ref, queued_at) VALUES ($1, $2) ON CONFLICT (ref) DO NOTHING",
+          [move.from, Date.now()],
+        );
+    }
+    await endClaims(tx, claimant, ids);
+    return applied;
+  });
+}
+
+/** Ends the claim of these rows without changing them. */
+export async function releaseClaim(
+  driver: SqlDriver,
+  claimant: string,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await driver.transaction((tx) => endClaims(tx, claimant, ids));
+}
