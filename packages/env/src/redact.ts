@@ -11,12 +11,23 @@ const MIN_SECRET_LENGTH = 4;
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>`]*)@/gi;
 
 /**
+ * Replaces, in any URL of `text`, everything between `://` and the last `@` of its authority
+ * (the user and password; a raw `@` in a password is common) by `censor`.
+ */
+export function redactUrlCredentials(text: string, censor = REDACTED): string {
+  if (!text.includes("@")) return text;
+  return text.replace(URL_CREDENTIALS, (_match, scheme: string) => {
+    return `${scheme}${censor}@`;
+  });
+}
+
+/**
  * Replaces every secret in `text` by `[redacted]`, and in any URL everything between `://`
  * and the last `@` of its authority. Redact before you cut ({@link cut}): a cut secret is no
  * longer found, and its prefix leaks.
  */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+  let out = redactUrlCredentials(text);
   const ordered = secrets
     .filter((s) => s.length >= MIN_SECRET_LENGTH)
     .sort((a, b) => b.length - a.length);

@@ -1,3 +1,4 @@
+import { createEnvReader, show, type Env } from "@cloud-platform/env";
 import { LoggingError, LoggingErrorCode } from "./errors.js";
 import { isLogLevel, type LogLevel } from "./levels.js";
 
@@ -12,14 +13,12 @@ export interface LoggingEnvOptions {
 }
 
 /** The environment as `process.env` types it. */
-export type Env = Readonly<Record<string, string | undefined>>;
-
-const TRUE = new Set(["1", "true", "yes", "on"]);
-const FALSE = new Set(["0", "false", "no", "off"]);
+export type { Env };
 
 /**
  * Maps the documented environment variables to logger options. Pure: pass `process.env` at
- * the edge of the application.
+ * the edge of the application. Read with `@cloud-platform/env` (one trim policy, values in
+ * messages redacted before they are cut).
  *
  * - `ODOO_LOGGING_JSON` (default off): `1/true/yes/on` or `0/false/no/off`, any case.
  * - `LOG_LEVEL` (default `info`): `error`, `warn`, `info` or `debug`, any case.
@@ -29,39 +28,29 @@ const FALSE = new Set(["0", "false", "no", "off"]);
  * @throws {LoggingError} `E_INVALID_ENV` when a boolean or the level has another value.
  */
 export function loggingOptionsFromEnv(env: Env): LoggingEnvOptions {
+  const read = createEnvReader(env);
+  const json = read.boolean("ODOO_LOGGING_JSON", false);
+  const bad = read.problems[0];
+  if (bad)
+    throw new LoggingError(
+      LoggingErrorCode.InvalidEnv,
+      bad.variable,
+      bad.message,
+    );
   return {
-    json: parseBoolean(env, "ODOO_LOGGING_JSON", false),
-    level: parseLevel(env, "LOG_LEVEL", "info"),
-    environment: nonEmpty(env["RUNNING_ENV"]) ?? "dev",
+    json,
+    level: parseLevel(read.text("LOG_LEVEL"), "info"),
+    environment: read.text("RUNNING_ENV") ?? "dev",
   };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === "" ? undefined : trimmed;
-}
-
-function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const value = nonEmpty(env[name]);
-  if (value === undefined) return fallback;
-  const lower = value.toLowerCase();
-  if (TRUE.has(lower)) return true;
-  if (FALSE.has(lower)) return false;
-  throw new LoggingError(
-    LoggingErrorCode.InvalidEnv,
-    name,
-    `${name} must be one of 1/true/yes/on or 0/false/no/off, got ${JSON.stringify(value.slice(0, 40))}`,
-  );
-}
-
-function parseLevel(env: Env, name: string, fallback: LogLevel): LogLevel {
-  const value = nonEmpty(env[name]);
+function parseLevel(value: string | undefined, fallback: LogLevel): LogLevel {
   if (value === undefined) return fallback;
   const lower = value.toLowerCase();
   if (isLogLevel(lower)) return lower;
   throw new LoggingError(
     LoggingErrorCode.InvalidEnv,
-    name,
-    `${name} must be one of error, warn, info, debug, got ${JSON.stringify(value.slice(0, 40))}`,
+    "LOG_LEVEL",
+    `LOG_LEVEL must be one of error, warn, info, debug, got ${show(value)}`,
   );
 }

@@ -1,3 +1,5 @@
+import { redactUrlCredentials } from "@cloud-platform/env";
+
 /** Replaces credentials embedded in free text; `isSensitive` decides on parameter names. */
 export type StringRedactor = (text: string) => string;
 
@@ -5,12 +7,11 @@ const PAIR = /(^|[?&;\s])([^=&#?;\s]{1,100})=([^&#;\s]*)/g;
 const JSON_PAIR = /"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 // At least 8 characters: "Bearer tokens rotate" or "Basic auth" are prose, not credentials.
 const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{8,}=*/g;
-const USER_INFO = /(\/\/[^/@\s:]+:)[^/@\s]+@/g;
 
 /**
  * Builds the free-text redactor: `name=value` pairs (query strings, `key=value` messages),
- * `"name":"value"` pairs (JSON text), `Bearer`/`Basic` credentials and `user:password@` in
- * URLs. Each rule runs only when a cheap `includes` says it could match, so ordinary
+ * `"name":"value"` pairs (JSON text), `Bearer`/`Basic` credentials and, in URLs, everything
+ * between `://` and the last `@` of the authority (a raw `@` in a password is common). Each rule runs only when a cheap `includes` says it could match, so ordinary
  * strings cost a few scans.
  */
 export function createStringRedactor(
@@ -29,7 +30,7 @@ export function createStringRedactor(
       out = out.replace(AUTH_SCHEME, `$1$2${censor}`);
     }
     if (out.includes("@") && out.includes("//"))
-      out = out.replace(USER_INFO, `$1${censor}@`);
+      out = redactUrlCredentials(out, censor);
     return out;
   };
 }

@@ -15,6 +15,8 @@ export interface Sanitizer {
 }
 
 const VERDICT_CACHE_LIMIT = 10_000;
+/** How far past the cut a credential may end and still be found (longer ones are absurd). */
+const REDACT_MARGIN = 4096;
 
 /** Builds the sanitizer for one logger; it keeps a bounded cache of key verdicts. */
 export function createSanitizer(options: ResolvedRedactOptions): Sanitizer {
@@ -40,12 +42,15 @@ export function createSanitizer(options: ResolvedRedactOptions): Sanitizer {
     return verdict;
   };
   const redactText = createStringRedactor(isSensitiveKey, options.censor);
+  // Redact, then cut: a credential straddling the cut would no longer match and its prefix
+  // would be written. Only a window past the cut is redacted, so a huge string costs no more
+  // than its first `maxStringLength + REDACT_MARGIN` characters.
   const sanitizeString = (text: string): string => {
-    const cut =
-      text.length > options.maxStringLength
-        ? `${text.slice(0, options.maxStringLength)}…[truncated ${text.length - options.maxStringLength} chars]`
-        : text;
-    return redacting ? redactText(cut) : cut;
+    const max = options.maxStringLength;
+    if (text.length <= max) return redacting ? redactText(text) : text;
+    const window = text.slice(0, max + REDACT_MARGIN);
+    const kept = (redacting ? redactText(window) : window).slice(0, max);
+    return `${kept}…[truncated ${text.length - max} chars]`;
   };
   const walker = new Walker(
     options,

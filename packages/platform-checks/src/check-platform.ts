@@ -21,8 +21,9 @@ import { checkRedis } from "./rules/redis.js";
 import { checkStatsd } from "./rules/statsd.js";
 import { checkStorage } from "./rules/storage.js";
 import { checkUrls } from "./rules/urls.js";
-import { redact, secretValues } from "./secrets.js";
-import { isOn, readVar, show } from "./values.js";
+import { REDACTED, redact, show } from "@cloud-platform/env";
+import { secretValues } from "./secrets.js";
+import { isOn, readVar } from "./values.js";
 
 /** Options of {@link checkPlatform}: what the settings of the index database say. */
 export interface CheckPlatformOptions {
@@ -105,10 +106,11 @@ function unsafeReport(
 
 function checkEnvironment(ctx: RuleContext): void {
   if (ctx.environment !== "unknown") return;
+  // Not quoted, not even in part: a value that names no environment may be a pasted key.
   ctx.problem(
     PlatformRule.EnvironmentUnknown,
     "RUNNING_ENV",
-    `RUNNING_ENV=${show(ctx.runningEnv)} is not an environment this platform knows.`,
+    "RUNNING_ENV is not an environment this platform knows (its value is not shown: it may be a pasted secret).",
     "Set RUNNING_ENV to prod, integration, test, dev or labs* (e.g. labs-finance).",
   );
 }
@@ -157,8 +159,10 @@ export function checkPlatform(
   const runningEnv = readVar(env, "RUNNING_ENV") ?? "";
   const environment = resolveEnvironment(runningEnv);
   const secrets = secretValues(env);
-  // RUNNING_ENV is no secret, but whatever an operator pasted there must not leak either.
-  const shownEnv = redact(runningEnv, secrets);
+  // RUNNING_ENV is no secret, but whatever an operator pasted there must not leak either:
+  // a value naming no environment is never echoed, a known one is redacted all the same.
+  const shownEnv =
+    environment === "unknown" ? REDACTED : redact(runningEnv, secrets);
   if (isOn(env, "ODOO_CLOUD_PLATFORM_UNSAFE"))
     return unsafeReport(environment, shownEnv);
   const problems: Problem[] = [];
@@ -174,6 +178,7 @@ export function checkPlatform(
     location: options.location,
     appName: options.appName ?? "odoo",
     dbName: options.dbName,
+    show: (value) => show(value, secrets),
     problem: recorder(problems, environment, secrets),
     warning: recorder(warnings, environment, secrets),
   };

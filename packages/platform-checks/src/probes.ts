@@ -2,7 +2,8 @@ import { resolveEnvironment } from "./environment.js";
 import { PlatformConfigError, PlatformConfigErrorCode } from "./errors.js";
 import type { PlatformEnv, PlatformKind, Problem } from "./report.js";
 import { PlatformRule } from "./rules.js";
-import { redact, secretValues } from "./secrets.js";
+import { redactAndCut } from "@cloud-platform/env";
+import { secretValues } from "./secrets.js";
 import { readVar } from "./values.js";
 
 /**
@@ -100,8 +101,11 @@ function isErrorLike(value: unknown): value is ErrorLike {
   );
 }
 
-/** Error name, code and message down the cause chain, bounded in length. */
-function describe(error: unknown): string {
+/**
+ * Error name, code and message down the cause chain, redacted, then bounded in length (cut
+ * first, a secret or a URL's password straddling the cut would leak its prefix).
+ */
+function describe(error: unknown, secrets: readonly string[]): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (
@@ -120,8 +124,7 @@ function describe(error: unknown): string {
     parts.push(`${name}${code}: ${current.message}`);
     current = current.cause;
   }
-  const text = parts.join(" <- ");
-  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+  return redactAndCut(parts.join(" <- "), 300, secrets);
 }
 
 class ProbeTimeout extends Error {}
@@ -130,6 +133,7 @@ class ProbeTimeout extends Error {}
 async function runOne(
   probe: Probe,
   timeoutMs: number,
+  secrets: readonly string[],
 ): Promise<string | undefined> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -148,7 +152,7 @@ async function runOne(
   } catch (error) {
     return error instanceof ProbeTimeout
       ? `timed out: no answer within ${timeoutMs} ms`
-      : `failed: ${describe(error)}`;
+      : `failed: ${describe(error, secrets)}`;
   } finally {
     clearTimeout(timer);
   }
@@ -179,7 +183,7 @@ export async function probePlatform(
     (name) => probes[name] !== undefined,
   );
   const outcomes = await Promise.all(
-    names.map((name) => runOne(probes[name] as Probe, timeoutMs)),
+    names.map((name) => runOne(probes[name] as Probe, timeoutMs, secrets)),
   );
   const problems: Problem[] = [];
   names.forEach((name, index) => {
@@ -189,7 +193,7 @@ export async function probePlatform(
       variable: variableOf(name, env, options.kind),
       rule: RULES[name],
       environment,
-      message: redact(`The ${name} probe ${outcome}.`, secrets),
+      message: `The ${name} probe ${outcome}.`,
       hint: HINTS[name],
     });
   });

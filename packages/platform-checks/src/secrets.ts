@@ -44,14 +44,3 @@ export function secretValues(env: PlatformEnv): string[] {
   }
   return [...found].sort((a, b) => b.length - a.length);
 }
-
-/**
- * Replaces every secret in `text` (and any `user:password@` in a URL) by `[redacted]`:
- * the last line of defence when an operator pasted a secret into a non-secret variable, or
- * a probe's error quotes a connection string.
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(\/\/[^/\s:@]*):[^@\s/]*@/g, "$1:[redacted]@");
-  for (const secret of secrets) out = out.split(secret).join("[redacted]");
-  return out;
-}

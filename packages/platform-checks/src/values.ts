@@ -28,15 +28,6 @@ export function parseDigits(value: string): number | undefined {
   return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }
 
-/**
- * A non-secret value, quoted and shortened for a message (an operator may paste anything,
- * so the length is bounded).
- */
-export function show(value: string): string {
-  const cut = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-  return JSON.stringify(cut);
-}
-
 /** Escapes a string for literal use inside a regular expression. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

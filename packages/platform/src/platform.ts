@@ -159,7 +159,9 @@ export async function createPlatform(
       service: {
         name: config.serviceName,
         version: config.appVersion,
-        environment: config.runningEnv,
+        // A RUNNING_ENV naming no environment may be a pasted key: never written to logs.
+        environment:
+          config.environment === "unknown" ? "unknown" : config.runningEnv,
       },
       json: config.logging?.json ?? false,
       level: config.logging?.level ?? "info",

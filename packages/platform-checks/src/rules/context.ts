@@ -28,6 +28,11 @@ export interface RuleContext {
   readonly appName: string;
   /** The index database's name, for `{db}` (`undefined`: not known). */
   readonly dbName: string | undefined;
+  /**
+   * Quotes a non-secret value for a message: every known secret and any URL's credentials
+   * redacted, then cut (cutting first would leave a secret's prefix that no longer matches).
+   */
+  readonly show: (value: string) => string;
   /** Records a broken rule (refuses the start). */
   readonly problem: RecordFn;
   /** Records a doubtful setting (does not refuse the start). */

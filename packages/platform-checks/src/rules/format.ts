@@ -1,6 +1,6 @@
 import { PlatformRule } from "../rules.js";
 import { SECRET_VARIABLES } from "../secrets.js";
-import { parseDigits, parseStrictBoolean, readVar, show } from "../values.js";
+import { parseDigits, parseStrictBoolean, readVar } from "../values.js";
 import type { RuleContext } from "./context.js";
 
 /** Every boolean variable of the operator contract. */
@@ -34,7 +34,7 @@ export function checkBooleans(ctx: RuleContext): void {
     ctx.problem(
       PlatformRule.FormatBoolean,
       name,
-      `${name}=${show(value)} is not a boolean.`,
+      `${name}=${ctx.show(value)} is not a boolean.`,
       `Use 1/true/yes/on or 0/false/no/off (any case), or leave ${name} unset.`,
     );
   }
@@ -50,7 +50,7 @@ export function checkNumbers(ctx: RuleContext): void {
     ctx.problem(
       PlatformRule.FormatPort,
       name,
-      `${name}=${show(value)} is not a TCP port.`,
+      `${name}=${ctx.show(value)} is not a TCP port.`,
       `Set ${name} to an integer from 1 to 65535, or leave it unset for the default.`,
     );
   }
@@ -62,7 +62,7 @@ export function checkNumbers(ctx: RuleContext): void {
     ctx.problem(
       PlatformRule.FormatSeconds,
       name,
-      `${name}=${show(value)} is not a positive number of seconds.`,
+      `${name}=${ctx.show(value)} is not a positive number of seconds.`,
       `Set ${name} to a whole number of seconds (at least 1), or leave it unset for the default.`,
     );
   }

@@ -1,5 +1,5 @@
 import { PlatformRule } from "../rules.js";
-import { readVar, show } from "../values.js";
+import { readVar } from "../values.js";
 import { OBJECT_STORE_ENVIRONMENTS, type RuleContext } from "./context.js";
 
 const KINDS: ReadonlySet<string> = new Set(["exoscale", "ovh"]);
@@ -15,7 +15,7 @@ export function checkKind(ctx: RuleContext): void {
     ctx.problem(
       PlatformRule.KindUnknown,
       "CLOUD_PLATFORM_KIND",
-      `CLOUD_PLATFORM_KIND=${show(wanted)} is not a platform kind.`,
+      `CLOUD_PLATFORM_KIND=${ctx.show(wanted)} is not a platform kind.`,
       "Set CLOUD_PLATFORM_KIND to exoscale or ovh, or leave it unset.",
     );
   } else if (
@@ -26,7 +26,7 @@ export function checkKind(ctx: RuleContext): void {
     ctx.problem(
       PlatformRule.KindMismatch,
       "CLOUD_PLATFORM_KIND",
-      `CLOUD_PLATFORM_KIND=${show(wanted)} but the database was installed for "${ctx.recordedKind}".`,
+      `CLOUD_PLATFORM_KIND=${ctx.show(wanted)} but the database was installed for "${ctx.recordedKind}".`,
       `Point this deploy at the right database, or move the database with \`cloud-platform install ${wanted}\`.`,
     );
   }

@@ -1,5 +1,5 @@
 import { PlatformRule } from "../rules.js";
-import { escapeRegExp, isOn, readVar, show } from "../values.js";
+import { escapeRegExp, isOn, readVar } from "../values.js";
 import { REDIS_ENVIRONMENTS, type RuleContext } from "./context.js";
 
 const HOST_VARIABLES = [
@@ -33,7 +33,7 @@ function checkPrefix(ctx: RuleContext): void {
   ctx.problem(
     PlatformRule.RedisPrefixShape,
     "ODOO_SESSION_REDIS_PREFIX",
-    `ODOO_SESSION_REDIS_PREFIX=${show(prefix)} does not match ${expected} (RUNNING_ENV=${show(ctx.runningEnv)}).`,
+    `ODOO_SESSION_REDIS_PREFIX=${ctx.show(prefix)} does not match ${expected} (RUNNING_ENV=${ctx.show(ctx.runningEnv)}).`,
     `Set ODOO_SESSION_REDIS_PREFIX to ${expected}, lower-case letters, digits and dashes.`,
   );
 }

@@ -1,5 +1,5 @@
 import { PlatformRule } from "../rules.js";
-import { escapeRegExp, isOn, readVar, show } from "../values.js";
+import { escapeRegExp, isOn, readVar } from "../values.js";
 import {
   BUCKET_ENVIRONMENTS,
   OBJECT_STORE_ENVIRONMENTS,
@@ -104,8 +104,8 @@ function resolvedName(ctx: RuleContext, name: string): string {
 function described(ctx: RuleContext, name: string): string {
   const resolved = resolvedName(ctx, name);
   return resolved === name || ctx.dbName === undefined
-    ? show(name)
-    : `${show(name)} (resolves to ${show(resolved)})`;
+    ? ctx.show(name)
+    : `${ctx.show(name)} (resolves to ${ctx.show(resolved)})`;
 }
 
 function checkProdShape(
@@ -122,7 +122,7 @@ function checkProdShape(
     PlatformRule.StorageProdBucketShape,
     store.nameVariable,
     unresolved
-      ? `${store.nameVariable}=${show(name)} uses {db}: prod's ${store.noun} name must be checkable at start-up.`
+      ? `${store.nameVariable}=${ctx.show(name)} uses {db}: prod's ${store.noun} name must be checkable at start-up.`
       : `${store.nameVariable}=${described(ctx, name)} is not a prod ${store.noun} name (<client>-${ctx.appName}-prod).`,
     `Name prod's ${store.noun} <client>-${ctx.appName}-prod (lower-case letters, digits, dashes), or set ${store.unstructuredVariable}=1 for a legacy name.`,
   );

@@ -1,5 +1,5 @@
 import { PlatformRule } from "../rules.js";
-import { readVar, show } from "../values.js";
+import { readVar } from "../values.js";
 import type { RuleContext } from "./context.js";
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -37,7 +37,7 @@ export function checkUrls(ctx: RuleContext): void {
   if (awsHost !== undefined && !endpointOk(awsHost, true)) {
     bad(
       "AWS_HOST",
-      `AWS_HOST=${show(awsHost)} is not an http(s) endpoint.`,
+      `AWS_HOST=${ctx.show(awsHost)} is not an http(s) endpoint.`,
       "Set AWS_HOST to a host name or an http(s) URL, e.g. sos-ch-gva-2.exo.io.",
     );
   }
@@ -45,7 +45,7 @@ export function checkUrls(ctx: RuleContext): void {
   if (authUrl !== undefined && !endpointOk(authUrl, false)) {
     bad(
       "SWIFT_AUTH_URL",
-      `SWIFT_AUTH_URL=${show(authUrl)} is not an http(s) URL.`,
+      `SWIFT_AUTH_URL=${ctx.show(authUrl)} is not an http(s) URL.`,
       "Set SWIFT_AUTH_URL to the Keystone URL, e.g. https://auth.cloud.ovh.net/v3.",
     );
   }
