@@ -30,7 +30,10 @@ export function requireLogin(
  * The example application: demo login (any login), the session's user, and attachments,
  * on top of the platform's middleware (request ids, logs, metrics, sessions, status).
  */
-export function createApp(platform: Platform): express.Express {
+export function createApp(
+  platform: Platform,
+  options: { directDownload?: boolean } = {},
+): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", true);
@@ -80,6 +83,9 @@ export function createApp(platform: Platform): express.Express {
       // Any logged-in user may do anything: the demo has no per-file ownership.
       authorize: (req) => req.session.uid !== undefined,
       deniedStatus: 401,
+      ...(options.directDownload === undefined
+        ? {}
+        : { directDownload: options.directDownload }),
     }),
   );
   app.use(platform.errorHandler());

@@ -1,7 +1,10 @@
 import type { Request, Response } from "express";
 import type { Attachments } from "@cloud-platform/storage-core";
 import type { Logger } from "@cloud-platform/logging-json";
-import { setAttachmentHeaders } from "./attachment-headers.js";
+import {
+  contentDisposition,
+  setAttachmentHeaders,
+} from "./attachment-headers.js";
 import { parseRange } from "./http-range.js";
 
 function abortOnClose(res: Response): AbortSignal {
@@ -28,6 +31,7 @@ export async function sendAttachment(
   deps: { attachments: Attachments; logger: Logger },
   req: Request<{ id: string }>,
   res: Response,
+  direct?: { expiresIn: number },
 ): Promise<void> {
   const record = await deps.attachments.get(req.params.id);
   const etag = `"${record.checksum}"`;
@@ -38,6 +42,18 @@ export async function sendAttachment(
   if (matches(req.get("if-none-match"), etag)) {
     res.status(304).end();
     return;
+  }
+  if (direct !== undefined && req.method === "GET") {
+    const url = await deps.attachments.downloadUrl(record.id, {
+      expiresIn: direct.expiresIn,
+      contentDisposition: contentDisposition(record.name),
+    });
+    if (url !== undefined) {
+      // The URL is a short-lived credential: never cached, never sent on as a referrer.
+      res.setHeader("Cache-Control", "no-store");
+      res.redirect(302, url);
+      return;
+    }
   }
   const range = parseRange(
     req.get("range"),

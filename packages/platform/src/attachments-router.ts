@@ -29,6 +29,14 @@ export interface AttachmentsRouterOptions {
   uploadLimit?: number;
   /** Lifetime of a direct upload's signed URL, in seconds. @default 900 */
   uploadExpiresIn?: number;
+  /**
+   * Answer `GET /:id` with a 302 to a short-lived signed URL of the object store (the file
+   * name set) instead of streaming the bytes through the app, where the attachment is in an
+   * object store that can sign (else it streams as usual). `If-None-Match` is still answered
+   * here (304); the store serves `Range`. The store's bytes are not checksum-checked on the
+   * way, as the streamed path does. `true` means a lifetime of 300 s. @default false
+   */
+  directDownload?: boolean | { expiresIn: number };
 }
 
 /**
@@ -58,6 +66,18 @@ export function attachmentsRouter(
 ): Router {
   const router = Router();
   const limit = options.uploadLimit ?? platform.uploadLimit;
+  const direct = options.directDownload ?? false;
+  const directDownload =
+    direct === false
+      ? undefined
+      : { expiresIn: direct === true ? 300 : direct.expiresIn };
+  if (
+    directDownload !== undefined &&
+    (!Number.isSafeInteger(directDownload.expiresIn) ||
+      directDownload.expiresIn < 1 ||
+      directDownload.expiresIn > 86_400)
+  )
+    throw new TypeError("directDownload.expiresIn must be 1 to 86400 seconds");
   const allow =
     (action: AttachmentAccess["action"]): RequestHandler =>
     async (req, res, next) => {
@@ -92,7 +112,7 @@ export function attachmentsRouter(
     res.json(records.map(attachmentView));
   });
   router.get("/:id", allow("read"), (req: Request<{ id: string }>, res) =>
-    sendAttachment(platform, req, res),
+    sendAttachment(platform, req, res, directDownload),
   );
   router.delete(
     "/:id",

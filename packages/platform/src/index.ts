@@ -13,7 +13,11 @@ export {
   installOvh,
   installLocation,
 } from "./install.js";
-export type { InstallOptions, InstallResult } from "./install.js";
+export type {
+  BrowserAccess,
+  InstallOptions,
+  InstallResult,
+} from "./install.js";
 export { createObjectStorage } from "./object-storage.js";
 export type { ObjectStorage, ObjectStorageOptions } from "./object-storage.js";
 export { readPlatformSettings, refuseMisconfiguration } from "./settings.js";

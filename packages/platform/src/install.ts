@@ -14,9 +14,14 @@ import {
   type ObjectStore,
 } from "@cloud-platform/storage-core";
 import {
+  configureSwiftContainer,
   createSwiftStore,
   swiftOptionsFromEnv,
 } from "@cloud-platform/storage-swift";
+import {
+  configureS3Bucket,
+  s3OptionsFromEnv,
+} from "@cloud-platform/storage-s3";
 import { loadPlatformConfig, type Env, type PlatformConfig } from "./config.js";
 import type { ObjectStorage } from "./object-storage.js";
 import { openPlatformIndex, setUpAttachments } from "./storage.js";
@@ -42,6 +47,20 @@ export interface InstallResult {
   report: CheckReport;
   /** The migration, unless `migrate: false`. */
   migration: MigrationReport | undefined;
+  /** What browsers may now do with the write bucket/container (direct uploads and downloads). */
+  browser: BrowserAccess;
+}
+
+/** What {@link install} set up for browsers on the write bucket/container. */
+export interface BrowserAccess {
+  /** Swift: `created` (a random key now on the container) or `kept`; S3 signs with its credentials. */
+  tempUrlKey: "created" | "kept" | "not-needed";
+  /**
+   * CORS for `CLOUD_PLATFORM_CORS_ORIGINS`: `set`, `removed` (the variable is empty),
+   * `unchanged` (unset), or `unsupported` (the S3 server has no bucket CORS: set it with the
+   * provider's tools; a warning says so).
+   */
+  cors: "set" | "removed" | "unchanged" | "unsupported";
 }
 
 /** Parts in flight per file while migrating (several files move at once: bounded memory). */
@@ -111,14 +130,20 @@ export async function install(
         options.env,
         index.databaseName,
       );
+      const browser = await configureBrowserAccess(
+        setup.objectStorage,
+        options.env,
+        index.databaseName,
+        options.onWarning,
+      );
       if (options.migrate === false)
-        return { kind, location, report, migration: undefined };
+        return { kind, location, report, migration: undefined, browser };
       const migration = await setup.attachments.migrate({
         holder: "install",
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return { kind, location, report, migration };
+      return { kind, location, report, migration, browser };
     } finally {
       await setup.objectStorage?.close();
     }
@@ -152,6 +177,62 @@ async function ensureWriteContainer(
   } finally {
     await segments.close?.();
   }
+}
+
+/**
+ * `CLOUD_PLATFORM_CORS_ORIGINS`: origins separated by commas or spaces; `undefined` when
+ * unset (CORS is left as it is), `[]` when set but empty (the rule is removed).
+ */
+export function corsOriginsFromEnv(env: Env): string[] | undefined {
+  const raw = env["CLOUD_PLATFORM_CORS_ORIGINS"];
+  if (raw === undefined) return undefined;
+  return raw
+    .trim()
+    .split(/[\s,]+/)
+    .filter((origin) => origin !== "");
+}
+
+/**
+ * What a browser needs to reach the write bucket/container directly: on Swift a TempURL key
+ * in the container's metadata (the application's stores read it from there) and, on both,
+ * the CORS origins the operator named.
+ */
+async function configureBrowserAccess(
+  storage: ObjectStorage | undefined,
+  env: Env,
+  dbName: string,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<BrowserAccess> {
+  const write = storage?.stores.write;
+  const corsOrigins = corsOriginsFromEnv(env);
+  if (!storage || !write || write.container === undefined)
+    return { tempUrlKey: "not-needed", cors: "unchanged" };
+  if (storage.stores.kind === "swift") {
+    const done = await configureSwiftContainer(
+      { ...swiftOptionsFromEnv(env, { dbName }), container: write.container },
+      { tempUrlKey: true, ...(corsOrigins ? { corsOrigins } : {}) },
+    );
+    return {
+      tempUrlKey: done.tempUrlKey === "created" ? "created" : "kept",
+      cors:
+        corsOrigins === undefined
+          ? "unchanged"
+          : corsOrigins.length === 0
+            ? "removed"
+            : "set",
+    };
+  }
+  if (corsOrigins === undefined)
+    return { tempUrlKey: "not-needed", cors: "unchanged" };
+  const done = await configureS3Bucket(
+    { ...s3OptionsFromEnv(env, { dbName }), bucket: write.container },
+    { corsOrigins },
+  );
+  if (done.cors === "unsupported")
+    onWarning?.(
+      `the S3 server does not implement bucket CORS: browsers from ${corsOrigins.join(", ")} cannot upload straight to ${write.container} until CORS is set with the provider's tools (uploads still go through the app)`,
+    );
+  return { tempUrlKey: "not-needed", cors: done.cors };
 }
 
 async function putMarker(store: ObjectStore): Promise<void> {

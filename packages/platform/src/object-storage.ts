@@ -104,10 +104,14 @@ export function createObjectStorage(
     };
   } else {
     const { env: mapped, writable } = withStandIn(env, SWIFT_NAME);
-    const base = swiftOptionsFromEnv(mapped, {
-      dbName: options.dbName,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-    });
+    const base = {
+      ...swiftOptionsFromEnv(mapped, {
+        dbName: options.dbName,
+        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      }),
+      // Direct uploads and downloads sign TempURLs with the key `install` keeps on the container.
+      containerTempUrlKey: true,
+    };
     stores = {
       kind: "swift",
       open: (container) => track(createSwiftStore({ ...base, container })),

@@ -98,7 +98,16 @@ describe.each<Kind>(["exoscale", "ovh"])(
       const result = await runCli(["install", kind, "--json"], env);
       expect(result.code).toBe(0);
       const lines = jsonLines(result.stdout);
-      expect(lines[0]).toEqual({ type: "install", kind, location: scheme });
+      expect(lines[0]).toEqual({
+        type: "install",
+        kind,
+        location: scheme,
+        // Swift: install puts a TempURL key on the container for direct uploads and downloads.
+        browser: {
+          cors: "unchanged",
+          tempUrlKey: kind === "ovh" ? "created" : "not-needed",
+        },
+      });
       expect(lines.find((l) => l.type === "report")).toMatchObject({
         status: "done",
         moved: files.length,

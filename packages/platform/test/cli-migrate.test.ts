@@ -93,7 +93,12 @@ describe("cloud-platform status and migrate", () => {
     );
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toEqual([
-      { type: "install", kind: "exoscale", location: "db" },
+      {
+        type: "install",
+        kind: "exoscale",
+        location: "db",
+        browser: { cors: "unchanged", tempUrlKey: "not-needed" },
+      },
     ]);
   });
 

@@ -94,8 +94,10 @@ export interface SignedUrlOptions {
    * `content-length` header is signed; Swift's TempURL cannot sign it).
    */
   contentLength?: number;
-  /** Content-Disposition a GET answers with (S3 only; Swift uses `filename`). */
+  /** Content-Disposition a GET answers with (S3; Swift only reads `inline` from it). */
   contentDisposition?: string;
+  /** File name a GET's download gets (Swift's TempURL `filename`; S3 uses `contentDisposition`). */
+  fileName?: string;
 }
 
 /**

@@ -1,4 +1,6 @@
 export { createS3Store } from "./s3-store.js";
+export { configureS3Bucket } from "./bucket-cors.js";
+export type { BucketConfiguration } from "./bucket-cors.js";
 export type {
   S3CompatOptions,
   S3MultipartOptions,

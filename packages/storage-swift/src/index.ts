@@ -1,4 +1,8 @@
-export { createSwiftStore } from "./swift-store.js";
+export { configureSwiftContainer, createSwiftStore } from "./swift-store.js";
+export type {
+  ContainerConfiguration,
+  ContainerSettings,
+} from "./temp-url-key.js";
 export { swiftOptionsFromEnv } from "./options-from-env.js";
 export type { SwiftEnvOptions } from "./options-from-env.js";
 export { SwiftConfigError, isSwiftConfigError } from "./errors.js";

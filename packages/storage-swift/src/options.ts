@@ -75,6 +75,14 @@ export interface SwiftStoreOptions {
    * installs this key on it.
    */
   tempUrlKey?: string;
+  /**
+   * Sign TempURLs with the key kept in the container's own metadata
+   * (`X-Container-Meta-Temp-URL-Key`, which {@link configureSwiftContainer} and
+   * `cloud-platform install` set), read with one HEAD when first needed and again every
+   * minute; `signedUrl` then fails with `E_NOT_CONFIGURED` while the container has no key.
+   * Ignored when `tempUrlKey` is given. @default false
+   */
+  containerTempUrlKey?: boolean;
   /** Retry policy for transient failures. */
   retry?: SwiftRetryOptions;
   /** The `fetch` to use (inject one to observe or route requests). @default globalThis.fetch */
@@ -92,4 +100,5 @@ export interface ResolvedSwiftOptions {
   largeObjectThreshold: number;
   createContainer: boolean;
   tempUrlKey: string | undefined;
+  containerTempUrlKey: boolean;
 }

@@ -57,6 +57,7 @@ export function resolveSwiftOptions(
     largeObjectThreshold: options.largeObjectThreshold ?? DEFAULT_SEGMENT_SIZE,
     createContainer: options.createContainer === true,
     tempUrlKey: options.tempUrlKey,
+    containerTempUrlKey: options.containerTempUrlKey === true,
   };
 }
 

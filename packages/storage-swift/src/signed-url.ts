@@ -39,5 +39,12 @@ export async function tempUrl(
     temp_url_sig: signature,
     temp_url_expires: String(expires),
   });
+  // The tempurl middleware answers a GET with `Content-Disposition: attachment; filename=…`
+  // (or `inline` when asked): the download keeps its name.
+  if (method === "GET" && options.fileName !== undefined) {
+    query.set("filename", options.fileName);
+    if (options.contentDisposition?.trim().toLowerCase().startsWith("inline"))
+      query.set("inline", "");
+  }
   return `${storageUrl}${objectPath(ctx.container, key)}?${query.toString()}`;
 }

@@ -15,8 +15,8 @@ import type { StoreContext } from "./store-context.js";
 /** What the Swift driver is made of. */
 export interface SwiftDriverParts {
   ctx: StoreContext;
-  /** The TempURL key; `signedUrl` exists only when it is set. */
-  tempUrlKey: string | undefined;
+  /** Where the TempURL key comes from; `signedUrl` exists only when there is a source. */
+  tempUrlKey: (() => Promise<string>) | undefined;
   now: () => number;
 }
 
@@ -50,7 +50,7 @@ export function createSwiftDriver(parts: SwiftDriverParts): StoreDriver {
   };
   const secret = parts.tempUrlKey;
   if (secret !== undefined)
-    driver.signedUrl = (key, signOptions) =>
-      tempUrl(ctx, secret, key, signOptions ?? {}, now);
+    driver.signedUrl = async (key, signOptions) =>
+      tempUrl(ctx, await secret(), key, signOptions ?? {}, now);
   return driver;
 }

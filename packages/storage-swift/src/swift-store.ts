@@ -6,16 +6,52 @@ import { retryPolicy } from "./retry-strategy.js";
 import type { StoreContext } from "./store-context.js";
 import { createSwiftClient } from "./swift-client.js";
 import { createSwiftDriver } from "./swift-driver.js";
+import {
+  configureContainer,
+  containerKeySource,
+  type ContainerConfiguration,
+  type ContainerSettings,
+} from "./temp-url-key.js";
 
 /**
  * An {@link ObjectStore} on OpenStack Swift (`kind` `swift`), with its own small client on
  * `fetch`: Keystone v3 or tempauth, Static Large Objects above `largeObjectThreshold`,
- * range reads, server-side copy, and TempURLs when `tempUrlKey` is set. Nothing happens on
- * the network until the first operation.
+ * range reads, server-side copy, and TempURLs when `tempUrlKey` (or `containerTempUrlKey`)
+ * is set. Nothing happens on the network until the first operation.
  *
  * @throws {SwiftConfigError} when the options are unusable (every problem listed, no secret).
  */
 export function createSwiftStore(options: SwiftStoreOptions): ObjectStore {
+  const { ctx, resolved, now } = storeContext(options);
+  const fixedKey = resolved.tempUrlKey;
+  const tempUrlKey =
+    fixedKey !== undefined
+      ? () => Promise.resolve(fixedKey)
+      : resolved.containerTempUrlKey
+        ? containerKeySource(ctx, now)
+        : undefined;
+  return defineStore(createSwiftDriver({ ctx, tempUrlKey, now }));
+}
+
+/**
+ * Makes the container ready for browsers: a TempURL key in its metadata when it has none
+ * (for stores with `containerTempUrlKey`), and the CORS origins allowed to send requests to
+ * it. One HEAD and at most one POST; the key is never returned.
+ *
+ * @throws {SwiftConfigError} when the options are unusable; StorageError when Swift refuses
+ */
+export function configureSwiftContainer(
+  options: SwiftStoreOptions,
+  settings: ContainerSettings,
+): Promise<ContainerConfiguration> {
+  return configureContainer(storeContext(options).ctx, settings);
+}
+
+function storeContext(options: SwiftStoreOptions): {
+  ctx: StoreContext;
+  resolved: ReturnType<typeof resolveSwiftOptions>;
+  now: () => number;
+} {
   const resolved = resolveSwiftOptions(options);
   const now = options.now ?? Date.now;
   const client = createSwiftClient({
@@ -39,7 +75,5 @@ export function createSwiftStore(options: SwiftStoreOptions): ObjectStore {
       resolved.createContainer ? ["main", "segments"] : ["segments"],
     ),
   };
-  return defineStore(
-    createSwiftDriver({ ctx, tempUrlKey: resolved.tempUrlKey, now }),
-  );
+  return { ctx, resolved, now };
 }

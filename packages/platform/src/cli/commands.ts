@@ -11,7 +11,11 @@ import {
   type MigrationReport,
 } from "@cloud-platform/storage-core";
 import { loadPlatformConfig, type Env } from "../config.js";
-import { MIGRATION_PARTS_IN_FLIGHT, install } from "../install.js";
+import {
+  MIGRATION_PARTS_IN_FLIGHT,
+  install,
+  type BrowserAccess,
+} from "../install.js";
 import {
   checkSettings,
   readPlatformSettings,
@@ -154,6 +158,20 @@ export async function migrateCommand(
   }
 }
 
+function browserLine(browser: BrowserAccess): string {
+  const key =
+    browser.tempUrlKey === "not-needed"
+      ? ""
+      : `TempURL key ${browser.tempUrlKey === "created" ? "set on the container" : "already on the container"}; `;
+  const cors = {
+    set: "CORS set for CLOUD_PLATFORM_CORS_ORIGINS",
+    removed: "CORS rule removed (CLOUD_PLATFORM_CORS_ORIGINS is empty)",
+    unchanged: "CORS left as it is (CLOUD_PLATFORM_CORS_ORIGINS unset)",
+    unsupported: "CORS not supported by this S3 server",
+  }[browser.cors];
+  return `browsers: ${key}${cors}\n`;
+}
+
 /** `install <exoscale|ovh> [--no-migrate] [--json]`. */
 export async function installCommand(
   ctx: CommandContext,
@@ -181,11 +199,12 @@ export async function installCommand(
       type: "install",
       kind: result.kind,
       location: result.location,
+      browser: result.browser,
     };
     ctx.out.write(
       flags.json
         ? `${JSON.stringify(head)}\n`
-        : `installed ${result.kind}: new files go to ${result.location}\n`,
+        : `installed ${result.kind}: new files go to ${result.location}\n${browserLine(result.browser)}`,
     );
     if (!result.migration) {
       ctx.out.write(

@@ -49,7 +49,9 @@ import {
   collectExpiredUploads,
   completeUpload,
   createUpload,
+  downloadUrl,
   type CreateUploadInput,
+  type DownloadUrlOptions,
   type UploadOffer,
 } from "./direct-upload.js";
 
@@ -104,6 +106,15 @@ export interface Attachments {
    * @throws StorageError `E_NOT_FOUND` (unknown or expired), `E_INVALID_ARGUMENT` (mismatch: the object is deleted)
    */
   completeUpload(id: string): Promise<AttachmentRecord>;
+  /**
+   * A short-lived signed GET URL for an attachment kept in an object store (the download's
+   * file name set), or `undefined` when its bytes are elsewhere or the store cannot sign.
+   * @throws StorageError `E_NOT_FOUND`
+   */
+  downloadUrl(
+    id: string,
+    options?: DownloadUrlOptions,
+  ): Promise<string | undefined>;
   /** Gives up a pending upload (its object too). False when there was none. */
   cancelUpload(id: string): Promise<boolean>;
   /** Deletes expired pending uploads and their objects; returns how many. */
@@ -196,6 +207,8 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     createUpload: (input) => createUpload(ctx, input, checkInput(input)),
     completeUpload: (id) => completeUpload(ctx, id),
     cancelUpload: (id) => cancelUpload(ctx, id),
+    downloadUrl: async (id, opts) =>
+      downloadUrl(ctx, await requireRecord(ctx, id), opts),
     collectExpiredUploads: () => collectExpiredUploads(ctx),
     get: (id) => requireRecord(ctx, id),
     list: (opts) => index.list(opts),

@@ -224,6 +224,50 @@ export async function completeUpload(
   return record;
 }
 
+/** Options of {@link downloadUrl}. */
+export interface DownloadUrlOptions {
+  /** Lifetime of the URL, in seconds. @default 300 */
+  expiresIn?: number;
+  /** Content-Disposition the store answers with (S3); Swift names the file from `fileName`. */
+  contentDisposition?: string;
+  /** @default the attachment's name */
+  fileName?: string;
+}
+
+/**
+ * A short-lived signed GET for the attachment's bytes in the object store, or `undefined`
+ * where there is none to give: bytes in the database or the filestore, a store that cannot
+ * sign, a Swift container without a TempURL key. The caller then streams as usual.
+ * The URL bypasses the read path's checksum check: the bytes come from the store as they are.
+ *
+ * @throws StorageError `E_NOT_FOUND` (no such attachment)
+ */
+export async function downloadUrl(
+  ctx: AttachmentsContext,
+  record: AttachmentRecord,
+  options: DownloadUrlOptions = {},
+): Promise<string | undefined> {
+  const ref = parseRef(record.ref);
+  if (ref.scheme !== "s3" && ref.scheme !== "swift") return undefined;
+  const store = ctx.router.forRead(ref);
+  if (!store.signedUrl) return undefined;
+  try {
+    return await store.signedUrl(ref.key, {
+      method: "GET",
+      expiresIn: options.expiresIn ?? 300,
+      contentType: record.mimetype,
+      fileName: options.fileName ?? record.name,
+      ...(options.contentDisposition === undefined
+        ? {}
+        : { contentDisposition: options.contentDisposition }),
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === StorageErrorCode.NotConfigured)
+      return undefined;
+    throw error;
+  }
+}
+
 /** Gives up a pending upload: its object (if any) and its reservation go. */
 export async function cancelUpload(
   ctx: AttachmentsContext,

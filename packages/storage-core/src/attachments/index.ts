@@ -62,4 +62,8 @@ export type {
   ObjectStorageStores,
 } from "./store-router.js";
 export type { CreateAttachmentInput } from "./writing.js";
-export type { CreateUploadInput, UploadOffer } from "./direct-upload.js";
+export type {
+  CreateUploadInput,
+  DownloadUrlOptions,
+  UploadOffer,
+} from "./direct-upload.js";
