@@ -90,9 +90,9 @@ function exitOf(child: ChildProcess): Promise<Exit> {
  */
 export async function startApp(
   env: Record<string, string>,
-  options: { name?: string; timeoutMs?: number } = {},
+  options: { name?: string; timeoutMs?: number; port?: number } = {},
 ): Promise<AppProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawnSource(mainFile, [], { ...env, PORT: String(port) });
   const name = options.name ?? `app:${port}`;
   const logs: LogLine[] = [];
