@@ -16,6 +16,7 @@ import {
   checkNumbers,
   checkSecretWhitespace,
 } from "./rules/format.js";
+import { checkIndexDatabase } from "./rules/index-database.js";
 import { checkKind } from "./rules/kind.js";
 import { checkRedis } from "./rules/redis.js";
 import { checkStatsd } from "./rules/statsd.js";
@@ -124,6 +125,7 @@ const RULES: readonly ((ctx: RuleContext) => void)[] = [
   checkUrls,
   checkSecretWhitespace,
   checkStorage,
+  checkIndexDatabase,
   checkRedis,
   checkStatsd,
 ];

@@ -51,6 +51,8 @@ export const PlatformRule = {
   RedisPrefixShape: "redis.prefix-shape",
   /** Redis sessions are on without `SESSION_SECRET`: front-ends could not read each other's cookies. */
   SessionSecretRequired: "session.secret-required",
+  /** prod, integration or labs keeps the attachment index in a local SQLite file (or `DATABASE_URL` is unset). */
+  IndexSharedDatabaseRequired: "index.shared-database-required",
   /** statsd is on without `STATSD_CUSTOMER`. */
   StatsdCustomerRequired: "statsd.customer-required",
   /** The Redis probe failed or timed out. */

@@ -39,8 +39,13 @@ export function goodEnv(
   kind: "exoscale" | "ovh",
   name = `acme-odoo-${runningEnv.startsWith("labs") ? "labs" : runningEnv}`,
 ): PlatformEnv {
+  const shared = ["prod", "integration"].includes(runningEnv);
   return {
     RUNNING_ENV: runningEnv,
+    // prod, integration and labs keep the index in a shared database.
+    ...(shared || runningEnv.startsWith("labs")
+      ? { DATABASE_URL: "postgres://odoo@db.internal:5432/acme" }
+      : {}),
     ...goodRedis(runningEnv.startsWith("labs") ? "labs" : runningEnv),
     ...(kind === "exoscale" ? goodS3(name) : goodSwift(name)),
   };

@@ -45,7 +45,49 @@ const REDIS_ALL = [
   "redis.prefix-required ODOO_SESSION_REDIS_PREFIX",
 ];
 
+const SQLITE = { DATABASE_URL: "./data/cloud-platform.sqlite" };
+const NO_DATABASE_URL = { DATABASE_URL: undefined };
+const SHARED_INDEX = "index.shared-database-required DATABASE_URL";
+
 const cases: Case[] = [
+  // The index database: shared (PostgreSQL) on prod, integration and labs.
+  ...(
+    [
+      ["prod", prodExo],
+      ["integration", intExo],
+      ["labs", labsExo],
+    ] as const
+  ).flatMap(([where, env]): Case[] => [
+    {
+      name: `${where} with a SQLite index`,
+      env: { ...env, ...SQLITE },
+      kind: "exoscale",
+      location: "s3",
+      problems: [SHARED_INDEX],
+    },
+    {
+      name: `${where} without DATABASE_URL (the embedded SQLite file)`,
+      env: { ...env, ...NO_DATABASE_URL },
+      kind: "exoscale",
+      location: "s3",
+      problems: [SHARED_INDEX],
+    },
+  ]),
+  {
+    name: "test with a SQLite index",
+    env: { ...testExo, ...SQLITE },
+    kind: "exoscale",
+    location: "db",
+    problems: [],
+  },
+  {
+    name: "dev without DATABASE_URL",
+    env: { RUNNING_ENV: "dev" },
+    kind: undefined,
+    location: "file",
+    problems: [],
+    warnings: ["kind.not-recorded CLOUD_PLATFORM_KIND"],
+  },
   // prod × exoscale
   {
     name: "prod exoscale, complete",
@@ -284,6 +326,7 @@ const cases: Case[] = [
       "storage.credentials-required SWIFT_ACCOUNT",
       "storage.credentials-required SWIFT_PASSWORD",
       "storage.bucket-required SWIFT_WRITE_CONTAINER",
+      "index.shared-database-required DATABASE_URL",
     ],
   },
   {

@@ -6,6 +6,7 @@ import { SettingName } from "@cloud-platform/storage-core";
 import { openIndex } from "@cloud-platform/storage-sql";
 import { testEndpoints } from "@cloud-platform/test-services";
 import { runCli, type CliResult } from "./cli-process.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
@@ -61,13 +62,21 @@ function problemsOf(result: CliResult): [string, string][] {
 }
 
 /**
- * `cloud-platform check` against index databases where `install` recorded each kind and its
- * object-store location: the bucket/container name decides.
+ * `cloud-platform check` against index databases (PostgreSQL: prod and integration need a
+ * shared one) where `install` recorded each kind and its object-store location: the
+ * bucket/container name decides.
  */
 describe("cloud-platform check", () => {
   let dir = "";
   const databases: Record<Kind, string> = { exoscale: "", ovh: "" };
+  const created: TestDatabase[] = [];
   const outputs: string[] = [];
+  /** A new, empty PostgreSQL database. */
+  const freshDatabase = async (): Promise<string> => {
+    const db = await createTestDatabase();
+    created.push(db);
+    return db.url;
+  };
 
   const check = async (
     env: Record<string, string>,
@@ -84,7 +93,7 @@ describe("cloud-platform check", () => {
       ["exoscale", "s3"],
       ["ovh", "swift"],
     ] as const) {
-      databases[kind] = join(dir, `${kind}.sqlite`);
+      databases[kind] = await freshDatabase();
       const index = await openIndex(databases[kind]);
       await index.setSetting(SettingName.Kind, kind);
       await index.setSetting(SettingName.Location, location);
@@ -93,6 +102,7 @@ describe("cloud-platform check", () => {
   });
 
   afterAll(async () => {
+    await Promise.all(created.map((db) => db.drop()));
     if (dir !== "") await rm(dir, { recursive: true, force: true });
   });
 
@@ -168,7 +178,7 @@ describe("cloud-platform check", () => {
   });
 
   it("refuses a prod configuration run against a database where no kind is installed", async () => {
-    const empty = join(dir, "empty.sqlite");
+    const empty = await freshDatabase();
     const result = await check(
       configuration("exoscale", "prod", "acme-odoo-prod", empty),
     );
@@ -179,7 +189,7 @@ describe("cloud-platform check", () => {
   });
 
   it("install refuses the same integration configuration with exit code 78 and records nothing", async () => {
-    const fresh = join(dir, "fresh.sqlite");
+    const fresh = await freshDatabase();
     const result = await runCli(
       ["install", "exoscale"],
       configuration("exoscale", "integration", "acme-odoo-prod", fresh),
@@ -212,6 +222,67 @@ describe("cloud-platform check", () => {
     outputs.push(migrate.stdout, migrate.stderr);
     expect(migrate.code).toBe(78);
     expect(migrate.stderr).toContain("[session.secret-required]");
+  });
+
+  it("refuses a SQLite index on prod, integration and labs with exit code 78, DATABASE_URL unset too", async () => {
+    const sqlite = join(dir, "exoscale-local.sqlite");
+    const local = await openIndex(sqlite);
+    await local.setSetting(SettingName.Kind, "exoscale");
+    await local.setSetting(SettingName.Location, "s3");
+    await local.close();
+    const prod = configuration("exoscale", "prod", "acme-odoo-prod", sqlite);
+    const integration = configuration(
+      "exoscale",
+      "integration",
+      "acme-odoo-integration",
+      sqlite,
+    );
+    const labs = {
+      ...configuration("exoscale", "integration", "acme-odoo-labs", sqlite),
+      RUNNING_ENV: "labs-42",
+      ODOO_SESSION_REDIS_PREFIX: "acme-odoo-labs",
+    };
+    const unset: Record<string, string> = { ...prod };
+    delete unset.DATABASE_URL;
+    const results = await Promise.all([
+      check(prod),
+      check(integration),
+      check(labs),
+      // Unset: the embedded SQLite file under the working directory.
+      runCli(["check", "--json"], unset, 60_000, dir),
+    ]);
+    outputs.push(...results.flatMap((r) => [r.stdout, r.stderr]));
+    for (const result of results) {
+      expect(result.code).toBe(78);
+      expect(problemsOf(result)).toContainEqual([
+        "DATABASE_URL",
+        "index.shared-database-required",
+      ]);
+    }
+  });
+
+  it("accepts a SQLite index on test and dev", async () => {
+    const sqlite = join(dir, "dev.sqlite");
+    // test off the object store keeps files in the database.
+    const testSqlite = join(dir, "test.sqlite");
+    const local = await openIndex(testSqlite);
+    await local.setSetting(SettingName.Location, "db");
+    await local.close();
+    const results = await Promise.all([
+      check({ RUNNING_ENV: "dev", DATABASE_URL: sqlite }),
+      check({
+        RUNNING_ENV: "test",
+        DATABASE_URL: testSqlite,
+        ODOO_SESSION_REDIS: "1",
+        ODOO_SESSION_REDIS_HOST: "127.0.0.1",
+        ODOO_SESSION_REDIS_PREFIX: "acme-odoo-test",
+        SESSION_SECRET: SECRET,
+      }),
+    ]);
+    for (const result of results) {
+      expect(problemsOf(result)).toEqual([]);
+      expect(result.code).toBe(0);
+    }
   });
 
   it("never prints a secret value", () => {

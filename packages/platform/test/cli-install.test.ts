@@ -12,6 +12,7 @@ import { createDatabaseStore, openIndex } from "@cloud-platform/storage-sql";
 import { testEndpoints, uniqueName } from "@cloud-platform/test-services";
 import { createObjectStorage } from "../src/object-storage.js";
 import { jsonLines, runCli } from "./cli-process.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
 import { containerObjects, dropContainer } from "@cloud-platform/test-services";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
@@ -38,8 +39,9 @@ function storeEnv(kind: Kind, container: string): Record<string, string> {
 }
 
 /**
- * `cloud-platform install <kind>` on integration with files in the local filestore: it
- * creates the write bucket/container and moves every file there.
+ * `cloud-platform install <kind>` on integration (index on PostgreSQL: integration needs a
+ * shared database) with files in the local filestore: it creates the write
+ * bucket/container and moves every file there.
  */
 describe.each<Kind>(["exoscale", "ovh"])(
   "cloud-platform install %s",
@@ -47,14 +49,16 @@ describe.each<Kind>(["exoscale", "ovh"])(
     const scheme = kind === "exoscale" ? "s3" : "swift";
     const container = uniqueName("cp-install");
     let dir = "";
+    let database: TestDatabase | undefined;
     let env: Record<string, string> = {};
     const files: { record: AttachmentRecord; bytes: Buffer }[] = [];
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), "cp-cli-install-"));
+      database = await createTestDatabase();
       env = {
         RUNNING_ENV: "integration",
-        DATABASE_URL: join(dir, "index.sqlite"),
+        DATABASE_URL: database.url,
         FILESTORE_PATH: join(dir, "filestore"),
         // Checked, never contacted by the CLI.
         ODOO_SESSION_REDIS: "1",
@@ -91,6 +95,7 @@ describe.each<Kind>(["exoscale", "ovh"])(
 
     afterAll(async () => {
       await dropContainer(container);
+      await database?.drop();
       if (dir !== "") await rm(dir, { recursive: true, force: true });
     });
 

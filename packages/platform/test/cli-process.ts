@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** What a CLI run printed and its exit code. */
 export interface CliResult {
@@ -10,27 +11,31 @@ export interface CliResult {
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const cliFile = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+// By path: a run in another working directory cannot resolve the bare name `tsx`.
+const tsxLoader = createRequire(import.meta.url).resolve("tsx");
 
 /**
  * Runs `cloud-platform <args>` as its own process, on sources, with only `env` (plus PATH and
- * HOME: none of the test runner's variables leak in). Killed after `timeoutMs`.
+ * HOME: none of the test runner's variables leak in), in `cwd` (default: the package, where a
+ * relative `DATABASE_URL` lands). Killed after `timeoutMs`.
  */
 export async function runCli(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
+  cwd = packageDir,
 ): Promise<CliResult> {
   const child = spawn(
     process.execPath,
     [
       "--conditions=@cloud-platform/source",
       "--import",
-      "tsx",
+      pathToFileURL(tsxLoader).href,
       cliFile,
       ...args,
     ],
     {
-      cwd: packageDir,
+      cwd,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         HOME: process.env.HOME ?? "/tmp",

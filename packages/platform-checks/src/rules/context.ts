@@ -59,3 +59,10 @@ export const REDIS_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
   "labs",
   "test",
 ]);
+
+/** Environments whose attachment index must be in a shared database (PostgreSQL). */
+export const SHARED_INDEX_ENVIRONMENTS: ReadonlySet<Environment> = new Set([
+  "prod",
+  "integration",
+  "labs",
+]);
