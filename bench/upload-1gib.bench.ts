@@ -50,7 +50,7 @@ const APP = join(ROOT, "apps", "example", "dist", "main.js");
 const prefix = `bench-up-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
 
 /** `size` bytes of pseudo-random data in 1 MiB chunks, hashed as they go out. */
-function generatedBody(
+export function generatedBody(
   size: number,
   hash: ReturnType<typeof createHash>,
 ): Readable {
@@ -71,7 +71,7 @@ function generatedBody(
   });
 }
 
-async function login(app: ChildServer): Promise<string> {
+export async function login(app: ChildServer): Promise<string> {
   const response = await fetch(`${app.url}/login`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -151,7 +151,7 @@ interface Result {
 }
 
 /** Polls the app's RSS while `work` runs; returns the highest value seen, in MB. */
-async function peakDuring<T>(
+export async function peakDuring<T>(
   app: ChildServer,
   work: Promise<T>,
 ): Promise<{ value: T; peakMb: number }> {

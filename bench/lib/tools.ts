@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 /**
  * The two tools compared: our `cloud-platform` CLI (the built `packages/platform/dist/cli.js`,
  * as users run it) and rclone (Debian package), both configured through the environment
@@ -32,6 +33,9 @@ export const endpoints = {
 /** Where a copy goes. */
 export type Api = "s3" | "swift";
 
+/** One signing secret for every process of a benchmark run. */
+const SESSION_SECRET = randomBytes(24).toString("hex");
+
 /** The environment of the platform for `state`, writing to `container` through `api`. */
 export function platformEnv(
   state: SeededState,
@@ -47,6 +51,8 @@ export function platformEnv(
     ODOO_SESSION_REDIS: "1",
     ODOO_SESSION_REDIS_HOST: endpoints.redisHost,
     ODOO_SESSION_REDIS_PREFIX: "bench-odoo-integration",
+    // Redis sessions need a shared signing secret: the checks refuse to start without one.
+    SESSION_SECRET: SESSION_SECRET,
   };
   if (api === "s3") {
     return {
