@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { routeTemplate } from "@cloud-platform/route-template";
+import {
+  requestStartNs,
+  responseEndNs,
+  routeTemplate,
+} from "@cloud-platform/route-template";
 import type { Logger } from "./logger.js";
 import type { Middleware } from "./middleware.js";
 import { getRequestContext, type RequestContext } from "./request-context.js";
-import { requestStartNs, responseEndNs } from "./request-timing.js";
 
 /** Options of {@link accessLogMiddleware}. */
 export interface AccessLogOptions {

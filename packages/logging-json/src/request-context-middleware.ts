@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "./middleware.js";
 import { enterRequestContext } from "./request-context.js";
-import { requestStartNs } from "./request-timing.js";
+import { requestStartNs } from "@cloud-platform/route-template";
 
 /** Options of {@link requestContextMiddleware}. */
 export interface RequestContextMiddlewareOptions {

@@ -13,8 +13,11 @@ import {
   type MetricsHandlerOptions,
 } from "./metrics-handler.js";
 import { UNMATCHED } from "./names.js";
-import { requestStartNs, responseEndNs } from "./request-timing.js";
-import { routeTemplate } from "@cloud-platform/route-template";
+import {
+  requestStartNs,
+  responseEndNs,
+  routeTemplate,
+} from "@cloud-platform/route-template";
 import type { Middleware } from "./statsd-middleware.js";
 
 /** Options of {@link createPrometheusMetrics}. */

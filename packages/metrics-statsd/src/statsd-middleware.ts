@@ -2,8 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { boundedMethod } from "./http-method.js";
 import { statsdRouteName } from "./names.js";
 import { lineSenders } from "./raw-lines.js";
-import { requestStartNs, responseEndNs } from "./request-timing.js";
-import { routeTemplate } from "@cloud-platform/route-template";
+import {
+  requestStartNs,
+  responseEndNs,
+  routeTemplate,
+} from "@cloud-platform/route-template";
 import type { Statsd } from "./statsd.js";
 
 /** A connect/Express middleware; also accepted where Express expects a `RequestHandler`. */
