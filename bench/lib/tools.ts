@@ -53,6 +53,10 @@ export function platformEnv(
     ODOO_SESSION_REDIS_PREFIX: "bench-odoo-integration",
     // Redis sessions need a shared signing secret: the checks refuse to start without one.
     SESSION_SECRET: SESSION_SECRET,
+    // integration with a local SQLite index is refused by the checks (a second front-end
+    // would see no refs); a benchmark is one host on purpose, and the checks only run at
+    // start-up, outside every measured path.
+    ODOO_CLOUD_PLATFORM_UNSAFE: "1",
   };
   if (api === "s3") {
     return {
