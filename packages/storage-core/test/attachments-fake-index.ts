@@ -16,6 +16,7 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
   const settings = new Map<string, string>();
   const locks = new Set<string>();
   const claims = new Map<string, { by: string; ref?: string }>();
+  const collecting = new Map<string, string>();
   const count = (ref: string): number =>
     [...rows.values()].filter((r) => r.ref === ref).length +
     [...claims.values()].filter((c) => c.ref === ref).length;
@@ -45,7 +46,10 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
   return {
     garbage,
     insert: async (r, options = {}) => {
-      if (options.confirm && !(await options.confirm()))
+      if (
+        collecting.has(r.ref) ||
+        (options.confirm && !(await options.confirm()))
+      )
         throw new StorageError(StorageErrorCode.NotFound, "bytes vanished");
       const record = { ...r, createdAt: r.createdAt ?? new Date() };
       rows.set(r.id, record);
@@ -75,6 +79,18 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
         dropGarbage: async (ref) => {
           garbage.delete(ref);
         },
+        markCollecting: async (ref, collector) => {
+          const by = collecting.get(ref);
+          if (by !== undefined && by !== collector) return false;
+          garbage.add(ref);
+          collecting.set(ref, collector);
+          return true;
+        },
+        endCollecting: async (ref, collector, deleted) => {
+          if (collecting.get(ref) !== collector) return;
+          collecting.delete(ref);
+          if (deleted) garbage.delete(ref);
+        },
       }),
     listGarbage: async (o = {}) =>
       [...garbage]
@@ -92,9 +108,13 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
       return claimed;
     },
     reserveRefs: async (claimant, reservations) => {
-      for (const r of reservations)
-        if (claims.get(r.id)?.by === claimant)
+      const busy: string[] = [];
+      for (const r of reservations) {
+        if (collecting.has(r.ref)) busy.push(r.ref);
+        else if (claims.get(r.id)?.by === claimant)
           claims.set(r.id, { by: claimant, ref: r.ref });
+      }
+      return busy;
     },
     commitClaim: async (claimant, ids, moves) => commit(claimant, ids, moves),
     releaseClaim: async (_claimant, ids) => {

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type {
   AttachmentRecord,
   ClaimOptions,
@@ -5,6 +6,7 @@ import type {
   RefMove,
   RefReservation,
 } from "@cloud-platform/storage-core";
+import { pidAlive } from "./locks.js";
 import {
   locationOf,
   placeholders,
@@ -23,6 +25,85 @@ export async function countRefs(tx: SqlExecutor, ref: string): Promise<number> {
     [ref],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/** A collector's mark names its process, so a mark of a dead process of this host is stale at once. */
+function markOf(collector: string): string {
+  return `${hostname()}/${process.pid}/${collector}`;
+}
+
+/** Whether a mark of `by` until `until` still counts: not expired, and its process alive. */
+function liveMark(by: string | null, until: number | string | null): boolean {
+  if (by === null || until === null || Number(until) <= Date.now())
+    return false;
+  const [host, pid] = by.split("/");
+  return host !== hostname() || pidAlive(Number(pid));
+}
+
+interface MarkRow {
+  collecting_by: string | null;
+  collecting_until: number | string | null;
+}
+
+async function currentMark(
+  tx: SqlExecutor,
+  ref: string,
+): Promise<MarkRow | undefined> {
+  return (
+    await tx.all<MarkRow>(
+      "SELECT collecting_by, collecting_until FROM cp_garbage WHERE ref = $1",
+      [ref],
+    )
+  )[0];
+}
+
+/** Whether a collector's mark on `ref` lives: its delete may land at any moment. */
+export async function isBeingCollected(
+  tx: SqlExecutor,
+  ref: string,
+): Promise<boolean> {
+  const mark = await currentMark(tx, ref);
+  return (
+    mark !== undefined && liveMark(mark.collecting_by, mark.collecting_until)
+  );
+}
+
+/** Marks `ref` as being collected (queueing it), unless another collector's mark lives. */
+export async function markCollecting(
+  tx: SqlExecutor,
+  ref: string,
+  collector: string,
+  until: number,
+): Promise<boolean> {
+  const by = markOf(collector);
+  const mark = await currentMark(tx, ref);
+  if (
+    mark &&
+    mark.collecting_by !== by &&
+    liveMark(mark.collecting_by, mark.collecting_until)
+  )
+    return false;
+  await tx.run(
+    `INSERT INTO cp_garbage (ref, queued_at, collecting_by, collecting_until) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (ref) DO UPDATE SET collecting_by = excluded.collecting_by, collecting_until = excluded.collecting_until`,
+    [ref, Date.now(), by, until],
+  );
+  return true;
+}
+
+/** Ends `collector`'s mark: the ref leaves the queue when deleted, else stays, unmarked. */
+export async function endCollecting(
+  tx: SqlExecutor,
+  ref: string,
+  collector: string,
+  deleted: boolean,
+): Promise<void> {
+  await tx.run(
+    deleted
+      ? "DELETE FROM cp_garbage WHERE ref = $1 AND collecting_by = $2"
+      : "UPDATE cp_garbage SET collecting_by = NULL, collecting_until = NULL WHERE ref = $1 AND collecting_by = $2",
+    [ref, markOf(collector)],
+  );
 }
 
 /**
@@ -71,15 +152,22 @@ export async function reserveRefs(
   driver: SqlDriver,
   claimant: string,
   reservations: readonly RefReservation[],
-): Promise<void> {
-  if (reservations.length === 0) return;
-  await driver.transaction(
+): Promise<string[]> {
+  if (reservations.length === 0) return [];
+  return driver.transaction(
     async (tx) => {
-      for (const r of reservations)
+      const busy: string[] = [];
+      for (const r of reservations) {
+        if (await isBeingCollected(tx, r.ref)) {
+          busy.push(r.ref);
+          continue;
+        }
         await tx.run(
           "UPDATE cp_attachments SET claim_ref = $1 WHERE id = $2 AND claimed_by = $3",
           [r.ref, r.id, claimant],
         );
+      }
+      return busy;
     },
     reservations.map((r) => r.ref),
     { durable: false },

@@ -13,7 +13,8 @@ interface LockRow {
   expires_at: number | string;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` of this host runs. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -61,6 +61,18 @@ const STEPS: readonly SchemaStep[] = [
       "CREATE INDEX cp_attachments_claim_ref ON cp_attachments (claim_ref) WHERE claim_ref IS NOT NULL",
     ],
   },
+  {
+    // A queued ref being collected carries its collector and deadline: the delete runs
+    // outside any transaction, so reservations and inserts must see it under way.
+    version: 3,
+    sqlite: [
+      "ALTER TABLE cp_garbage ADD COLUMN collecting_by TEXT",
+      "ALTER TABLE cp_garbage ADD COLUMN collecting_until INTEGER",
+    ],
+    postgres: [
+      "ALTER TABLE cp_garbage ADD COLUMN collecting_by TEXT, ADD COLUMN collecting_until BIGINT",
+    ],
+  },
 ];
 
 /** The schema version this release writes. */

@@ -12,6 +12,9 @@ import {
   claimRows,
   commitClaim,
   countRefs,
+  endCollecting,
+  isBeingCollected,
+  markCollecting,
   releaseClaim,
   reserveRefs,
 } from "./claims.js";
@@ -64,6 +67,12 @@ export function createSqlIndex(
       const { confirm } = insertOptions;
       await driver.transaction(
         async (tx) => {
+          if (await isBeingCollected(tx, record.ref))
+            throw new StorageError(
+              StorageErrorCode.NotFound,
+              `the bytes of ${record.ref} are being collected; store them again`,
+              { key: record.ref },
+            );
           if (confirm && !(await confirm()))
             throw new StorageError(
               StorageErrorCode.NotFound,
@@ -144,6 +153,10 @@ export function createSqlIndex(
             dropGarbage: async (ref) => {
               await tx.run("DELETE FROM cp_garbage WHERE ref = $1", [ref]);
             },
+            markCollecting: (ref, collector, until) =>
+              markCollecting(tx, ref, collector, until),
+            endCollecting: (ref, collector, deleted) =>
+              endCollecting(tx, ref, collector, deleted),
           }),
         refs,
       ),

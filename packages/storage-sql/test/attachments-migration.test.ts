@@ -140,6 +140,26 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
     );
   });
 
+  it("moves back into the database only what the configured force-DB ceiling allows", async () => {
+    const noRule = testAttachments(index, stores, "s3", { forceDatabase: {} });
+    const small = await noRule.create({
+      name: "s.css",
+      mimetype: "text/css",
+      body: "a{}",
+    });
+    const large = await noRule.create({
+      name: "l.css",
+      mimetype: "text/css",
+      body: "b{}".repeat(100),
+    });
+    const capped = testAttachments(index, stores, "s3", {
+      forceDatabaseCeiling: 100,
+    });
+    expect(await capped.forceDatabase()).toMatchObject({ moved: 1 });
+    expect((await index.get(small.id))?.ref).toMatch(/^db:/);
+    expect((await index.get(large.id))?.ref).toBe(large.ref);
+  });
+
   it("reports a file whose bytes do not match its checksum as failed, and leaves it in place", async () => {
     const [bad, good] = await seed(2);
     await stores.file.put(bad!.ref.slice(5), "corrupted!");

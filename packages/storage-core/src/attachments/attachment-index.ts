@@ -130,6 +130,26 @@ export interface RefLockScope {
   countRefs(ref: string): Promise<number>;
   /** Removes `ref` from the garbage queue. */
   dropGarbage(ref: string): Promise<void>;
+  /**
+   * Marks `ref` as being collected by `collector` until `untilMs` (queueing it when it was
+   * not): while the mark lives, {@link AttachmentIndex.reserveRefs} reports the ref busy and
+   * {@link AttachmentIndex.insert} refuses it, because its delete runs outside any
+   * transaction and may land at any moment. `false` when another collector's mark lives.
+   */
+  markCollecting(
+    ref: string,
+    collector: string,
+    untilMs: number,
+  ): Promise<boolean>;
+  /**
+   * Ends `collector`'s mark on `ref`: `deleted` drops the ref from the queue, otherwise it
+   * stays queued, unmarked, for the next sweep.
+   */
+  endCollecting(
+    ref: string,
+    collector: string,
+    deleted: boolean,
+  ): Promise<void>;
 }
 
 /**
@@ -139,7 +159,8 @@ export interface RefLockScope {
 export interface AttachmentIndex {
   /**
    * Inserts a record; committed on return. Takes the ref lock of `record.ref`, so it never
-   * interleaves with a {@link withRefLocks} holder deciding the ref is unused.
+   * interleaves with a {@link withRefLocks} holder deciding the ref is unused, and throws
+   * `E_NOT_FOUND` (nothing inserted) while a collection of the ref is under way.
    */
   insert(
     record: NewAttachmentRecord,
@@ -183,12 +204,14 @@ export interface AttachmentIndex {
    * Records, under the ref locks of the refs, where claimed rows are about to be written.
    * Until the claim ends a reserved ref counts as a reference ({@link countRefs}), so no
    * collection deletes its bytes while they are copied and committed: the commit needs no
-   * look at the store. Committed on return.
+   * look at the store. Committed on return. Returns the refs it could not reserve because
+   * a collection of them is under way ({@link RefLockScope.markCollecting}): those rows
+   * must be written elsewhere.
    */
   reserveRefs(
     claimant: string,
     reservations: readonly RefReservation[],
-  ): Promise<void>;
+  ): Promise<string[]>;
   /**
    * Applies the moves of a claim in one transaction (compare-and-set on the old ref and the
    * claimant, queueing collected refs) and ends the claim of every row in `ids`. Returns

@@ -150,6 +150,14 @@ export function planCopy(
   return { record, target, key };
 }
 
+/** Moves a plan to a fresh key: its own is being collected, and its delete may land at any moment. */
+export function toFreshKey(plan: PlannedCopy, keys: BatchKeys): PlannedCopy {
+  keys.release(plan.target.ref(plan.key));
+  const key = uniqueKey();
+  keys.reserve(plan.target.ref(key), plan.record.checksum);
+  return { ...plan, key };
+}
+
 /** What {@link copyToTarget} needs besides the plan. */
 export interface CopyOptions {
   verify: "full" | "size";

@@ -1,5 +1,6 @@
 import type { AttachmentsContext } from "./context.js";
-import { parseRef, type StoreRef } from "./refs.js";
+import { randomUUID } from "node:crypto";
+import { parseRef, refLocation, type StoreRef } from "./refs.js";
 
 /** What a garbage sweep did. */
 export interface SweepReport {
@@ -31,11 +32,52 @@ export interface CollectResult {
   failed: Array<{ ref: string; reason: string }>;
 }
 
+/** How long a collection's mark lives: its deletes must have ended by then. */
+export const COLLECTING_MS = 10 * 60_000;
+
+/** Deletes the doomed refs, store by store, in bulk where the store can; a failure's reason per ref. */
+async function deleteAll(
+  ctx: AttachmentsContext,
+  doomed: ReadonlyArray<{ ref: string; owned: StoreRef }>,
+): Promise<Map<string, string | undefined>> {
+  const outcome = new Map<string, string | undefined>();
+  const byStore = new Map<string, Array<{ ref: string; owned: StoreRef }>>();
+  for (const d of doomed) {
+    const at = refLocation(d.owned);
+    byStore.set(at, [...(byStore.get(at) ?? []), d]);
+  }
+  await Promise.all(
+    [...byStore.values()].map(async (group) => {
+      const [first] = group;
+      if (!first) return;
+      const store = ctx.router.forRead(first.owned);
+      if (store.deleteMany && group.length > 1) {
+        const failure = await store
+          .deleteMany(group.map((d) => d.owned.key))
+          .then(() => undefined, reasonOf);
+        for (const d of group) outcome.set(d.ref, failure);
+        return;
+      }
+      await Promise.all(
+        group.map(async (d) =>
+          outcome.set(
+            d.ref,
+            await store.delete(d.owned.key).then(() => undefined, reasonOf),
+          ),
+        ),
+      );
+    }),
+  );
+  return outcome;
+}
+
 /**
- * Deletes the bytes of queued refs that are ours and no attachment references any more,
- * under their ref locks (one transaction) so no insert of the same refs interleaves, and
- * drops them from the queue. Foreign bytes are never deleted. A ref whose deletion fails
- * stays queued.
+ * Deletes the bytes of refs that are ours and no attachment references (or has reserved)
+ * any more, and drops them from the queue. Three steps, so no transaction is open while the
+ * store is called: under the ref locks, the unused refs are marked as being collected (from
+ * then on nothing reserves or inserts them); the deletes run; the marks end (deleted refs
+ * leave the queue, failed ones stay queued). Foreign bytes are never deleted; a ref another
+ * collector is deleting is left to it.
  */
 export async function collectRefs(
   ctx: AttachmentsContext,
@@ -43,26 +85,35 @@ export async function collectRefs(
 ): Promise<CollectResult> {
   const result: CollectResult = { deleted: [], kept: [], failed: [] };
   if (refs.length === 0) return result;
-  await ctx.index.withRefLocks(refs, async (scope) => {
-    const doomed: Array<{ ref: string; owned: StoreRef }> = [];
+  const collector = randomUUID();
+  const until = Date.now() + COLLECTING_MS;
+  const doomed = await ctx.index.withRefLocks(refs, async (scope) => {
+    const marked: Array<{ ref: string; owned: StoreRef }> = [];
     for (const ref of new Set(refs)) {
       const owned = ownedRef(ctx, ref);
-      if (owned && (await scope.countRefs(ref)) === 0)
-        doomed.push({ ref, owned });
-      else result.kept.push(ref);
+      if (owned && (await scope.countRefs(ref)) === 0) {
+        if (await scope.markCollecting(ref, collector, until))
+          marked.push({ ref, owned });
+      } else {
+        result.kept.push(ref);
+        await scope.dropGarbage(ref);
+      }
     }
-    // Deletions run side by side (a batch of files), each failure kept queued.
-    const settled = await Promise.allSettled(
-      doomed.map(({ owned }) => ctx.router.forRead(owned).delete(owned.key)),
-    );
-    settled.forEach((outcome, i) => {
-      const { ref } = doomed[i] ?? { ref: "" };
-      if (outcome.status === "fulfilled") result.deleted.push(ref);
-      else result.failed.push({ ref, reason: reasonOf(outcome.reason) });
-    });
-    for (const ref of [...result.deleted, ...result.kept])
-      await scope.dropGarbage(ref);
+    return marked;
   });
+  if (doomed.length === 0) return result;
+  const outcome = await deleteAll(ctx, doomed);
+  await ctx.index.withRefLocks(
+    doomed.map((d) => d.ref),
+    async (scope) => {
+      for (const { ref } of doomed) {
+        const failure = outcome.get(ref);
+        if (failure === undefined) result.deleted.push(ref);
+        else result.failed.push({ ref, reason: failure });
+        await scope.endCollecting(ref, collector, failure === undefined);
+      }
+    },
+  );
   return result;
 }
 

@@ -10,6 +10,7 @@ import {
   BatchKeys,
   copyToTarget,
   planCopy,
+  toFreshKey,
   type PlannedCopy,
 } from "./copy-object.js";
 import { isForcedToDatabase } from "./force-database.js";
@@ -67,12 +68,14 @@ export async function migrationPlan(
 export async function forceDatabasePlan(
   ctx: AttachmentsContext,
 ): Promise<MovePlan> {
-  const { forceDatabase } = await ctx.settings();
+  const { forceDatabase, forceDatabaseCeiling } = await ctx.settings();
   const sources = (await ctx.index.stats())
     .map((s) => s.location)
     .filter((l) => l !== "db");
   const desired = (r: AttachmentRecord): AttachmentLocation | undefined =>
-    isForcedToDatabase(forceDatabase, r.mimetype, r.size) ? "db" : undefined;
+    isForcedToDatabase(forceDatabase, r.mimetype, r.size, forceDatabaseCeiling)
+      ? "db"
+      : undefined;
   if (sources.length > 0) ctx.router.writeTarget("db");
   return { target: "db", sources, desired };
 }
@@ -217,7 +220,8 @@ class Run {
   /**
    * claim → reserve → copy → commit, batch by batch. Invariants: a claimed row is a committed
    * lease (no transaction is open while bytes move); every ref a copy may write is reserved
-   * in the index before the write, so no collection deletes it before the commit; the source
+   * in the index before the write, so no collection deletes it before the commit (a ref
+   * being collected at that moment is not used: the row goes to a fresh key); the source
    * is proven before the target is touched; old bytes are collected only after the commit.
    */
   async move(): Promise<void> {
@@ -237,10 +241,15 @@ class Run {
       const ids = rows.map((r) => r.id);
       let applied: string[];
       try {
-        const plans = this.planAll(rows);
-        await index.reserveRefs(
-          claimant,
-          plans.map((p) => ({ id: p.record.id, ref: p.target.ref(p.key) })),
+        const planned = this.planAll(rows);
+        const busy = new Set(
+          await index.reserveRefs(
+            claimant,
+            planned.map((p) => ({ id: p.record.id, ref: p.target.ref(p.key) })),
+          ),
+        );
+        const plans = planned.map((p) =>
+          busy.has(p.target.ref(p.key)) ? toFreshKey(p, this.keys) : p,
         );
         const moves = await this.copyAll(plans);
         applied = await index.commitClaim(claimant, ids, moves);

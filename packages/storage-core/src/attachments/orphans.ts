@@ -1,5 +1,6 @@
 import type { AttachmentsContext } from "./context.js";
 import { checkStorage, type FsckFinding, type FsckReport } from "./fsck.js";
+import { collectRefs } from "./garbage.js";
 import { parseRef } from "./refs.js";
 
 /** Options of {@link collectOrphans}. */
@@ -38,9 +39,10 @@ type Orphan = Extract<FsckFinding, { kind: "orphan" }>;
 
 /**
  * Deletes the objects {@link checkStorage} calls orphans (in our own write bucket only) once
- * they are older than the grace period. Each batch is re-checked under the ref locks just
- * before its delete, in the transaction that holds them, so an upload that records its row
- * meanwhile is never robbed of its bytes. Bulk deletes where the store offers them.
+ * they are older than the grace period. Each batch is re-checked under the ref locks and
+ * marked as being collected before its delete (see {@link collectRefs}), so an upload that
+ * records its row meanwhile is never robbed of its bytes. Bulk deletes where the store
+ * offers them.
  */
 export async function collectOrphans(
   ctx: AttachmentsContext,
@@ -86,33 +88,22 @@ async function deleteBatch(
   report: GcReport,
   options: GcOptions,
 ): Promise<void> {
-  const refs = batch.map((o) => o.ref);
-  await ctx.index.withRefLocks(refs, async (scope) => {
-    const doomed: Orphan[] = [];
-    for (const orphan of batch) {
-      const ref = parseRef(orphan.ref);
-      // Never foreign, never referenced: checked again here, under the locks.
-      if (ctx.router.isOwned(ref) && (await scope.countRefs(orphan.ref)) === 0)
-        doomed.push(orphan);
-      else report.kept += 1;
-    }
-    const first = doomed[0];
-    if (!first) return;
-    const store = ctx.router.forRead(parseRef(first.ref));
-    const keys = doomed.map((o) => parseRef(o.ref).key);
-    try {
-      if (store.deleteMany) await store.deleteMany(keys);
-      else for (const key of keys) await store.delete(key);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      for (const orphan of doomed)
-        report.failed.push({ ref: orphan.ref, reason });
-      return;
-    }
-    for (const orphan of doomed) {
-      report.deleted += 1;
-      report.bytes += orphan.size;
-      options.onDeleted?.(orphan);
-    }
-  });
+  // Never foreign, never referenced: checked again under the ref locks by collectRefs, which
+  // marks them as being collected before deleting them outside the transaction.
+  const foreign = batch.filter((o) => !ctx.router.isOwned(parseRef(o.ref)));
+  report.kept += foreign.length;
+  const mine = batch.filter((o) => !foreign.includes(o));
+  const result = await collectRefs(
+    ctx,
+    mine.map((o) => o.ref),
+  );
+  const deleted = new Set(result.deleted);
+  report.kept += result.kept.length;
+  report.failed.push(...result.failed);
+  for (const orphan of mine) {
+    if (!deleted.has(orphan.ref)) continue;
+    report.deleted += 1;
+    report.bytes += orphan.size;
+    options.onDeleted?.(orphan);
+  }
 }

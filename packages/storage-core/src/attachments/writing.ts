@@ -131,32 +131,37 @@ async function createFromBuffer(
     placement(settings, ctx.disableObjectStorage, meta.mimetype, bytes.length),
   );
   const checksum = sha256Hex(bytes);
-  const key = contentKey(checksum);
-  const record = {
-    id: uuidv7(),
-    ...meta,
-    size: bytes.length,
-    checksum,
-    ref: target.ref(key),
-  };
+  const record = { id: uuidv7(), ...meta, size: bytes.length, checksum };
+  const put = (key: string): Promise<unknown> =>
+    target.store.put(key, bytes, {
+      contentType: meta.mimetype,
+      size: bytes.length,
+    });
   // A delete of the last other user of these bytes may remove them between our existence
-  // check and our insert. Deletions happen under the ref lock, so the insert confirms under
-  // that lock that the bytes are still there; when they vanished it inserts nothing and we
-  // store them again. No row ever points at missing bytes.
-  for (let attempt = 1; ; attempt++) {
-    if (!(await target.store.exists(key)))
-      await target.store.put(key, bytes, {
-        contentType: meta.mimetype,
-        size: bytes.length,
-      });
+  // check and our insert. The insert confirms under the ref lock that the bytes are still
+  // there, and refuses a ref whose collection is under way (its delete runs outside any
+  // transaction); then we store them again, and the last try goes to a fresh key, which
+  // nothing else can collect. No row ever points at missing bytes.
+  const key = contentKey(checksum);
+  for (let attempt = 1; attempt < 3; attempt++) {
+    if (!(await target.store.exists(key))) await put(key);
     try {
-      return await ctx.index.insert(record, {
-        confirm: () => target.store.exists(key),
-      });
+      return await ctx.index.insert(
+        { ...record, ref: target.ref(key) },
+        { confirm: () => target.store.exists(key) },
+      );
     } catch (error) {
-      if (attempt >= 3 || !isStorageError(error)) throw error;
+      if (!isStorageError(error)) throw error;
       if (error.code !== StorageErrorCode.NotFound) throw error;
     }
+  }
+  const fresh = uniqueKey();
+  await put(fresh);
+  try {
+    return await ctx.index.insert({ ...record, ref: target.ref(fresh) });
+  } catch (error) {
+    await target.store.delete(fresh).catch(() => undefined);
+    throw error;
   }
 }
 
