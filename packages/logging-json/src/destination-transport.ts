@@ -24,6 +24,20 @@ export class DestinationTransport extends Writable {
     super({ objectMode: true });
   }
 
+  /**
+   * True when a healthy destination buffers nothing: every line went to its resource. A
+   * stream whose `write` was wrapped without its callback (jest's reporter wraps
+   * process.stdout so) never confirms a line; without this a flush, and so `close()`, never
+   * resolved. A failed write leaves `errored` set: then the callbacks are awaited.
+   */
+  private handedOver(): boolean {
+    const { writableLength, errored } = this.destination as {
+      writableLength?: unknown;
+      errored?: unknown;
+    };
+    return writableLength === 0 && (errored === null || errored === undefined);
+  }
+
   /** winston's transport contract (it checks that this method exists); same as a write. */
   log(record: LogRecord, next: () => void): void {
     this._write(record, "utf8", next);
@@ -36,7 +50,7 @@ export class DestinationTransport extends Writable {
   ): void {
     const flush = record[FLUSH];
     if (flush !== undefined) {
-      if (this.pending === 0) flush();
+      if (this.pending === 0 || this.handedOver()) flush();
       else this.waiters.push(flush);
     } else {
       this.pending += 1;

@@ -212,6 +212,17 @@ describe("createLogger", () => {
     expect(out.lines()).toHaveLength(500);
   });
 
+  it("closes a destination whose write never calls back (jest wraps stdout so)", async () => {
+    const out = memoryDestination();
+    const write = out.stream.write.bind(out.stream);
+    // What jest's reporter does to process.stdout: buffer the chunk, drop the callback.
+    out.stream.write = ((chunk: string) => write(chunk)) as typeof write;
+    const logger = createLogger({ service, destination: out.stream });
+    logger.info("kept");
+    await logger.close();
+    expect(out.records().map((r) => r["message"])).toEqual(["kept"]);
+  });
+
   it("drops lines after close without ending the destination", async () => {
     const out = memoryDestination();
     const logger = createLogger({ service, destination: out.stream });

@@ -166,7 +166,8 @@ export async function createPlatform(
       json: config.logging?.json ?? false,
       level: config.logging?.level ?? "info",
     });
-  const closers: Closer[] = [];
+  // Closed in reverse order: a logger of our own goes last, so closing errors are written.
+  const closers: Closer[] = options.logger ? [] : [() => logger.close()];
   try {
     const index = await openPlatformIndex(config);
     closers.push(() => index.close());
@@ -207,7 +208,6 @@ export async function createPlatform(
         })
       : undefined;
     if (metrics) closers.push(() => metrics.close());
-    if (!options.logger) closers.push(() => logger.close());
 
     const secrets = sessionSecrets(config, logger);
     const cookieName = options.sessionCookieName ?? "session_id";
