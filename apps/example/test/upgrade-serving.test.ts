@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  createAttachments,
-  createFilesystemStore,
-} from "@cloud-platform/storage-core";
-import { createDatabaseStore, openIndex } from "@cloud-platform/storage-sql";
-import { testEndpoints } from "@cloud-platform/test-services";
-import { killAll, runCli, startApp, type AppProcess } from "./app-process.js";
-import { download, login, randomBody, sha256 } from "./client.js";
+import { killAll, startApp, type AppProcess } from "./app-process.js";
+import { download, login, sha256 } from "./client.js";
 import { listRecords, locationOf } from "./object-refs.js";
-import { createTestDatabase, type TestDatabase } from "./services.js";
+import {
+  createUpgradeFixture,
+  type UpgradeFixture,
+} from "./upgrade-fixture.js";
 
 jest.setTimeout(600_000);
 
 const FILES = 5000;
-const ep = testEndpoints();
 
 /** One probe answer: when it was asked, how long it took, what it said. */
 interface Answer {
@@ -57,6 +50,19 @@ function pollProbe(
   };
 }
 
+/** Latency quantiles of probe answers, in ms. */
+function latencies(answers: readonly Answer[]): {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+} {
+  const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+  const at = (q: number): number =>
+    ms[Math.min(ms.length - 1, Math.floor(ms.length * q))] ?? 0;
+  return { count: ms.length, p50: at(0.5), p99: at(0.99), max: ms.at(-1) ?? 0 };
+}
+
 async function deepMigration(
   url: string,
 ): Promise<Record<string, unknown> | undefined> {
@@ -68,75 +74,27 @@ async function deepMigration(
 }
 
 /**
- * An upgrade start with 5,000 files to move (to the database, on dev), on two front-ends started
- * at once: both listen at once; the one that migrates is live throughout, not ready until
- * it is done; the other is ready at once and serves.
+ * An upgrade start with 5,000 files to move from the filestore to S3 (the local Swift's S3
+ * API), on two front-ends started at once: both listen at once; the one that migrates is
+ * live throughout, not ready until it is done; the other is ready at once and serves.
  */
-describe("an upgrade start with 5,000 files serves while it migrates", () => {
-  let db: TestDatabase | undefined;
-  let filestore = "";
-  let env: Record<string, string> = {};
-  const checksums = new Map<string, string>();
+describe("an upgrade start with 5,000 files serves while it migrates to S3", () => {
+  let fixture: UpgradeFixture | undefined;
   let apps: AppProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    filestore = await mkdtemp(join(tmpdir(), "cp-upgrade-serving-"));
-    const index = await openIndex(db.url);
-    try {
-      const attachments = createAttachments({
-        index,
-        stores: {
-          file: createFilesystemStore({ root: filestore }),
-          db: createDatabaseStore(index),
-        },
-        location: "file",
-      });
-      for (let start = 0; start < FILES; start += 50) {
-        await Promise.all(
-          Array.from({ length: Math.min(50, FILES - start) }, async (_, i) => {
-            const body = randomBody(1024);
-            const record = await attachments.create({
-              name: `file-${start + i}.bin`,
-              mimetype: "application/octet-stream",
-              body,
-            });
-            checksums.set(record.id, sha256(body));
-          }),
-        );
-      }
-      await attachments.recordVersion("1.0.0");
-    } finally {
-      await index.close();
-    }
-    // Dev on a shared PostgreSQL index: `install` there sends files to the database, so the
-    // run measures the platform's serving while it migrates, not the object store's speed.
-    env = {
-      DATABASE_URL: db.url,
-      FILESTORE_PATH: filestore,
-      ODOO_LOGGING_JSON: "1",
-      AWS_HOST: ep.s3.endpoint,
-      AWS_REGION: ep.s3.region,
-      AWS_ACCESS_KEY_ID: ep.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: ep.s3.secretAccessKey,
-    };
-    const installed = await runCli(
-      ["install", "exoscale", "--no-migrate"],
-      env,
-    );
-    expect(installed.code).toBe(0);
+    fixture = await createUpgradeFixture("exoscale", FILES);
   }, 300_000);
 
   afterAll(async () => {
     await killAll();
-    await db?.drop();
-    if (filestore !== "") await rm(filestore, { recursive: true, force: true });
+    await fixture?.drop();
   }, 120_000);
 
   it("one front-end migrates live but not ready, the other is ready at once and serves; all files end moved", async () => {
     apps = await Promise.all(
       ["a", "b"].map((name) =>
-        startApp({ ...env, APP_VERSION: "2.0.0" }, { name }),
+        startApp({ ...fixture!.env, APP_VERSION: "2.0.0" }, { name }),
       ),
     );
     const live = apps.map((app) => pollProbe(`${app.url}/monitoring/live`, 50));
@@ -157,14 +115,14 @@ describe("an upgrade start with 5,000 files serves while it migrates", () => {
 
     // The other serves files already moved, while the mover is still not ready.
     const cookie = await login(other.url, "reader");
-    const moved = (await listRecords(db!.url))
-      .filter((r) => locationOf(r.ref) !== "file")
+    const moved = (await listRecords(fixture!.db.url))
+      .filter((r) => locationOf(r.ref) === `s3://${fixture!.container}`)
       .slice(0, 20);
     expect(moved.length).toBeGreaterThan(0);
     for (const record of moved) {
       const got = await download(other.url, cookie, record.id);
       expect(got.response.status).toBe(200);
-      expect(sha256(got.bytes)).toBe(checksums.get(record.id));
+      expect(sha256(got.bytes)).toBe(fixture!.checksums.get(record.id));
     }
     const progress = await deepMigration(mover.url);
     expect(progress).toMatchObject({ state: "running", total: FILES });
@@ -191,28 +149,28 @@ describe("an upgrade start with 5,000 files serves while it migrates", () => {
       (a) => a.status === 200,
     )?.at;
     expect(otherReadyAt).toBeLessThan(ready[migrator]!.answers[firstReady]!.at);
-    const liveMs = live[migrator]!.answers.map((a) => a.ms).sort(
-      (a, b) => a - b,
-    );
-    const at = (q: number): string =>
-      (
-        liveMs[Math.min(liveMs.length - 1, Math.floor(liveMs.length * q))] ?? 0
-      ).toFixed(1);
-    // The latency is printed, not asserted tightly (a shared CI machine's load is not ours):
-    // the bound is a probe's default timeout (Kubernetes: 1 s), which a blocked loop misses.
-    process.stdout.write(
-      `live probe of the migrating front-end: ${liveMs.length} answers, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms\n`,
-    );
+    // The live probe of both, side by side: what the migrating one adds to the machine's own
+    // scheduling delays (a shared CI machine runs other work). The target is 100 ms; the few
+    // answers past it on a saturated machine are the scheduler's (the other front-end, idle,
+    // sees them too), so p99 is held to it and the max to a probe's default timeout (1 s).
+    const stats = live.map((probe) => latencies(probe.answers));
+    for (const [i, s] of stats.entries())
+      process.stdout.write(
+        `live probe of the ${i === migrator ? "migrating" : "other"} front-end: ${s.count} answers, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms\n`,
+      );
     expect(new Set(live[migrator]!.answers.map((a) => a.status))).toEqual(
       new Set([200]),
     );
-    expect(liveMs.at(-1)).toBeLessThan(1000);
+    expect(stats[migrator]!.p99).toBeLessThan(100);
+    expect(stats[migrator]!.max).toBeLessThan(1000);
 
-    const records = await listRecords(db!.url);
-    expect(records.filter((r) => locationOf(r.ref) === "file")).toEqual([]);
+    const records = await listRecords(fixture!.db.url);
+    expect(
+      records.filter((r) => locationOf(r.ref) !== `s3://${fixture!.container}`),
+    ).toEqual([]);
     for (const record of records.slice(0, 50)) {
       const got = await download(other.url, cookie, record.id);
-      expect(sha256(got.bytes)).toBe(checksums.get(record.id));
+      expect(sha256(got.bytes)).toBe(fixture!.checksums.get(record.id));
     }
   });
 });
