@@ -1,6 +1,6 @@
 export { MetricsError, MetricsErrorCode, isMetricsError } from "./errors.js";
 export type { MetricsConfigProblem, MetricsErrorDetails } from "./errors.js";
-export type { Env } from "./env-values.js";
+export type { Env } from "@cloud-platform/env";
 export { createStatsd } from "./statsd.js";
 export type { Statsd } from "./statsd.js";
 export type { StatsdOptions, StatsdTags } from "./statsd-options.js";

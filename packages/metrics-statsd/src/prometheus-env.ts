@@ -3,7 +3,8 @@ import {
   problemsError,
   type MetricsConfigProblem,
 } from "./errors.js";
-import { readBoolean, readString, type Env } from "./env-values.js";
+import { createEnvReader, type Env } from "@cloud-platform/env";
+import { readerProblems } from "./reader-problems.js";
 
 /** What {@link prometheusOptionsFromEnv} returns, ready for `createPrometheusMetrics`. */
 export interface PrometheusEnvOptions {
@@ -24,9 +25,11 @@ export interface PrometheusEnvOptions {
 export function prometheusOptionsFromEnv(
   env: Env,
 ): PrometheusEnvOptions | undefined {
-  const problems: MetricsConfigProblem[] = [];
-  const enabled = readBoolean(env, "ODOO_PROMETHEUS", false, problems);
-  const token = readString(env, "ODOO_PROMETHEUS_TOKEN");
+  const read = createEnvReader(env);
+  const enabled = read.boolean("ODOO_PROMETHEUS", false);
+  // Read as a text, not a secret: the platform's checks report its surrounding whitespace.
+  const token = read.text("ODOO_PROMETHEUS_TOKEN");
+  const problems: MetricsConfigProblem[] = readerProblems(read);
   if (enabled && token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
     problems.push({
       variable: "ODOO_PROMETHEUS_TOKEN",
@@ -42,10 +45,8 @@ export function prometheusOptionsFromEnv(
     );
   if (!enabled) return undefined;
   const environment =
-    readString(env, "STATSD_ENVIRONMENT") ??
-    readString(env, "RUNNING_ENV") ??
-    "dev";
-  const customer = readString(env, "STATSD_CUSTOMER");
+    read.text("STATSD_ENVIRONMENT") ?? read.text("RUNNING_ENV") ?? "dev";
+  const customer = read.text("STATSD_CUSTOMER");
   return {
     environment,
     ...(customer === undefined ? {} : { customer }),

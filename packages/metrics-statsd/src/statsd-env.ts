@@ -3,7 +3,8 @@ import {
   problemsError,
   type MetricsConfigProblem,
 } from "./errors.js";
-import { readBoolean, readPort, readString, type Env } from "./env-values.js";
+import { createEnvReader, type Env } from "@cloud-platform/env";
+import { readerProblems } from "./reader-problems.js";
 import { checkPrefix, checkSegment } from "./names.js";
 
 /**
@@ -35,8 +36,10 @@ export interface StatsdEnvOptions {
  * @throws {MetricsError} `E_METRICS_CONFIG` listing every problem at once.
  */
 export function statsdOptionsFromEnv(env: Env): StatsdEnvOptions | undefined {
-  const problems: MetricsConfigProblem[] = [];
-  const enabled = readBoolean(env, "ODOO_STATSD", false, problems);
+  const read = createEnvReader(env);
+  const enabled = read.boolean("ODOO_STATSD", false);
+  const port = read.port("STATSD_PORT", 8125);
+  const problems: MetricsConfigProblem[] = readerProblems(read);
   if (!enabled) {
     if (problems.length > 0)
       throw problemsError(
@@ -46,7 +49,7 @@ export function statsdOptionsFromEnv(env: Env): StatsdEnvOptions | undefined {
       );
     return undefined;
   }
-  const customer = readString(env, "STATSD_CUSTOMER");
+  const customer = read.text("STATSD_CUSTOMER");
   if (customer === undefined) {
     problems.push({
       variable: "STATSD_CUSTOMER",
@@ -57,15 +60,14 @@ export function statsdOptionsFromEnv(env: Env): StatsdEnvOptions | undefined {
     checkSegment("STATSD_CUSTOMER", customer, problems);
   }
   const environmentVariable =
-    readString(env, "STATSD_ENVIRONMENT") !== undefined
+    read.text("STATSD_ENVIRONMENT") !== undefined
       ? "STATSD_ENVIRONMENT"
       : "RUNNING_ENV";
-  const environment = readString(env, environmentVariable) ?? "dev";
+  const environment = read.text(environmentVariable) ?? "dev";
   checkSegment(environmentVariable, environment, problems);
-  const prefix = readString(env, "STATSD_PREFIX") ?? "odoo";
+  const prefix = read.text("STATSD_PREFIX") ?? "odoo";
   checkPrefix("STATSD_PREFIX", prefix, problems);
-  const host = readString(env, "STATSD_HOST") ?? "localhost";
-  const port = readPort(env, "STATSD_PORT", 8125, problems);
+  const host = read.text("STATSD_HOST") ?? "localhost";
   if (problems.length > 0 || customer === undefined) {
     throw problemsError(
       MetricsErrorCode.Config,

@@ -9,7 +9,13 @@ import {
   type StatsdEnvOptions,
 } from "@cloud-platform/metrics-statsd";
 import {
-  parseStrictBoolean,
+  ConfigError,
+  FormatRule,
+  createEnvReader,
+  show,
+  type EnvReader,
+} from "@cloud-platform/env";
+import {
   resolveEnvironment,
   type Environment,
   type PlatformKind,
@@ -88,23 +94,17 @@ function attempt<T>(errors: Error[], read: () => T): T | undefined {
   }
 }
 
-const text = (env: Env, name: string): string | undefined => {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-};
-
-/** A duration in seconds (decimals allowed), as milliseconds. */
-function seconds(
-  env: Env,
-  name: string,
-  fallback: number,
-  errors: Error[],
-): number {
-  const value = text(env, name);
+/** A duration in seconds (decimals allowed: `0.5`), as milliseconds; unset gives `fallback`. */
+function seconds(read: EnvReader, name: string, fallback: number): number {
+  const value = read.text(name);
   if (value === undefined) return fallback;
-  const parsed = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isFinite(parsed)) return Math.round(parsed * 1000);
-  errors.push(new Error(`${name} must be a number of seconds (e.g. 5 or 0.5)`));
+  if (/^\d{1,9}(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  read.problems.push({
+    variable: name,
+    rule: FormatRule.Seconds,
+    message: `${name}=${show(value, read.secrets)} is not a number of seconds.`,
+    hint: `Set ${name} to a number of seconds (e.g. 5 or 0.5), or leave it unset for the default.`,
+  });
   return fallback;
 }
 
@@ -118,47 +118,33 @@ export function loadPlatformConfig(
   options: LoadConfigOptions = {},
 ): PlatformConfig {
   const errors: Error[] = [];
-  const runningEnv = text(env, "RUNNING_ENV") ?? "dev";
-  const kindValue = text(env, "CLOUD_PLATFORM_KIND");
-  const databaseUrl =
-    text(env, "DATABASE_URL") ?? "./data/cloud-platform.sqlite";
-  const disableValue = text(env, "DISABLE_ATTACHMENT_STORAGE");
-  const disable =
-    disableValue === undefined ? false : parseStrictBoolean(disableValue);
-  if (disable === undefined)
-    errors.push(
-      new Error(
-        "DISABLE_ATTACHMENT_STORAGE must be 1/true/yes/on or 0/false/no/off",
-      ),
-    );
+  const read = createEnvReader(env);
+  const runningEnv = read.text("RUNNING_ENV") ?? "dev";
+  const kindValue = read.text("CLOUD_PLATFORM_KIND");
+  const disable = read.boolean("DISABLE_ATTACHMENT_STORAGE", false);
+  const shutdown = {
+    drainDelayMs: seconds(read, "CLOUD_PLATFORM_DRAIN_DELAY", 5000),
+    timeoutMs: seconds(read, "CLOUD_PLATFORM_SHUTDOWN_TIMEOUT", 20_000),
+  };
+  const sessionSecrets = read.list("SESSION_SECRET");
+  for (const problem of read.problems) errors.push(new ConfigError([problem]));
   return {
     env,
     runningEnv,
     environment: resolveEnvironment(runningEnv),
     kind:
       kindValue === "exoscale" || kindValue === "ovh" ? kindValue : undefined,
-    databaseUrl,
-    filestorePath: text(env, "FILESTORE_PATH") ?? "./data/filestore",
-    appVersion: text(env, "APP_VERSION") ?? options.appVersion ?? "0.0.0",
+    databaseUrl: read.text("DATABASE_URL") ?? "./data/cloud-platform.sqlite",
+    filestorePath: read.text("FILESTORE_PATH") ?? "./data/filestore",
+    appVersion: read.text("APP_VERSION") ?? options.appVersion ?? "0.0.0",
     serviceName: options.serviceName ?? "cloud-platform-app",
-    disableObjectStorage: disable === true,
-    sessionSecrets: (env.SESSION_SECRET ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
+    disableObjectStorage: disable,
+    sessionSecrets,
     logging: attempt(errors, () => loggingOptionsFromEnv(env)),
     session: attempt(errors, () => redisSessionOptionsFromEnv(env)),
     statsd: attempt(errors, () => statsdOptionsFromEnv(env)),
     prometheus: attempt(errors, () => prometheusOptionsFromEnv(env)),
-    shutdown: {
-      drainDelayMs: seconds(env, "CLOUD_PLATFORM_DRAIN_DELAY", 5000, errors),
-      timeoutMs: seconds(
-        env,
-        "CLOUD_PLATFORM_SHUTDOWN_TIMEOUT",
-        20_000,
-        errors,
-      ),
-    },
+    shutdown,
     errors,
   };
 }

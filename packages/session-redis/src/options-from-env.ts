@@ -1,3 +1,4 @@
+import { createEnvReader, type Env, type EnvReader } from "@cloud-platform/env";
 import type { RedisConnectionOptions } from "./connection-options.js";
 import { RedisSessionError, type ConfigIssue } from "./errors.js";
 import { DEFAULT_ANONYMOUS_TTL, DEFAULT_TTL } from "./store-options.js";
@@ -16,7 +17,6 @@ export interface RedisSessionEnvOptions {
   anonymousTtl: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 const V = "ODOO_SESSION_REDIS";
 
 /**
@@ -27,7 +27,7 @@ const V = "ODOO_SESSION_REDIS";
  */
 export function redisSessionOptionsFromEnv(env: Env): RedisSessionEnvOptions {
   const issues: ConfigIssue[] = [];
-  const read = createReader(env, issues);
+  const read = createEnvReader(env);
   const enabled = read.boolean(V, false);
   const result: RedisSessionEnvOptions = {
     enabled,
@@ -37,7 +37,7 @@ export function redisSessionOptionsFromEnv(env: Env): RedisSessionEnvOptions {
     anonymousTtl: DEFAULT_ANONYMOUS_TTL,
   };
   if (enabled) {
-    result.connection = readConnection(read, issues);
+    result.connection = readConnection(env, read, issues);
     result.ttl = read.integer(`${V}_EXPIRATION`, DEFAULT_TTL, 1);
     result.anonymousTtl = read.integer(
       `${V}_EXPIRATION_ANONYMOUS`,
@@ -51,6 +51,11 @@ export function redisSessionOptionsFromEnv(env: Env): RedisSessionEnvOptions {
       });
     }
   }
+  // The reader's hints say the rule without quoting the value (a password pasted in the
+  // wrong variable must not leak through this error).
+  issues.unshift(
+    ...read.problems.map((p) => ({ variable: p.variable, message: p.hint })),
+  );
   if (issues.length > 0) {
     const lines = issues.map((i) => `${i.variable}: ${i.message}`).join("; ");
     throw new RedisSessionError(
@@ -63,15 +68,18 @@ export function redisSessionOptionsFromEnv(env: Env): RedisSessionEnvOptions {
 }
 
 function readConnection(
-  read: Reader,
+  env: Env,
+  read: EnvReader,
   issues: ConfigIssue[],
 ): RedisConnectionOptions {
-  const password = read.secret(`${V}_PASSWORD`);
+  // Untrimmed: spaces may be part of a password (the platform's checks flag them).
+  const raw = env[`${V}_PASSWORD`];
+  const password = raw === "" ? undefined : raw;
   const sentinelHosts = read.text(`${V}_SENTINEL_HOST`);
   const masterName = read.text(`${V}_SENTINEL_MASTER_NAME`);
-  const sentinelPort = read.integer(`${V}_SENTINEL_PORT`, 26379, 1, 65535);
+  const sentinelPort = read.port(`${V}_SENTINEL_PORT`, 26379);
   const url = read.text(`${V}_URL`);
-  const port = read.integer(`${V}_PORT`, 6379, 1, 65535);
+  const port = read.port(`${V}_PORT`, 6379);
   const host = read.text(`${V}_HOST`) ?? "localhost";
   if (masterName !== undefined && sentinelHosts === undefined) {
     issues.push({
@@ -126,46 +134,4 @@ function parseSentinels(
     sentinels.push({ host: match[1].replace(/^\[|\]$/g, ""), port });
   }
   return sentinels;
-}
-
-interface Reader {
-  text(name: string): string | undefined;
-  /** Untrimmed: spaces may be part of a password. */
-  secret(name: string): string | undefined;
-  boolean(name: string, fallback: boolean): boolean;
-  integer(name: string, fallback: number, min: number, max?: number): number;
-}
-
-function createReader(env: Env, issues: ConfigIssue[]): Reader {
-  const text = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  return {
-    text,
-    secret: (name) => (env[name] === "" ? undefined : env[name]),
-    boolean(name, fallback) {
-      const value = text(name)?.toLowerCase();
-      if (value === undefined) return fallback;
-      if (["1", "true", "yes", "on"].includes(value)) return true;
-      if (["0", "false", "no", "off"].includes(value)) return false;
-      issues.push({
-        variable: name,
-        message: "must be one of 1/true/yes/on or 0/false/no/off",
-      });
-      return fallback;
-    },
-    integer(name, fallback, min, max = Number.MAX_SAFE_INTEGER) {
-      const value = text(name);
-      if (value === undefined) return fallback;
-      const n = /^\d+$/.test(value) ? Number(value) : NaN;
-      if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-      const range =
-        max === Number.MAX_SAFE_INTEGER
-          ? `${min} or more`
-          : `from ${min} to ${max}`;
-      issues.push({ variable: name, message: `must be an integer ${range}` });
-      return fallback;
-    },
-  };
 }
