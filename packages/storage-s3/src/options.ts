@@ -37,6 +37,14 @@ export interface S3MultipartOptions {
   partSize?: number;
   /** Parts uploaded at once. @default 4 */
   queueSize?: number;
+  /**
+   * A stream whose size is announced (`PutOptions.size`) up to this many bytes goes as one
+   * streamed PutObject (with `Content-MD5` when `PutOptions.md5` is given), not in parts:
+   * one request instead of `size / partSize + 2`, and memory of a few chunks instead of
+   * parts. Such a request is not retried (a stream cannot be replayed). At most 5 GiB (the
+   * S3 limit of one PUT); 0 turns it off. @default 200 MiB (rclone's S3 upload cutoff)
+   */
+  singleRequestMax?: number;
 }
 
 /**
@@ -113,6 +121,7 @@ export interface ResolvedS3Options {
   deleteBatchSize: number;
   partSize: number;
   queueSize: number;
+  singleRequestMax: number;
   compat: Required<S3CompatOptions>;
   retry: Required<S3RetryOptions>;
   connectionTimeoutMs: number;

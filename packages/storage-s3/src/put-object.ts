@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -12,7 +13,7 @@ import {
   StorageErrorCode,
   type PutOptions,
 } from "@cloud-platform/storage-core";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { ResolvedS3Options } from "./options.js";
 import { bufferParts, streamParts, type PartSource } from "./part-source.js";
 import type { UploadCleanup } from "./upload-cleanup.js";
@@ -38,8 +39,9 @@ const result = (
 };
 
 /**
- * Stores `body` under the bucket key `objectKey`. A body that fits in one part goes as a
- * single PutObject; a longer one as a multipart upload with `queueSize` parts in flight.
+ * Stores `body` under the bucket key `objectKey`. A body that fits in one part, or a stream
+ * of announced size up to `singleRequestMax`, goes as a single PutObject; a longer one as a
+ * multipart upload with `queueSize` parts in flight, each with its Content-MD5.
  * When anything fails (body error, abort, server), the parts in flight are cancelled and the
  * multipart upload is aborted (retried in the background while the server is unreachable):
  * nothing is stored.
@@ -60,6 +62,23 @@ export async function putObject(
       ? { ServerSideEncryption: o.serverSideEncryption }
       : {}),
   };
+  // The caller's MD5 of the bytes it meant to send: the server refuses others (BadDigest).
+  const md5 =
+    options.md5 === undefined
+      ? {}
+      : { ContentMD5: Buffer.from(options.md5, "hex").toString("base64") };
+  const announced = options.size;
+  if (
+    !Buffer.isBuffer(body) &&
+    announced !== undefined &&
+    announced > 0 &&
+    announced <= o.singleRequestMax
+  ) {
+    return await putStream(client, { ...params, ...md5 }, body, {
+      size: announced,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
   const parts = Buffer.isBuffer(body)
     ? bufferParts(body, o.partSize)
     : streamParts(body, o.partSize);
@@ -71,11 +90,6 @@ export async function putObject(
       (Buffer.isBuffer(body) && body.length === o.partSize)
     ) {
       const data = first ?? Buffer.alloc(0);
-      // The caller's MD5 of the bytes it meant to send: the server refuses others (BadDigest).
-      const md5 =
-        options.md5 === undefined
-          ? {}
-          : { ContentMD5: Buffer.from(options.md5, "hex").toString("base64") };
       const out = await client.send(
         new PutObjectCommand({
           ...params,
@@ -90,6 +104,47 @@ export async function putObject(
     return await multipartUpload(ctx, params, parts, first, options.signal);
   } finally {
     if (!Buffer.isBuffer(body)) body.destroy();
+  }
+}
+
+/**
+ * One streamed PutObject. Core's length guard fails the body when it is shorter or longer
+ * than announced; the SDK does not watch its body for errors, so that failure aborts the
+ * request here (the server keeps nothing of a cut request) and is what the caller sees.
+ */
+async function putStream(
+  client: S3Client,
+  params: PutObjectCommandInput,
+  body: Readable,
+  options: { size: number; signal?: AbortSignal },
+): Promise<{ size: number; etag?: string }> {
+  const stop = new AbortController();
+  const abortSignal = options.signal
+    ? AbortSignal.any([options.signal, stop.signal])
+    : stop.signal;
+  const carrier = new PassThrough();
+  let failure: { error: unknown } | undefined;
+  body.once("error", (error) => {
+    failure = { error };
+    stop.abort(error);
+    carrier.destroy();
+  });
+  body.pipe(carrier);
+  try {
+    const out = await client.send(
+      new PutObjectCommand({
+        ...params,
+        Body: carrier,
+        ContentLength: options.size,
+      }),
+      { abortSignal },
+    );
+    return result(options.size, out.ETag);
+  } catch (error) {
+    throw failure ? failure.error : error;
+  } finally {
+    body.destroy();
+    carrier.destroy();
   }
 }
 
@@ -190,6 +245,8 @@ async function uploadParts(
           PartNumber: n,
           Body: body,
           ContentLength: body.length,
+          // Each part is checked by the server: a part damaged on the way is refused.
+          ContentMD5: createHash("md5").update(body).digest("base64"),
         }),
         { abortSignal },
       )

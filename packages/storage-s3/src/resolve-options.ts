@@ -27,6 +27,7 @@ export function resolveS3Options(options: S3StoreOptions): ResolvedS3Options {
     deleteBatchSize: options.deleteBatchSize ?? 1000,
     partSize: options.multipart?.partSize ?? 8 * 1024 * 1024,
     queueSize: options.multipart?.queueSize ?? 4,
+    singleRequestMax: options.multipart?.singleRequestMax ?? 200 * 1024 * 1024,
     compat: {
       checksumWhenRequired: options.compat?.checksumWhenRequired ?? true,
       deleteObjectsContentMd5: options.compat?.deleteObjectsContentMd5 ?? true,
@@ -75,6 +76,12 @@ function optionProblems(
     add("deleteBatchSize", "must be an integer from 1 to 1000");
   if (!positiveInt(r.queueSize))
     add("multipart.queueSize", "must be a positive integer");
+  if (
+    !Number.isSafeInteger(r.singleRequestMax) ||
+    r.singleRequestMax < 0 ||
+    r.singleRequestMax > 5 * 1024 ** 3
+  )
+    add("multipart.singleRequestMax", "must be an integer from 0 to 5 GiB");
   if (!positiveInt(r.retry.maxAttempts))
     add("retry.maxAttempts", "must be a positive integer");
   for (const name of ["baseDelayMs", "maxDelayMs"] as const) {

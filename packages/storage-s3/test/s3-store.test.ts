@@ -185,6 +185,27 @@ describe("createS3Store against the local S3 API", () => {
     expect((await store.head("big/stream.bin")).size).toBe(12 * MiB);
   });
 
+  it("sends a stream of announced size up to singleRequestMax as one PutObject", async () => {
+    const body = generatedStream(12 * MiB, 5);
+    const put = await store.put("big/one.bin", body, { size: 12 * MiB });
+    expect(put.etag).toMatch(/^[0-9a-f]{32}$/);
+    expect(await digestStream(await store.getStream("big/one.bin"))).toEqual({
+      sha256: body.digest(),
+      size: 12 * MiB,
+    });
+  });
+
+  it("refuses a streamed PutObject whose bytes do not match its MD5, storing nothing", async () => {
+    const error = await store
+      .put("big/one-bad.bin", generatedStream(12 * MiB, 5), {
+        size: 12 * MiB,
+        md5: "0".repeat(32),
+      })
+      .catch((e: unknown) => e);
+    expect(isStorageError(error, "E_INTEGRITY")).toBe(true);
+    expect(await store.exists("big/one-bad.bin")).toBe(false);
+  });
+
   it("stores bodies at the part boundary byte for byte", async () => {
     const exact = generatedStream(5 * MiB, 11);
     await store.put("big/exact.bin", exact);

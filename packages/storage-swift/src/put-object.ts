@@ -14,14 +14,13 @@ import { at, type StoreContext } from "./store-context.js";
 
 /** Streams of unknown size are buffered up to this much, so small ones get a retryable PUT. */
 const PEEK_LIMIT = 8 * 1024 * 1024;
-/** Buffers larger than this are hashed while they are sent rather than before. */
-const HASH_WHILE_SENDING = 4 * 1024 * 1024;
-const SLICE = 1024 * 1024;
 
 /**
  * Stores a body: one PUT up to the threshold, a Static Large Object above it. Buffers and
  * small streams are sent with their MD5 for the server to check and are retried; larger
- * streams are sent once, chunked, and their MD5 checked against the server's ETag.
+ * streams are sent once, chunked, with the caller's MD5 when it has one (checked by the
+ * server); without one the MD5 is checked against the server's ETag afterwards and a
+ * mismatch removed, so such streams must go to keys no other attachment uses (unique keys).
  */
 export async function putObject(
   ctx: StoreContext,
@@ -53,9 +52,10 @@ export async function putObject(
 }
 
 /**
- * One PUT of bytes in memory, with the MD5 as ETag (the server rejects a mismatch with 422).
- * Past a few MiB, hashing first would delay the upload by the whole hashing time, so the
- * bytes go out in slices, hashed as they are sent, and the MD5 is compared afterwards.
+ * One PUT of bytes in memory, with the MD5 as ETag: the server refuses a mismatch with 422
+ * before anything is stored. Always hashed first, never checked afterwards: a buffer may be
+ * content-addressed, and an after-the-fact mismatch could only be undone by deleting a key
+ * other attachments share.
  */
 export async function putBuffer(
   ctx: StoreContext,
@@ -63,8 +63,6 @@ export async function putBuffer(
   bytes: Buffer,
   options: PutOptions,
 ): Promise<PutResult> {
-  if (bytes.length > HASH_WHILE_SENDING && options.md5 === undefined)
-    return putSlices(ctx, key, bytes, options);
   // The caller's MD5 is of the bytes it meant to send: the server refuses others (422).
   const etag = options.md5 ?? createHash("md5").update(bytes).digest("hex");
   const response = await ctx.client.request({
@@ -79,44 +77,6 @@ export async function putBuffer(
     throw await statusError(response, at(ctx, "put", key));
   await response.body?.cancel();
   return { key, size: bytes.length, etag };
-}
-
-async function putSlices(
-  ctx: StoreContext,
-  key: string,
-  bytes: Buffer,
-  options: PutOptions,
-): Promise<PutResult> {
-  let hash = createHash("md5");
-  const slices = (): ReadableStream<Uint8Array> => {
-    hash = createHash("md5");
-    let offset = 0;
-    return new ReadableStream<Uint8Array>(
-      {
-        pull(controller) {
-          if (offset >= bytes.length) return controller.close();
-          const slice = bytes.subarray(offset, offset + SLICE);
-          offset += slice.length;
-          hash.update(slice);
-          controller.enqueue(slice);
-        },
-      },
-      { highWaterMark: 0 },
-    );
-  };
-  const headers = {
-    ...objectHeaders(options),
-    "content-length": String(bytes.length),
-  };
-  const response = await ctx.client.request({
-    method: "PUT",
-    path: objectPath(ctx.container, key),
-    headers,
-    body: slices,
-    signal: options.signal,
-    context: at(ctx, "put", key),
-  });
-  return checkStored(ctx, key, response, hash.digest("hex"), bytes.length);
 }
 
 /** Compares the server's ETag with the MD5 of what was sent; removes the object on a mismatch. */
