@@ -27,6 +27,12 @@ export type {
 export { defineStore, toStorageError } from "./define-store.js";
 export type { StoreDriver } from "./define-store.js";
 export { collect, readableOf, resolveRange } from "./streams.js";
+export { instrumentStore } from "./instrumented-store.js";
+export type {
+  StoreObserver,
+  StoreOperation,
+  StoreRequest,
+} from "./instrumented-store.js";
 export { createMemoryStore } from "./memory-store.js";
 export type { MemoryStoreOptions } from "./memory-store.js";
 export {
