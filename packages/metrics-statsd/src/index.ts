@@ -22,3 +22,13 @@ export type {
 export { prometheusOptionsFromEnv } from "./prometheus-env.js";
 export type { PrometheusEnvOptions } from "./prometheus-env.js";
 export { OVERFLOW } from "./label-cap.js";
+export { createMetricSet } from "./metric-set.js";
+export type {
+  MetricLabels,
+  MetricSet,
+  MetricSetOptions,
+  MetricSpec,
+  SetCounter,
+  SetGauge,
+  SetHistogram,
+} from "./metric-set.js";
