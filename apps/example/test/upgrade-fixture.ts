@@ -41,8 +41,9 @@ export interface UpgradeFixture {
 export async function createUpgradeFixture(
   kind: Kind,
   files: number,
-  size = 1024,
+  options: { size?: number; redisUrl?: string } = {},
 ): Promise<UpgradeFixture> {
+  const size = options.size ?? 1024;
   const db = await createTestDatabase();
   const filestore = await mkdtemp(join(tmpdir(), "cp-upgrade-"));
   const container = uniqueContainer();
@@ -81,7 +82,9 @@ export async function createUpgradeFixture(
     FILESTORE_PATH: filestore,
     SESSION_SECRET: sessionSecret(),
     ODOO_LOGGING_JSON: "1",
-    ...redisEnv(prefix),
+    ...(options.redisUrl === undefined
+      ? redisEnv(prefix)
+      : redisEnv(prefix, options.redisUrl)),
     ...objectStoreEnv(kind, container),
   };
   const installed = await runCli(["install", kind, "--no-migrate"], env);
@@ -97,7 +100,7 @@ export async function createUpgradeFixture(
     checksums,
     async drop() {
       await dropContainer(container);
-      await dropRedisPrefix(prefix);
+      if (options.redisUrl === undefined) await dropRedisPrefix(prefix);
       await db.drop();
       await rm(filestore, { recursive: true, force: true });
     },

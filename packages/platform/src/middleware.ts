@@ -22,7 +22,8 @@ export interface SessionSettings {
   cookieName: string;
 }
 
-function probesOf(platform: Platform): StatusProbe[] {
+/** The dependencies deep status pings: the index, Redis when on, the object store. */
+export function probesOf(platform: Platform): StatusProbe[] {
   const probes: StatusProbe[] = [
     { name: "database", ping: () => platform.index.ping() },
   ];
@@ -42,7 +43,7 @@ function probesOf(platform: Platform): StatusProbe[] {
 }
 
 /** What keeps a process that runs from being ready: its shutdown, its start-up migration. */
-function gatesOf(platform: Platform): ReadinessGate[] {
+export function gatesOf(platform: Platform): ReadinessGate[] {
   return [
     {
       name: "shutdown",
@@ -58,6 +59,11 @@ function gatesOf(platform: Platform): ReadinessGate[] {
       },
     },
   ];
+}
+
+/** Readiness asks what a request needs (index, sessions); the object store has deep status. */
+export function readinessProbes(probes: readonly StatusProbe[]): StatusProbe[] {
+  return probes.filter((p) => p.name !== "object-storage");
 }
 
 const MONITORING_PATHS = [
@@ -112,13 +118,9 @@ export function installMiddleware(
     }),
   );
   app.get("/monitoring/live", liveHandler());
-  // Readiness asks what a request needs (index, sessions); the object store has deep status.
   app.get(
     "/monitoring/ready",
-    readyHandler(
-      gatesOf(platform),
-      probes.filter((p) => p.name !== "object-storage"),
-    ),
+    readyHandler(gatesOf(platform), readinessProbes(probes)),
   );
   if (platform.metrics) {
     const token = platform.config.prometheus?.token;
@@ -140,7 +142,18 @@ export function installMiddleware(
       cookieName: sessions.cookieName,
     }),
   );
-  if (platform.sessionStore instanceof RedisSessionStore)
-    app.use(...sessionUnavailableHandler(platform.sessionStore));
+  if (platform.sessionStore instanceof RedisSessionStore) {
+    const [guard, onError] = sessionUnavailableHandler(platform.sessionStore);
+    const counted: RequestHandler = (req, res, next) => {
+      const seen = { passed: false };
+      guard(req, res, (error?: unknown) => {
+        seen.passed = true;
+        next(error);
+      });
+      // The guard answered 503 itself: a request refused for want of the session store.
+      if (!seen.passed) platform.platformMetrics?.sessionError("unavailable");
+    };
+    app.use(counted, onError);
+  }
   app.use(userContext);
 }

@@ -34,7 +34,13 @@ import {
   createStartUpMigration,
   type StartUpMigration,
 } from "./startup-migration.js";
+import type { PlatformMetrics } from "./platform-metrics.js";
 import { openPlatformIndex, setUpAttachments } from "./storage.js";
+import {
+  countSessionErrors,
+  metricSources,
+  openPlatformMetrics,
+} from "./platform-metrics-wiring.js";
 
 /** The composed platform an application runs on. */
 export interface Platform {
@@ -49,6 +55,11 @@ export interface Platform {
   readonly sessionCookieName: string;
   readonly statsd: Statsd | undefined;
   readonly metrics: PrometheusMetrics | undefined;
+  /**
+   * The platform's own metrics (object stores, migration, sessions, readiness), when
+   * Prometheus or statsd is on; `stores` instruments a store of the app's own the same way.
+   */
+  readonly platformMetrics: PlatformMetrics | undefined;
   readonly objectStorage: ObjectStorage | undefined;
   /** The Redis client of the sessions, when they live in Redis (for deep status checks). */
   readonly redis: Redis | undefined;
@@ -173,25 +184,6 @@ export async function createPlatform(
     closers.push(() => index.close());
     const settings = await readPlatformSettings(index);
     refuseMisconfiguration(config, settings, logger);
-    const { attachments, objectStorage } = setUpAttachments(
-      config,
-      index,
-      settings.kind,
-      { onWarning: (m) => logger.warn(m) },
-    );
-    if (objectStorage) closers.push(() => objectStorage.close());
-    const startUpMigration = createStartUpMigration(
-      attachments,
-      config.appVersion,
-      logger,
-    );
-
-    const { store: sessionStore, redis } = openSessions(
-      config,
-      logger,
-      closers,
-    );
-
     const statsd = config.statsd
       ? createStatsd({
           ...config.statsd,
@@ -208,6 +200,32 @@ export async function createPlatform(
         })
       : undefined;
     if (metrics) closers.push(() => metrics.close());
+    const own = openPlatformMetrics(metrics, statsd, logger);
+    if (own) closers.push(() => own.close());
+
+    const { attachments, objectStorage } = setUpAttachments(
+      config,
+      index,
+      settings.kind,
+      {
+        onWarning: (m) => logger.warn(m),
+        ...(own ? { observer: own.stores } : {}),
+      },
+    );
+    if (objectStorage) closers.push(() => objectStorage.close());
+    const startUpMigration = createStartUpMigration(
+      attachments,
+      config.appVersion,
+      logger,
+      own ? (status) => own.migrationItem(status) : undefined,
+    );
+
+    const { store: sessionStore, redis } = openSessions(
+      config,
+      logger,
+      closers,
+    );
+    if (own) countSessionErrors(sessionStore, (op) => own.sessionError(op));
 
     const secrets = sessionSecrets(config, logger);
     const cookieName = options.sessionCookieName ?? "session_id";
@@ -227,6 +245,7 @@ export async function createPlatform(
       sessionCookieName: cookieName,
       statsd,
       metrics,
+      platformMetrics: own,
       objectStorage,
       redis,
       uploadLimit: options.uploadLimit,
@@ -241,6 +260,7 @@ export async function createPlatform(
       errorHandler: () => errorHandler(logger),
       close,
     };
+    own?.start(metricSources(platform));
     logger.info("platform ready", {
       environment: config.runningEnv,
       kind: settings.kind ?? "none",

@@ -25,6 +25,40 @@ export function liveHandler(): (req: Request, res: Response) => void {
   };
 }
 
+/** What readiness found: the parts that are not ready, and the dependencies asked. */
+export interface Readiness {
+  failing: { name: string; error: string }[];
+  checked: string[];
+  /** True when a shutdown gate answered before any dependency was asked. */
+  stopping: boolean;
+}
+
+/**
+ * Judges readiness: the gates first (a stopping process answers at once), then every
+ * dependency within `timeoutMs`. What `/monitoring/ready` and the `cloud_platform_ready`
+ * gauge both say.
+ */
+export async function readiness(
+  gates: readonly ReadinessGate[],
+  probes: readonly StatusProbe[],
+  timeoutMs = 1000,
+): Promise<Readiness> {
+  const blocked = gates.flatMap((gate) => {
+    const reason = gate.blocking();
+    return reason === undefined ? [] : [{ name: gate.name, error: reason }];
+  });
+  if (blocked.some((b) => b.name === "shutdown"))
+    return { failing: blocked, checked: [], stopping: true };
+  const results = await Promise.allSettled(
+    probes.map((p) => withTimeout(p.ping(), timeoutMs)),
+  );
+  return {
+    failing: [...blocked, ...failuresOf(probes, results)],
+    checked: probes.map((p) => p.name),
+    stopping: false,
+  };
+}
+
 /**
  * `GET /monitoring/ready`: `200 {"status": 1, "checked": [...]}` when no gate blocks (the
  * process is not shutting down, not running the start-up migration) and every dependency
@@ -39,20 +73,13 @@ export function readyHandler(
   const timeoutMs = options.timeoutMs ?? 1000;
   return async (_req, res) => {
     res.setHeader("Cache-Control", "no-store");
-    const blocked = gates.flatMap((gate) => {
-      const reason = gate.blocking();
-      return reason === undefined ? [] : [{ name: gate.name, error: reason }];
-    });
-    if (blocked.some((b) => b.name === "shutdown")) {
-      res.status(503).json({ status: 0, failing: blocked });
-      return;
-    }
-    const results = await Promise.allSettled(
-      probes.map((p) => withTimeout(p.ping(), timeoutMs)),
+    const { failing, checked, stopping } = await readiness(
+      gates,
+      probes,
+      timeoutMs,
     );
-    const failing = [...blocked, ...failuresOf(probes, results)];
-    const checked = probes.map((p) => p.name);
-    if (failing.length > 0)
+    if (stopping) res.status(503).json({ status: 0, failing });
+    else if (failing.length > 0)
       res.status(503).json({ status: 0, checked, failing });
     else res.json({ status: 1, checked });
   };

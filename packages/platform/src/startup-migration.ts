@@ -2,6 +2,7 @@ import type { Logger } from "@cloud-platform/logging-json";
 import type {
   Attachments,
   MigrateOptions,
+  MigrationItem,
   MigrationReport,
 } from "@cloud-platform/storage-core";
 
@@ -107,6 +108,8 @@ export function createStartUpMigration(
   attachments: Attachments,
   appVersion: string,
   logger: Logger,
+  /** Told the status of every file handled (the platform's metrics). */
+  onItem?: (status: MigrationItem["status"]) => void,
 ): StartUpMigration {
   const controller = new AbortController();
   const progress = { moved: 0, done: 0, total: 0, failed: 0, bytes: 0 };
@@ -123,6 +126,7 @@ export function createStartUpMigration(
             state = "running";
             startedAt = performance.now();
           }
+          onItem?.(p.item.status);
           if (p.item.status === "moved") progress.moved += 1;
           if (p.item.status === "failed") progress.failed += 1;
           progress.done = p.done;

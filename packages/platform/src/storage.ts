@@ -4,7 +4,11 @@ import type { PlatformKind } from "@cloud-platform/platform-checks";
 import {
   createAttachments,
   createFilesystemStore,
+  instrumentStore,
   type Attachments,
+  type ObjectStorageStores,
+  type ObjectStore,
+  type StoreObserver,
 } from "@cloud-platform/storage-core";
 import {
   createDatabaseStore,
@@ -45,6 +49,8 @@ export function setUpAttachments(
     createContainer?: boolean;
     onWarning?: (message: string) => void;
     partsInFlight?: number;
+    /** Times and counts every request to every store (the platform's metrics). */
+    observer?: StoreObserver;
   } = {},
 ): AttachmentsSetup {
   const objectStorage = kind
@@ -57,14 +63,32 @@ export function setUpAttachments(
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       })
     : undefined;
+  const { observer } = options;
+  const watch = (store: ObjectStore): ObjectStore =>
+    observer ? instrumentStore(store, observer) : store;
   const attachments = createAttachments({
     index,
     stores: {
-      file: createFilesystemStore({ root: config.filestorePath }),
-      db: createDatabaseStore(index),
-      ...(objectStorage ? { objectStorage: objectStorage.stores } : {}),
+      file: watch(createFilesystemStore({ root: config.filestorePath })),
+      db: watch(createDatabaseStore(index)),
+      ...(objectStorage
+        ? { objectStorage: watchObjectStorage(objectStorage.stores, watch) }
+        : {}),
     },
     disableObjectStorage: config.disableObjectStorage,
   });
   return { attachments, objectStorage };
+}
+
+/** The object storage's stores, each one (and each one opened later) through `watch`. */
+function watchObjectStorage(
+  stores: ObjectStorageStores,
+  watch: (store: ObjectStore) => ObjectStore,
+): ObjectStorageStores {
+  const { open, write } = stores;
+  return {
+    kind: stores.kind,
+    ...(write ? { write: watch(write) } : {}),
+    ...(open ? { open: (container: string) => watch(open(container)) } : {}),
+  };
 }
