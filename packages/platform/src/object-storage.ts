@@ -38,24 +38,6 @@ export interface ObjectStorageOptions {
   partsInFlight?: number;
 }
 
-const S3_NAME = "AWS_BUCKETNAME";
-const SWIFT_NAME = "SWIFT_WRITE_CONTAINER";
-
-/**
- * An empty bucket/container name means "read only": the mappers require a name, so they
- * get a stand-in, and no write store is opened.
- */
-function withStandIn(
-  env: Env,
-  variable: string,
-): { env: Env; writable: boolean } {
-  const writable = (env[variable]?.trim() ?? "") !== "";
-  return {
-    env: writable ? env : { ...env, [variable]: "read-only-stand-in" },
-    writable,
-  };
-}
-
 /**
  * Opens the object storage of `kind` from the operator's variables: `exoscale` → S3
  * (`AWS_*`), `ovh` → Swift (`SWIFT_*`). Foreign buckets/containers (refs of an integration
@@ -75,8 +57,11 @@ export function createObjectStorage(
   };
   let stores: ObjectStorageStores;
   if (kind === "exoscale") {
-    const { env: mapped, writable } = withStandIn(env, S3_NAME);
-    const mappedOptions = s3OptionsFromEnv(mapped, { dbName: options.dbName });
+    // An empty AWS_BUCKETNAME means read only: no write store, not a stand-in name.
+    const { bucket, ...mappedOptions } = s3OptionsFromEnv(env, {
+      dbName: options.dbName,
+      bucketOptional: true,
+    });
     // Fewer, smaller parts when several files move at once (the S3 minimum part size).
     const base =
       options.partsInFlight === undefined
@@ -91,11 +76,12 @@ export function createObjectStorage(
     stores = {
       kind: "s3",
       open: (bucket) => track(createS3Store({ ...base, bucket })),
-      ...(writable
+      ...(bucket !== undefined
         ? {
             write: track(
               createS3Store({
                 ...base,
+                bucket,
                 createBucket: options.createContainer ?? false,
               }),
             ),
@@ -103,23 +89,26 @@ export function createObjectStorage(
         : {}),
     };
   } else {
-    const { env: mapped, writable } = withStandIn(env, SWIFT_NAME);
+    // An empty SWIFT_WRITE_CONTAINER means read only: no write store.
+    const { container: writeContainer, ...mapped } = swiftOptionsFromEnv(env, {
+      dbName: options.dbName,
+      containerOptional: true,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    });
     const base = {
-      ...swiftOptionsFromEnv(mapped, {
-        dbName: options.dbName,
-        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-      }),
+      ...mapped,
       // Direct uploads and downloads sign TempURLs with the key `install` keeps on the container.
       containerTempUrlKey: true,
     };
     stores = {
       kind: "swift",
       open: (container) => track(createSwiftStore({ ...base, container })),
-      ...(writable
+      ...(writeContainer !== undefined
         ? {
             write: track(
               createSwiftStore({
                 ...base,
+                container: writeContainer,
                 createContainer: options.createContainer ?? false,
               }),
             ),

@@ -9,7 +9,11 @@ export type {
 } from "./options.js";
 export { MIN_PART_SIZE } from "./options.js";
 export { s3OptionsFromEnv } from "./options-from-env.js";
-export type { S3EnvContext, S3EnvOptions } from "./options-from-env.js";
+export type {
+  S3EnvContext,
+  S3EnvOptions,
+  S3ReadOnlyEnvOptions,
+} from "./options-from-env.js";
 export {
   S3ConfigError,
   isS3ConfigError,

@@ -9,7 +9,17 @@ import type { S3StoreOptions } from "./options.js";
 export interface S3EnvContext {
   /** Database name that replaces `{db}` in `AWS_BUCKETNAME` (the index database's name). */
   dbName?: string;
+  /**
+   * An unset or empty `AWS_BUCKETNAME` is no problem: it means "no write bucket" (read only)
+   * and the result's `bucket` is `undefined`. @default false (the bucket is required)
+   */
+  bucketOptional?: boolean;
 }
+
+/** {@link s3OptionsFromEnv} with `bucketOptional`: `bucket` is `undefined` when unset (read only). */
+export type S3ReadOnlyEnvOptions = Omit<S3EnvOptions, "bucket"> & {
+  bucket: string | undefined;
+};
 
 /** The store options {@link s3OptionsFromEnv} derives: pass them to `createS3Store`, adding your own. */
 export type S3EnvOptions = Required<
@@ -30,8 +40,16 @@ const REGION = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
  */
 export function s3OptionsFromEnv(
   env: Env,
+  context?: S3EnvContext & { bucketOptional?: false },
+): S3EnvOptions;
+export function s3OptionsFromEnv(
+  env: Env,
+  context: S3EnvContext & { bucketOptional: true },
+): S3ReadOnlyEnvOptions;
+export function s3OptionsFromEnv(
+  env: Env,
   context: S3EnvContext = {},
-): S3EnvOptions {
+): S3ReadOnlyEnvOptions {
   const problems: S3ConfigProblem[] = [];
   const required = (name: string): string => {
     const value = env[name]?.trim() ?? "";
@@ -47,11 +65,14 @@ export function s3OptionsFromEnv(
     });
   const accessKeyId = required("AWS_ACCESS_KEY_ID");
   const secretAccessKey = required("AWS_SECRET_ACCESS_KEY");
-  const bucket = bucketFrom(
-    required("AWS_BUCKETNAME"),
-    context.dbName,
-    problems,
-  );
+  const template =
+    context.bucketOptional === true
+      ? (env["AWS_BUCKETNAME"]?.trim() ?? "")
+      : required("AWS_BUCKETNAME");
+  const bucket =
+    template === "" && context.bucketOptional === true
+      ? undefined
+      : bucketFrom(template, context.dbName, problems);
   if (problems.length > 0) throw new S3ConfigError(problems);
   return {
     bucket,

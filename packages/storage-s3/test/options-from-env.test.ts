@@ -27,6 +27,26 @@ const configError = (
 };
 
 describe("s3OptionsFromEnv", () => {
+  it("with bucketOptional, reads an unset or empty AWS_BUCKETNAME as no write bucket (read only)", () => {
+    for (const AWS_BUCKETNAME of [undefined, "", "  "]) {
+      const options = s3OptionsFromEnv(
+        { ...base, AWS_BUCKETNAME },
+        { dbName: "prod", bucketOptional: true },
+      );
+      expect(options.bucket).toBeUndefined();
+      expect(options.clientConfig.region).toBe("ch-gva-2");
+    }
+    expect(
+      s3OptionsFromEnv(base, { dbName: "prod", bucketOptional: true }).bucket,
+    ).toBe("acme-prod-files");
+  });
+
+  it("without bucketOptional, still requires AWS_BUCKETNAME", () => {
+    expect(
+      configError({ ...base, AWS_BUCKETNAME: "" }).problems.map((p) => p.name),
+    ).toEqual(["AWS_BUCKETNAME"]);
+  });
+
   it("maps the documented variables and replaces {db} in the bucket name", () => {
     expect(s3OptionsFromEnv(base, { dbName: "prod" })).toEqual({
       bucket: "acme-prod-files",

@@ -4,7 +4,10 @@ export type {
   ContainerSettings,
 } from "./temp-url-key.js";
 export { swiftOptionsFromEnv } from "./options-from-env.js";
-export type { SwiftEnvOptions } from "./options-from-env.js";
+export type {
+  SwiftEnvOptions,
+  SwiftReadOnlyStoreOptions,
+} from "./options-from-env.js";
 export { SwiftConfigError, isSwiftConfigError } from "./errors.js";
 export type { SwiftConfigProblem } from "./errors.js";
 export type {

@@ -8,7 +8,17 @@ export interface SwiftEnvOptions {
   dbName: string;
   /** Told about deprecated variables (`SWIFT_TENANT_NAME`). @default no warning */
   onWarning?: (message: string) => void;
+  /**
+   * An unset or empty `SWIFT_WRITE_CONTAINER` is no problem: it means "no write container"
+   * (read only) and the result's `container` is `undefined`. @default false (required)
+   */
+  containerOptional?: boolean;
 }
+
+/** {@link swiftOptionsFromEnv} with `containerOptional`: `container` is `undefined` when unset. */
+export type SwiftReadOnlyStoreOptions = Omit<SwiftStoreOptions, "container"> & {
+  container: string | undefined;
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -26,8 +36,16 @@ const TEMPAUTH_URL = /\/auth\/v1\.0\/?$/;
  */
 export function swiftOptionsFromEnv(
   env: Env,
+  options: SwiftEnvOptions & { containerOptional?: false },
+): SwiftStoreOptions;
+export function swiftOptionsFromEnv(
+  env: Env,
+  options: SwiftEnvOptions & { containerOptional: true },
+): SwiftReadOnlyStoreOptions;
+export function swiftOptionsFromEnv(
+  env: Env,
   options: SwiftEnvOptions,
-): SwiftStoreOptions {
+): SwiftReadOnlyStoreOptions {
   const problems: SwiftConfigProblem[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -75,11 +93,14 @@ export function swiftOptionsFromEnv(
     const region = read("SWIFT_REGION_NAME");
     if (region !== undefined) auth.region = region;
   }
-  const container = containerFrom(
-    need("SWIFT_WRITE_CONTAINER"),
-    options.dbName,
-    problems,
-  );
+  const optional = options.containerOptional === true;
+  const template = optional
+    ? (read("SWIFT_WRITE_CONTAINER") ?? "")
+    : need("SWIFT_WRITE_CONTAINER");
+  const container =
+    optional && template === ""
+      ? undefined
+      : containerFrom(template, options.dbName, problems);
   if (problems.length > 0) throw new SwiftConfigError(problems);
   return { container, auth };
 }

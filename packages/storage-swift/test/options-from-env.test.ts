@@ -23,6 +23,25 @@ function problemsOf(run: () => unknown): { name: string; message: string }[] {
 }
 
 describe("swiftOptionsFromEnv", () => {
+  it("with containerOptional, reads an unset or empty SWIFT_WRITE_CONTAINER as no write container (read only)", () => {
+    for (const SWIFT_WRITE_CONTAINER of [undefined, "", "  "]) {
+      const options = swiftOptionsFromEnv(
+        { ...keystoneEnv, SWIFT_WRITE_CONTAINER },
+        { dbName: "prod", containerOptional: true },
+      );
+      expect(options.container).toBeUndefined();
+      expect(options.auth.type).toBe("keystone");
+    }
+    expect(
+      problemsOf(() =>
+        swiftOptionsFromEnv(
+          { ...keystoneEnv, SWIFT_WRITE_CONTAINER: "" },
+          { dbName: "prod" },
+        ),
+      ).map((p) => p.name),
+    ).toEqual(["SWIFT_WRITE_CONTAINER"]);
+  });
+
   it("maps a Keystone URL to Keystone v3 in the default domain, with {db} replaced", () => {
     expect(swiftOptionsFromEnv(keystoneEnv, { dbName: "prod" })).toEqual({
       container: "acme-odoo-prod",
