@@ -24,17 +24,22 @@ export type S3ReadOnlyEnvOptions = Omit<S3EnvOptions, "bucket"> & {
 /** The store options {@link s3OptionsFromEnv} derives: pass them to `createS3Store`, adding your own. */
 export type S3EnvOptions = Required<
   Pick<S3StoreOptions, "bucket" | "clientConfig">
->;
+> &
+  Pick<S3StoreOptions, "serverSideEncryption" | "sseKmsKeyId">;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 const REGION = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const SSE_VALUES = ["AES256", "aws:kms"] as const;
 
 /**
  * Maps the operator's variables to store options. Reads only `AWS_HOST` (endpoint, `https://`
  * added when it has no scheme; unset = AWS), `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
- * `AWS_SECRET_ACCESS_KEY` and `AWS_BUCKETNAME` (`{db}` replaced by `context.dbName`). Pure:
- * pass `process.env` at your application's edge.
+ * `AWS_SECRET_ACCESS_KEY` (both, or neither: then the client takes the AWS SDK's default
+ * credential chain: web identity token file, container credentials, shared config/profile,
+ * instance metadata), `AWS_BUCKETNAME` (`{db}` replaced by `context.dbName`), `AWS_SSE`
+ * (`AES256` | `aws:kms`) and `AWS_SSE_KMS_KEY_ID` (only with `aws:kms`). Pure: pass
+ * `process.env` at your application's edge.
  * @throws S3ConfigError listing every missing or malformed variable at once; secret values
  *   are never part of the message.
  */
@@ -63,8 +68,7 @@ export function s3OptionsFromEnv(
       name: "AWS_REGION",
       problem: `${JSON.stringify(region)} is not a region name (e.g. us-east-1, ch-gva-2)`,
     });
-  const accessKeyId = required("AWS_ACCESS_KEY_ID");
-  const secretAccessKey = required("AWS_SECRET_ACCESS_KEY");
+  const credentials = staticCredentials(env, problems);
   const template =
     context.bucketOptional === true
       ? (env["AWS_BUCKETNAME"]?.trim() ?? "")
@@ -73,14 +77,62 @@ export function s3OptionsFromEnv(
     template === "" && context.bucketOptional === true
       ? undefined
       : bucketFrom(template, context.dbName, problems);
+  const encryption = encryptionFrom(env, problems);
   if (problems.length > 0) throw new S3ConfigError(problems);
   return {
     bucket,
     clientConfig: {
       region,
-      credentials: { accessKeyId, secretAccessKey },
+      // No credentials: the SDK resolves (and refreshes) them through its default chain.
+      ...(credentials === undefined ? {} : { credentials }),
       ...(endpoint === undefined ? {} : { endpoint }),
     },
+    ...encryption,
+  };
+}
+
+/** Both static keys, or neither (the SDK's default chain); one alone is a mistake. */
+function staticCredentials(
+  env: Env,
+  problems: S3ConfigProblem[],
+): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
+  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
+  if (accessKeyId === "" && secretAccessKey === "") return undefined;
+  for (const [name, value] of [
+    ["AWS_ACCESS_KEY_ID", accessKeyId],
+    ["AWS_SECRET_ACCESS_KEY", secretAccessKey],
+  ] as const) {
+    if (value === "")
+      problems.push({
+        name,
+        problem:
+          "is required with the other static key (or unset both to use the AWS SDK's default credential chain)",
+      });
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+function encryptionFrom(
+  env: Env,
+  problems: S3ConfigProblem[],
+): Pick<S3StoreOptions, "serverSideEncryption" | "sseKmsKeyId"> {
+  const sse = env["AWS_SSE"]?.trim() ?? "";
+  const keyId = env["AWS_SSE_KMS_KEY_ID"]?.trim() ?? "";
+  const known = SSE_VALUES.find((value) => value === sse);
+  if (sse !== "" && known === undefined)
+    problems.push({
+      name: "AWS_SSE",
+      problem: `must be ${SSE_VALUES.join(" or ")} (or unset: no server-side encryption asked)`,
+    });
+  if (keyId !== "" && known !== "aws:kms")
+    problems.push({
+      name: "AWS_SSE_KMS_KEY_ID",
+      problem: "is used only with AWS_SSE=aws:kms",
+    });
+  return {
+    ...(known === undefined ? {} : { serverSideEncryption: known }),
+    ...(keyId === "" || known !== "aws:kms" ? {} : { sseKmsKeyId: keyId }),
   };
 }
 

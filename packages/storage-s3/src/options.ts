@@ -84,8 +84,16 @@ export interface S3StoreOptions {
    * Never done on a read. Only enable it for your own write bucket. @default false
    */
   createBucket?: boolean;
-  /** Server-side encryption asked for every written object, e.g. `AES256`. @default none */
+  /**
+   * Server-side encryption asked for every written object (PutObject,
+   * CreateMultipartUpload, CopyObject), e.g. `AES256`. @default none (the bucket's default)
+   */
   serverSideEncryption?: "AES256" | "aws:kms" | "aws:kms:dsse";
+  /**
+   * KMS key (id, ARN or alias) of `aws:kms` / `aws:kms:dsse` encryption, sent as
+   * `SSEKMSKeyId` with every write. @default none (the account's default KMS key)
+   */
+  sseKmsKeyId?: string;
   /**
    * Keys per DeleteObjects call of `deleteMany`; lower it for servers with a smaller limit.
    * @default 1000 (the S3 maximum)
@@ -118,6 +126,7 @@ export interface ResolvedS3Options {
   prefix: string;
   createBucket: boolean;
   serverSideEncryption: S3StoreOptions["serverSideEncryption"];
+  sseKmsKeyId: string | undefined;
   deleteBatchSize: number;
   partSize: number;
   queueSize: number;

@@ -14,6 +14,7 @@ import {
   type PutOptions,
 } from "@cloud-platform/storage-core";
 import { PassThrough, type Readable } from "node:stream";
+import { encryptionParams } from "./encryption.js";
 import type { ResolvedS3Options } from "./options.js";
 import { bufferParts, streamParts, type PartSource } from "./part-source.js";
 import type { UploadCleanup } from "./upload-cleanup.js";
@@ -58,9 +59,7 @@ export async function putObject(
     Key: objectKey,
     ContentType: options.contentType ?? "application/octet-stream",
     ...(options.metadata ? { Metadata: options.metadata } : {}),
-    ...(o.serverSideEncryption
-      ? { ServerSideEncryption: o.serverSideEncryption }
-      : {}),
+    ...encryptionParams(o),
   };
   // The caller's MD5 of the bytes it meant to send: the server refuses others (BadDigest).
   const md5 =

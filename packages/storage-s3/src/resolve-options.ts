@@ -24,6 +24,7 @@ export function resolveS3Options(options: S3StoreOptions): ResolvedS3Options {
     prefix: options.prefix ?? "",
     createBucket: options.createBucket ?? false,
     serverSideEncryption: options.serverSideEncryption,
+    sseKmsKeyId: options.sseKmsKeyId,
     deleteBatchSize: options.deleteBatchSize ?? 1000,
     partSize: options.multipart?.partSize ?? 8 * 1024 * 1024,
     queueSize: options.multipart?.queueSize ?? 4,
@@ -71,6 +72,14 @@ function optionProblems(
     add(
       "multipart.partSize",
       `must be an integer of at least ${MIN_PART_SIZE} (5 MiB)`,
+    );
+  if (
+    r.sseKmsKeyId !== undefined &&
+    (r.sseKmsKeyId === "" || !r.serverSideEncryption?.startsWith("aws:kms"))
+  )
+    add(
+      "sseKmsKeyId",
+      'needs serverSideEncryption "aws:kms" or "aws:kms:dsse" (and a key id)',
     );
   if (!positiveInt(r.deleteBatchSize) || r.deleteBatchSize > 1000)
     add("deleteBatchSize", "must be an integer from 1 to 1000");

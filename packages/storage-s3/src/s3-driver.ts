@@ -15,6 +15,7 @@ import {
   contentMd5Middleware,
   contentMd5MiddlewareOptions,
 } from "./content-md5.js";
+import { encryptionParams } from "./encryption.js";
 import { listObjects } from "./list-objects.js";
 import { mapS3Error } from "./map-error.js";
 import type { ResolvedS3Options } from "./options.js";
@@ -116,16 +117,13 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
     copy: async (from, to) => {
       await bucketGuard.beforeWrite().catch(fail("copy", to));
       const source = `${bucket}/${at(from).split("/").map(encodeURIComponent).join("/")}`;
-      const sse = o.serverSideEncryption
-        ? { ServerSideEncryption: o.serverSideEncryption }
-        : {};
       await client
         .send(
           new CopyObjectCommand({
             Bucket: bucket,
             Key: at(to),
             CopySource: source,
-            ...sse,
+            ...encryptionParams(o),
           }),
         )
         .catch(fail("copy", from));

@@ -82,10 +82,58 @@ describe("s3OptionsFromEnv", () => {
     expect(error.code).toBe("E_S3_CONFIG");
     expect(error.problems.map((p) => p.name)).toEqual([
       "AWS_REGION",
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
       "AWS_BUCKETNAME",
     ]);
+  });
+
+  it("leaves credentials to the AWS SDK's default chain when no static key is set", () => {
+    const options = s3OptionsFromEnv(
+      { ...base, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: " " },
+      { dbName: "x" },
+    );
+    expect(options.clientConfig).not.toHaveProperty("credentials");
+  });
+
+  it("refuses one static key without the other, naming the missing one", () => {
+    expect(
+      configError({ ...base, AWS_SECRET_ACCESS_KEY: undefined }, "x").problems,
+    ).toEqual([expect.objectContaining({ name: "AWS_SECRET_ACCESS_KEY" })]);
+    const error = configError({ ...base, AWS_ACCESS_KEY_ID: "" }, "x");
+    expect(error.problems).toEqual([
+      expect.objectContaining({ name: "AWS_ACCESS_KEY_ID" }),
+    ]);
+    expect(error.message).not.toContain("top-secret-value");
+  });
+
+  it("maps AWS_SSE and AWS_SSE_KMS_KEY_ID to the store's encryption options", () => {
+    expect(
+      s3OptionsFromEnv({ ...base, AWS_SSE: "AES256" }, { dbName: "x" }),
+    ).toMatchObject({ serverSideEncryption: "AES256" });
+    const kms = s3OptionsFromEnv(
+      { ...base, AWS_SSE: "aws:kms", AWS_SSE_KMS_KEY_ID: " alias/files " },
+      { dbName: "x" },
+    );
+    expect(kms).toMatchObject({
+      serverSideEncryption: "aws:kms",
+      sseKmsKeyId: "alias/files",
+    });
+    expect(s3OptionsFromEnv(base, { dbName: "x" })).not.toHaveProperty(
+      "serverSideEncryption",
+    );
+  });
+
+  it("refuses an unknown AWS_SSE and a KMS key id without aws:kms", () => {
+    expect(
+      configError({ ...base, AWS_SSE: "aes256" }, "x").problems.map(
+        (p) => p.name,
+      ),
+    ).toEqual(["AWS_SSE"]);
+    expect(
+      configError(
+        { ...base, AWS_SSE: "AES256", AWS_SSE_KMS_KEY_ID: "k" },
+        "x",
+      ).problems.map((p) => p.name),
+    ).toEqual(["AWS_SSE_KMS_KEY_ID"]);
   });
 
   it("reports malformed values together without echoing the secret", () => {
@@ -150,6 +198,8 @@ describe("s3OptionsFromEnv", () => {
       "AWS_HOST",
       "AWS_REGION",
       "AWS_SECRET_ACCESS_KEY",
+      "AWS_SSE",
+      "AWS_SSE_KMS_KEY_ID",
     ]);
   });
 });

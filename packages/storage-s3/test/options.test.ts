@@ -33,6 +33,17 @@ describe("createS3Store options", () => {
     ]);
   });
 
+  it("refuses a KMS key id without KMS encryption", () => {
+    expect(() =>
+      createS3Store({
+        bucket: "ok-bucket",
+        clientConfig: {},
+        serverSideEncryption: "AES256",
+        sseKmsKeyId: "alias/files",
+      }),
+    ).toThrow(/sseKmsKeyId: needs serverSideEncryption "aws:kms"/);
+  });
+
   it("refuses both a client and a client configuration", () => {
     const client = new S3Client({ region: "us-east-1" });
     expect(() =>
