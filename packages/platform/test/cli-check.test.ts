@@ -4,62 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SettingName } from "@cloud-platform/storage-core";
 import { openIndex } from "@cloud-platform/storage-sql";
-import { testEndpoints } from "@cloud-platform/test-services";
+import {
+  plantedConfiguration,
+  problemsOf,
+  type Kind,
+} from "./check-configuration.js";
 import { runCli, type CliResult } from "./cli-process.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
 
-const ep = testEndpoints();
 /** Planted in the secret variables: it must never be printed. */
 const SECRET = "planted-Secret-value-93jd8";
 
-type Kind = "exoscale" | "ovh";
-
-/** A configuration of `kind` on `environment`, writing to `bucket`; nothing here is contacted. */
-function configuration(
-  kind: Kind,
-  environment: "prod" | "integration",
-  bucket: string,
-  databaseUrl: string,
-): Record<string, string> {
-  const store =
-    kind === "exoscale"
-      ? {
-          AWS_HOST: ep.s3.endpoint,
-          AWS_REGION: ep.s3.region,
-          AWS_ACCESS_KEY_ID: ep.s3.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: SECRET,
-          AWS_BUCKETNAME: bucket,
-        }
-      : {
-          SWIFT_AUTH_URL: ep.swiftV1.authUrl,
-          SWIFT_ACCOUNT: ep.swiftV1.user,
-          SWIFT_PASSWORD: SECRET,
-          SWIFT_WRITE_CONTAINER: bucket,
-        };
-  return {
-    RUNNING_ENV: environment,
-    DATABASE_URL: databaseUrl,
-    ODOO_SESSION_REDIS: "1",
-    ODOO_SESSION_REDIS_HOST: "127.0.0.1",
-    ODOO_SESSION_REDIS_PREFIX: `acme-odoo-${environment}`,
-    SESSION_SECRET: SECRET,
-    ...store,
-  };
-}
-
-/** The problems of a `check --json` report, as [variable, rule]. */
-function problemsOf(result: CliResult): [string, string][] {
-  const report = JSON.parse(
-    result.code === 0 ? result.stdout : result.stderr,
-  ) as { problems: unknown[] };
-  return (report.problems as { variable: string; rule: string }[]).map((p) => [
-    p.variable,
-    p.rule,
-  ]);
-}
+const configuration = plantedConfiguration(SECRET);
 
 /**
  * `cloud-platform check` against index databases (PostgreSQL: prod and integration need a

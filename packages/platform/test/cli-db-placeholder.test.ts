@@ -4,57 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SettingName } from "@cloud-platform/storage-core";
 import { openIndex } from "@cloud-platform/storage-sql";
-import { testEndpoints } from "@cloud-platform/test-services";
+import {
+  plantedConfiguration,
+  problemsOf,
+  type Kind,
+} from "./check-configuration.js";
 import { runCli, type CliResult } from "./cli-process.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 // Also when run from the root (the root jest config does not carry the preset's testTimeout).
 jest.setTimeout(90_000);
 
-const ep = testEndpoints();
 /** Planted in the secret variables: it must never be printed. */
 const SECRET = "planted-Secret-value-b71q0";
 
-type Kind = "exoscale" | "ovh";
-
-/** `kind`'s store writing to `name` on `environment`; nothing here is contacted. */
-function configuration(
-  kind: Kind,
-  environment: string,
-  name: string,
-  databaseUrl: string,
-): Record<string, string> {
-  const store =
-    kind === "exoscale"
-      ? {
-          AWS_HOST: ep.s3.endpoint,
-          AWS_ACCESS_KEY_ID: ep.s3.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: SECRET,
-          AWS_BUCKETNAME: name,
-        }
-      : {
-          SWIFT_AUTH_URL: ep.swiftV1.authUrl,
-          SWIFT_ACCOUNT: ep.swiftV1.user,
-          SWIFT_PASSWORD: SECRET,
-          SWIFT_WRITE_CONTAINER: name,
-        };
-  return {
-    RUNNING_ENV: environment,
-    DATABASE_URL: databaseUrl,
-    ODOO_SESSION_REDIS: "1",
-    ODOO_SESSION_REDIS_HOST: "127.0.0.1",
-    ODOO_SESSION_REDIS_PREFIX: `acme-odoo-${environment}`,
-    SESSION_SECRET: SECRET,
-    ...store,
-  };
-}
-
-function problemsOf(result: CliResult): [string, string][] {
-  const report = JSON.parse(
-    result.code === 0 ? result.stdout : result.stderr,
-  ) as { problems: { variable: string; rule: string }[] };
-  return report.problems.map((p) => [p.variable, p.rule]);
-}
+const configuration = plantedConfiguration(SECRET);
 
 async function record(url: string, kind: Kind): Promise<void> {
   const index = await openIndex(url);
