@@ -7,7 +7,11 @@ import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { processCpuSeconds } from "./proc.js";
 
-const SAIO_DIR = process.env["SAIO_DIR"] ?? "/tmp/swift-saio";
+// Where scripts/services.sh keeps the servers' pid files and logs (SAIO_DIR for swift-saio.sh).
+const SAIO_DIR =
+  process.env["CP_SERVICES_DIR"] ??
+  process.env["SAIO_DIR"] ??
+  "/tmp/cloud-platform-services";
 const SERVERS = ["proxy", "object", "container", "account"];
 
 async function cpuOf(pidFile: string): Promise<number> {

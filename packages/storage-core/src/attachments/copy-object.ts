@@ -4,6 +4,7 @@ import { pipeline } from "node:stream";
 import { StorageError, StorageErrorCode } from "../errors.js";
 import type { ObjectStore } from "../object-store.js";
 import type { AttachmentRecord, RefMove } from "./attachment-index.js";
+import type { ByteBudget } from "./byte-budget.js";
 import { HashingStream, contentKey, uniqueKey } from "./content.js";
 import type { AttachmentsContext } from "./context.js";
 import { parseRef } from "./refs.js";
@@ -180,6 +181,8 @@ export interface CopyOptions {
   keys: BatchKeys;
   /** Refs a failed copy may have left bytes under: collected once the claim ends. */
   leftovers: string[];
+  /** The run's budget for the bytes of files held in memory (up to {@link IN_MEMORY_LIMIT}). */
+  budget: ByteBudget;
   signal?: AbortSignal;
 }
 
@@ -194,6 +197,23 @@ export interface CopyOptions {
  * @throws StorageError `E_INTEGRITY` when the source or the copy is not the recorded bytes.
  */
 export async function copyToTarget(
+  ctx: AttachmentsContext,
+  plan: PlannedCopy,
+  options: CopyOptions,
+): Promise<RefMove> {
+  // Streamed files hold a few chunks; files read into memory take their size from the budget.
+  const release =
+    plan.record.size <= IN_MEMORY_LIMIT
+      ? await options.budget.take(plan.record.size)
+      : () => undefined;
+  try {
+    return await copyProven(ctx, plan, options);
+  } finally {
+    release();
+  }
+}
+
+async function copyProven(
   ctx: AttachmentsContext,
   plan: PlannedCopy,
   options: CopyOptions,

@@ -6,6 +6,12 @@ export interface MigrateOptions {
   batchSize?: number;
   /** Files copied at the same time. @default 4 */
   concurrency?: number;
+  /**
+   * Bytes of file contents the whole run holds in memory at once (files up to 8 MiB are read
+   * once into memory; larger ones are streamed, a few chunks each): peak memory stays flat
+   * whatever the file sizes and the concurrency. At least 8 MiB. @default 32 MiB
+   */
+  bytesInFlight?: number;
   /** `migrate` only: also move `db:` attachments the force-DB rule does not keep in the database. @default false */
   includeDatabase?: boolean;
   /**

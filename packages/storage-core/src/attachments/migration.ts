@@ -6,8 +6,10 @@ import type {
   RefMove,
 } from "./attachment-index.js";
 import { placement, type AttachmentsContext } from "./context.js";
+import { ByteBudget } from "./byte-budget.js";
 import {
   BatchKeys,
+  IN_MEMORY_LIMIT,
   copyToTarget,
   planCopy,
   toFreshKey,
@@ -165,7 +167,13 @@ class Run {
     private readonly report: MigrationReport,
     private readonly total: number,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.budget = new ByteBudget(
+      Math.max(options.bytesInFlight ?? 32 * 1024 * 1024, IN_MEMORY_LIMIT),
+    );
+  }
+
+  private readonly budget: ByteBudget;
 
   private progress(
     record: AttachmentRecord,
@@ -316,6 +324,7 @@ class Run {
           verify: this.options.verify ?? "size",
           keys: this.keys,
           leftovers: this.leftovers,
+          budget: this.budget,
           signal: this.signal,
         }),
       );
