@@ -1,3 +1,4 @@
+import { createEnvReader, type Env, type EnvReader } from "@cloud-platform/env";
 import {
   S3ConfigError,
   bucketNameProblem,
@@ -27,8 +28,6 @@ export type S3EnvOptions = Required<
 > &
   Pick<S3StoreOptions, "serverSideEncryption" | "sseKmsKeyId">;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 const REGION = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SSE_VALUES = ["AES256", "aws:kms"] as const;
 
@@ -56,28 +55,29 @@ export function s3OptionsFromEnv(
   context: S3EnvContext = {},
 ): S3ReadOnlyEnvOptions {
   const problems: S3ConfigProblem[] = [];
+  const read = createEnvReader(env);
   const required = (name: string): string => {
-    const value = env[name]?.trim() ?? "";
+    const value = read.text(name) ?? "";
     if (value === "") problems.push({ name, problem: "is required" });
     return value;
   };
-  const endpoint = parseHost(env["AWS_HOST"], problems);
+  const endpoint = parseHost(read.text("AWS_HOST"), problems);
   const region = required("AWS_REGION");
   if (region !== "" && !REGION.test(region))
     problems.push({
       name: "AWS_REGION",
       problem: `${JSON.stringify(region)} is not a region name (e.g. us-east-1, ch-gva-2)`,
     });
-  const credentials = staticCredentials(env, problems);
+  const credentials = staticCredentials(read, problems);
   const template =
     context.bucketOptional === true
-      ? (env["AWS_BUCKETNAME"]?.trim() ?? "")
+      ? (read.text("AWS_BUCKETNAME") ?? "")
       : required("AWS_BUCKETNAME");
   const bucket =
     template === "" && context.bucketOptional === true
       ? undefined
       : bucketFrom(template, context.dbName, problems);
-  const encryption = encryptionFrom(env, problems);
+  const encryption = encryptionFrom(read, problems);
   if (problems.length > 0) throw new S3ConfigError(problems);
   return {
     bucket,
@@ -93,11 +93,11 @@ export function s3OptionsFromEnv(
 
 /** Both static keys, or neither (the SDK's default chain); one alone is a mistake. */
 function staticCredentials(
-  env: Env,
+  read: EnvReader,
   problems: S3ConfigProblem[],
 ): { accessKeyId: string; secretAccessKey: string } | undefined {
-  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
-  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
+  const accessKeyId = read.text("AWS_ACCESS_KEY_ID") ?? "";
+  const secretAccessKey = read.text("AWS_SECRET_ACCESS_KEY") ?? "";
   if (accessKeyId === "" && secretAccessKey === "") return undefined;
   for (const [name, value] of [
     ["AWS_ACCESS_KEY_ID", accessKeyId],
@@ -114,11 +114,11 @@ function staticCredentials(
 }
 
 function encryptionFrom(
-  env: Env,
+  read: EnvReader,
   problems: S3ConfigProblem[],
 ): Pick<S3StoreOptions, "serverSideEncryption" | "sseKmsKeyId"> {
-  const sse = env["AWS_SSE"]?.trim() ?? "";
-  const keyId = env["AWS_SSE_KMS_KEY_ID"]?.trim() ?? "";
+  const sse = read.text("AWS_SSE") ?? "";
+  const keyId = read.text("AWS_SSE_KMS_KEY_ID") ?? "";
   const known = SSE_VALUES.find((value) => value === sse);
   if (sse !== "" && known === undefined)
     problems.push({

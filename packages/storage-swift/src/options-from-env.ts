@@ -1,3 +1,4 @@
+import { createEnvReader, type Env } from "@cloud-platform/env";
 import { SwiftConfigError, type SwiftConfigProblem } from "./errors.js";
 import type { SwiftAuthOptions, SwiftStoreOptions } from "./options.js";
 import { containerProblem, urlProblem } from "./resolve-options.js";
@@ -19,8 +20,6 @@ export interface SwiftEnvOptions {
 export type SwiftReadOnlyStoreOptions = Omit<SwiftStoreOptions, "container"> & {
   container: string | undefined;
 };
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 const TEMPAUTH_URL = /\/auth\/v1\.0\/?$/;
 
@@ -47,10 +46,9 @@ export function swiftOptionsFromEnv(
   options: SwiftEnvOptions,
 ): SwiftReadOnlyStoreOptions {
   const problems: SwiftConfigProblem[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
+  // The platform's one trim policy: surrounding whitespace dropped, empty counts as unset.
+  const reader = createEnvReader(env);
+  const read = (name: string): string | undefined => reader.text(name);
   const need = (name: string): string => {
     const value = read(name);
     if (value === undefined) problems.push({ name, message: "required" });
