@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { startGarbageDrain } from "./garbage-drain.js";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { ErrorRequestHandler, Express } from "express";
 import session from "express-session";
@@ -99,6 +100,12 @@ export interface CreatePlatformOptions {
   uploadLimit?: number;
   /** Session cookie name. @default 'session_id' */
   sessionCookieName?: string;
+  /**
+   * How often the garbage queue (bytes of deleted attachments a failed or interrupted
+   * deletion left behind) is drained, in ms, by one process at a time; `0` turns it off.
+   * @default 600000 (10 minutes)
+   */
+  garbageDrainIntervalMs?: number;
 }
 
 type Closer = () => Promise<void> | void;
@@ -213,6 +220,13 @@ export async function createPlatform(
       },
     );
     if (objectStorage) closers.push(() => objectStorage.close());
+    const drain = startGarbageDrain({
+      attachments,
+      index,
+      logger,
+      intervalMs: options.garbageDrainIntervalMs ?? 600_000,
+    });
+    closers.push(() => drain.stop());
     const startUpMigration = createStartUpMigration(
       attachments,
       config.appVersion,

@@ -108,7 +108,14 @@ export function defineStore(driver: StoreDriver): ObjectStore {
   };
   if (driver.container !== undefined)
     Object.assign(store, { container: driver.container });
-  const { deleteMany, signedUrl, close } = driver;
+  const { deleteMany, signedUrl, close, listLeftovers, removeLeftover } =
+    driver;
+  if (listLeftovers) store.listLeftovers = (o) => listLeftovers.call(driver, o);
+  if (removeLeftover)
+    store.removeLeftover = async (leftover) =>
+      wrap(leftover.key, "removeLeftover", () =>
+        removeLeftover.call(driver, leftover),
+      );
   if (deleteMany) {
     store.deleteMany = async (keys) => {
       keys.forEach((k) => key(k));

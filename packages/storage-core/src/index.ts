@@ -15,6 +15,7 @@ export {
 export type {
   ByteRange,
   GetStreamOptions,
+  Leftover,
   ListEntry,
   ListOptions,
   ObjectInfo,

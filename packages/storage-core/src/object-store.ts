@@ -101,6 +101,23 @@ export interface SignedUrlOptions {
 }
 
 /**
+ * What an upload cut short leaves behind in a store, outside any object: an S3 multipart
+ * upload never completed or aborted, or a set of Swift segments no manifest references.
+ * Invisible to `list`, billed all the same.
+ */
+export interface Leftover {
+  kind: "multipart-upload" | "segments";
+  /** The object key the upload was for. */
+  key: string;
+  /** The store's handle on it: the multipart upload id, or the segments' prefix. */
+  id: string;
+  /** Bytes it holds, where the store tells (0 when it does not). */
+  size: number;
+  /** When it was last written to (the grace period counts from here), where the store tells. */
+  lastModified?: Date;
+}
+
+/**
  * The contract every store implements (filesystem, memory, database, S3, Swift). Keys are
  * checked by core before any I/O (see `assertValidKey`); every failure is a `StorageError`.
  */
@@ -130,6 +147,10 @@ export interface ObjectStore {
   deleteMany?(keys: readonly string[]): Promise<void>;
   /** A URL that lets a client without credentials GET or PUT the object until it expires. */
   signedUrl?(key: string, options?: SignedUrlOptions): Promise<string>;
+  /** Leftovers of cut uploads ({@link Leftover}), where the store can have any. */
+  listLeftovers?(options?: { signal?: AbortSignal }): AsyncIterable<Leftover>;
+  /** Removes a leftover (aborts the multipart upload, deletes the segments); idempotent. */
+  removeLeftover?(leftover: Leftover): Promise<void>;
   /** Releases what the store opened (clients, handles). */
   close?(): Promise<void>;
 }

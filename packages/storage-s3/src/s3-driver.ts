@@ -22,6 +22,7 @@ import type { ResolvedS3Options } from "./options.js";
 import { putObject } from "./put-object.js";
 import { openObject } from "./read-object.js";
 import { signUrl } from "./signed-url.js";
+import { abortMultipartLeftover, listMultipartLeftovers } from "./leftovers.js";
 import type { UploadCleanup } from "./upload-cleanup.js";
 
 /** What the S3 driver is made of. */
@@ -156,6 +157,12 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
     },
     signedUrl: async (key, url = {}) =>
       signUrl(client, { Bucket: bucket, Key: at(key) }, url),
+    listLeftovers: ({ signal } = {}) =>
+      mapped(listMultipartLeftovers(client, bucket, prefix, signal), fail),
+    removeLeftover: async (leftover) =>
+      abortMultipartLeftover(client, bucket, prefix, leftover).catch(
+        fail("removeLeftover", leftover.key),
+      ),
     close: async () => {
       await cleanup.stop();
       if (parts.ownsClient) client.destroy();
@@ -181,4 +188,16 @@ function toInfo(key: string, out: HeadOutput): ObjectInfo {
     ...(out.LastModified ? { lastModified: out.LastModified } : {}),
     metadata: out.Metadata ?? {},
   };
+}
+
+/** The listing with its S3 errors mapped like every other operation's. */
+async function* mapped<T>(
+  source: AsyncGenerator<T>,
+  fail: (op: string) => (error: unknown) => never,
+): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    fail("listLeftovers")(error);
+  }
 }

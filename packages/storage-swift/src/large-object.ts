@@ -9,8 +9,10 @@ import { ChunkReader, meteredBody } from "./chunk-reader.js";
 import { deleteObjects } from "./bulk-delete.js";
 import {
   newUploadPrefix,
+  readManifest,
   replacedSegments,
   segmentName,
+  segmentNames,
   type ManifestEntry,
 } from "./segments.js";
 import { cleanEtag, objectPath, statusError } from "./map-error.js";
@@ -62,6 +64,7 @@ export async function uploadLargeObject(
     await deleteObjects(ctx, ctx.segmentsContainer, replaced).catch(
       () => undefined,
     );
+    await dropIfOverwritten(ctx, key, prefix, stored);
     const size = entries.reduce((sum, e) => sum + e.size_bytes, 0);
     return etag === undefined ? { key, size } : { key, size, etag };
   } catch (error) {
@@ -70,6 +73,27 @@ export async function uploadLargeObject(
       () => undefined,
     );
     throw error;
+  }
+}
+
+/**
+ * Two uploads of one key race: when another manifest already replaced ours, nobody will
+ * ever delete our segments (the other upload read the key's manifest before ours existed),
+ * so we do. Best effort; what a race still leaves (the other upload checked before we
+ * overwrote it) is listed by `listLeftovers` and collected by `cloud-platform gc`.
+ */
+async function dropIfOverwritten(
+  ctx: StoreContext,
+  key: string,
+  prefix: string,
+  stored: readonly string[],
+): Promise<void> {
+  try {
+    const current = segmentNames(ctx, (await readManifest(ctx, key)) ?? []);
+    if (current.some((name) => name.startsWith(prefix))) return;
+    await deleteObjects(ctx, ctx.segmentsContainer, stored);
+  } catch {
+    // Left for gc.
   }
 }
 

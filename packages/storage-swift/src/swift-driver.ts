@@ -10,6 +10,7 @@ import {
   headRaw,
 } from "./read-object.js";
 import { tempUrl } from "./signed-url.js";
+import { listSegmentLeftovers, removeSegmentLeftover } from "./leftovers.js";
 import type { StoreContext } from "./store-context.js";
 
 /** What the Swift driver is made of. */
@@ -48,6 +49,8 @@ export function createSwiftDriver(parts: SwiftDriverParts): StoreDriver {
       );
     },
   };
+  driver.listLeftovers = ({ signal } = {}) => listSegmentLeftovers(ctx, signal);
+  driver.removeLeftover = (leftover) => removeSegmentLeftover(ctx, leftover);
   const secret = parts.tempUrlKey;
   if (secret !== undefined)
     driver.signedUrl = async (key, signOptions) =>

@@ -148,6 +148,35 @@ describe("static large objects", () => {
       store.put("big/raced", chunked(b)),
     ]);
     expect([md5(a), md5(b)]).toContain(md5(await store.get("big/raced")));
+    // No segment set leaks: the loser dropped its own, or what is left is a listed leftover.
+    for await (const leftover of store.listLeftovers!()) {
+      expect(leftover).toMatchObject({ kind: "segments", key: "big/raced" });
+      await store.removeLeftover!(leftover);
+    }
+    const left = await containerNames(tempAuth, segments, "big/raced/");
+    expect(left).toHaveLength(Math.ceil(300_000 / (64 * 1024)));
+    expect(md5(await store.get("big/raced"))).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("lists the segments of an upload cut before its manifest as a leftover, and removes them", async () => {
+    const error = await store
+      .put("big/cut", failingAfter(bytes(300_000, 30), 250_000))
+      .catch((e: unknown) => e);
+    expect(isStorageError(error)).toBe(true);
+    // The store cleans up after a failure it sees; a killed process cannot: simulate one.
+    await swiftRaw(
+      tempAuth,
+      "PUT",
+      `/${segments}/big/cut/slo/${Date.now().toString(36)}-0badc0de/00000001`,
+      { body: "orphan segment" },
+    ).then((r) => r.text());
+    const found = [];
+    for await (const leftover of store.listLeftovers!()) found.push(leftover);
+    expect(found).toEqual([
+      expect.objectContaining({ kind: "segments", key: "big/cut", size: 14 }),
+    ]);
+    await store.removeLeftover!(found[0]!);
+    expect(await containerNames(tempAuth, segments, "big/cut/")).toEqual([]);
   });
 
   it("removes the segments a plain put over an SLO left behind when the key is deleted", async () => {

@@ -35,6 +35,14 @@ function describe(finding: FsckFinding): string {
       return `unreadable     ${finding.location}: ${finding.reason}  attachments ${finding.ids.join(", ")}`;
     case "orphan":
       return `orphan         ${finding.ref}  ${finding.size} B${finding.lastModified ? `  ${finding.lastModified.toISOString()}` : ""}`;
+    case "leftover": {
+      const l = finding.leftover;
+      const what =
+        l.kind === "multipart-upload"
+          ? "unfinished multipart upload"
+          : "segments without a manifest";
+      return `leftover       ${finding.location}/${l.key}  ${what}  ${l.size} B${l.lastModified ? `  ${l.lastModified.toISOString()}` : ""}`;
+    }
   }
 }
 
@@ -170,7 +178,7 @@ export async function gcCommand(
     ctx.out.write(
       json
         ? `${JSON.stringify({ type: "summary", dryRun, ...totals })}\n`
-        : `${dryRun ? "would delete" : "deleted"} ${dryRun ? report.candidates : report.deleted} orphans (${report.bytes} B); ${report.young} younger than the grace period kept, ${report.kept} referenced meanwhile kept, ${report.failed.length} failed\n`,
+        : `${dryRun ? "would delete" : "deleted"} ${dryRun ? report.candidates : report.deleted} orphans (${report.bytes} B) and ${dryRun ? "the leftovers listed" : `${report.leftoversRemoved} leftovers of cut uploads (${report.leftoverBytes} B)`}; ${report.young} younger than the grace period kept, ${report.kept} referenced meanwhile kept, ${report.failed.length} failed\n`,
     );
     for (const failure of report.failed)
       ctx.err.write(`failed ${failure.ref}: ${failure.reason}\n`);

@@ -1,4 +1,4 @@
-import type { ListEntry } from "../object-store.js";
+import type { Leftover, ListEntry } from "../object-store.js";
 import type { IndexedRef } from "./attachment-index.js";
 import type { AttachmentsContext } from "./context.js";
 import { parseRef, type StoreRef } from "./refs.js";
@@ -19,6 +19,13 @@ export type FsckFinding =
       ref: string;
       size: number;
       lastModified?: Date;
+    }
+  | {
+      /** An upload cut short: an S3 multipart upload, Swift segments without a manifest. */
+      kind: "leftover";
+      /** The write bucket/container, e.g. `s3://acme-odoo-prod`. */
+      location: string;
+      leftover: Leftover;
     };
 
 /** What {@link checkStorage} reports. */
@@ -101,7 +108,8 @@ export async function checkStorage(
   };
   const found = (finding: FsckFinding): void => {
     report.findings.push(finding);
-    if (finding.kind !== "orphan") report.broken = true;
+    if (finding.kind !== "orphan" && finding.kind !== "leftover")
+      report.broken = true;
     options.onFinding?.(finding);
   };
   const locations = new Set((await ctx.index.stats()).map((s) => s.location));
@@ -198,4 +206,10 @@ async function checkLocation(
     }
   }
   options.onProgress?.(report);
+  // What cut uploads left outside any object, in our own bucket only.
+  if (owned && store.listLeftovers)
+    for await (const leftover of store.listLeftovers(
+      options.signal ? { signal: options.signal } : {},
+    ))
+      found({ kind: "leftover", location, leftover });
 }

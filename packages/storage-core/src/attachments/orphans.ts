@@ -32,6 +32,10 @@ export interface GcReport {
   kept: number;
   /** Candidates younger than the grace period: kept for now. */
   young: number;
+  /** Leftovers of cut uploads removed (multipart uploads aborted, segment sets deleted). */
+  leftoversRemoved: number;
+  /** Bytes those leftovers held, where the store tells. */
+  leftoverBytes: number;
   failed: Array<{ ref: string; reason: string }>;
 }
 
@@ -65,6 +69,8 @@ export async function collectOrphans(
     bytes: 0,
     kept: 0,
     young: orphans.length - candidates.length,
+    leftoversRemoved: 0,
+    leftoverBytes: 0,
     failed: [],
   };
   const batchSize = options.batchSize ?? 1000;
@@ -79,7 +85,54 @@ export async function collectOrphans(
       total: candidates.length,
     });
   }
+  await removeLeftovers(ctx, fsck, cutoff, report, options);
   return report;
+}
+
+type LeftoverFinding = Extract<FsckFinding, { kind: "leftover" }>;
+
+/**
+ * Aborts the multipart uploads and deletes the segment sets fsck found, once their last write
+ * is older than the grace period (an upload still running writes all the time). The store
+ * re-checks each one just before it goes (a segment set a manifest now references stays).
+ */
+async function removeLeftovers(
+  ctx: AttachmentsContext,
+  fsck: FsckReport,
+  cutoff: number,
+  report: GcReport,
+  options: GcOptions,
+): Promise<void> {
+  const leftovers = fsck.findings.filter(
+    (f): f is LeftoverFinding => f.kind === "leftover",
+  );
+  for (const { location, leftover } of leftovers) {
+    options.signal?.throwIfAborted();
+    if ((leftover.lastModified?.getTime() ?? 0) >= cutoff) {
+      report.young += 1;
+      continue;
+    }
+    const where = `${location}/${leftover.key}`;
+    if (options.dryRun === true) {
+      options.onDeleted?.({ ref: where, size: leftover.size });
+      continue;
+    }
+    try {
+      const ref = parseRef(where);
+      const store = ctx.router.forRead(ref);
+      // Never in a bucket that is not ours: checked again here.
+      if (!ctx.router.isOwned(ref) || !store.removeLeftover) continue;
+      await store.removeLeftover(leftover);
+      report.leftoversRemoved += 1;
+      report.leftoverBytes += leftover.size;
+      options.onDeleted?.({ ref: where, size: leftover.size });
+    } catch (error) {
+      report.failed.push({
+        ref: where,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
 }
 
 async function deleteBatch(
