@@ -11,6 +11,7 @@ export type {
 export { SwiftConfigError, isSwiftConfigError } from "./errors.js";
 export type { SwiftConfigProblem } from "./errors.js";
 export type {
+  KeystoneApplicationCredentialAuthOptions,
   KeystoneAuthOptions,
   SwiftAuthOptions,
   SwiftRetryOptions,

@@ -23,6 +23,33 @@ export interface KeystoneAuthOptions {
   interface?: "public" | "internal" | "admin";
 }
 
+/**
+ * Keystone v3 application-credential authentication: the credential (made by a user for one
+ * project, revocable on its own) is the identity and the scope. Give `id`, or `name` with
+ * the user that owns it.
+ */
+export interface KeystoneApplicationCredentialAuthOptions {
+  type: "application-credential";
+  /** Identity URL, e.g. `https://auth.cloud.ovh.net/v3` (`/v3` is added when missing). */
+  authUrl: string;
+  /** The application credential's id (wins over `name`). */
+  id?: string;
+  /** The application credential's name; needs `username` (names are unique per user). */
+  name?: string;
+  /** The secret. Never logged, never part of an error. */
+  secret: string;
+  /** The owner's user name, with `name`. */
+  username?: string;
+  /** Domain name of the owner; ignored when `userDomainId` is set. @default 'Default' */
+  userDomainName?: string;
+  /** Domain id of the owner (wins over `userDomainName`). */
+  userDomainId?: string;
+  /** Region of the object-store endpoint; required when the catalogue has several. */
+  region?: string;
+  /** Endpoint interface picked from the catalogue. @default 'public' */
+  interface?: "public" | "internal" | "admin";
+}
+
 /** Swift v1 authentication (tempauth, swauth): a URL ending in `/auth/v1.0`. */
 export interface TempAuthOptions {
   type: "tempauth";
@@ -35,7 +62,10 @@ export interface TempAuthOptions {
 }
 
 /** How the store authenticates. */
-export type SwiftAuthOptions = KeystoneAuthOptions | TempAuthOptions;
+export type SwiftAuthOptions =
+  | KeystoneAuthOptions
+  | KeystoneApplicationCredentialAuthOptions
+  | TempAuthOptions;
 
 /** Retry policy for transient failures (network errors, 5xx, 429). */
 export interface SwiftRetryOptions {

@@ -73,13 +73,27 @@ function authProblems(
       ? ["user", "key"]
       : type === "keystone"
         ? ["username", "password", "projectName"]
-        : undefined;
-  if (!required) return add("auth.type", 'must be "keystone" or "tempauth"');
+        : type === "application-credential"
+          ? applicationCredentialFields(auth)
+          : undefined;
+  if (!required)
+    return add(
+      "auth.type",
+      'must be "keystone", "application-credential" or "tempauth"',
+    );
   for (const field of required) {
     const value = (auth as unknown as Record<string, unknown>)[field];
     if (typeof value !== "string" || value === "")
       add(`auth.${field}`, "required");
   }
+}
+
+/** An application credential needs its secret, and its id or its name with the owner. */
+function applicationCredentialFields(auth: SwiftAuthOptions): string[] {
+  const { id } = auth as { id?: unknown };
+  return typeof id === "string" && id !== ""
+    ? ["secret"]
+    : ["name", "username", "secret"];
 }
 
 /** Why `value` is not an http(s) URL, or `undefined`. */

@@ -175,4 +175,81 @@ describe("createSwiftStore options", () => {
     });
     expect(store).toMatchObject({ kind: "swift", container: "c" });
   });
+
+  describe("Keystone application credentials", () => {
+    const appEnv = {
+      SWIFT_AUTH_URL: "https://auth.cloud.ovh.net/v3",
+      SWIFT_APPLICATION_CREDENTIAL_ID: "ac-id-1",
+      SWIFT_APPLICATION_CREDENTIAL_SECRET: "app-credential-secret",
+      SWIFT_REGION_NAME: "GRA",
+      SWIFT_WRITE_CONTAINER: "acme-odoo-prod",
+    };
+
+    it("maps the id and the secret, needing neither password nor project", () => {
+      expect(swiftOptionsFromEnv(appEnv, { dbName: "x" }).auth).toEqual({
+        type: "application-credential",
+        authUrl: "https://auth.cloud.ovh.net/v3",
+        id: "ac-id-1",
+        secret: "app-credential-secret",
+        region: "GRA",
+      });
+    });
+
+    it("maps the name with the owning user from SWIFT_ACCOUNT", () => {
+      const { SWIFT_APPLICATION_CREDENTIAL_ID: _id, ...byName } = appEnv;
+      expect(
+        swiftOptionsFromEnv(
+          {
+            ...byName,
+            SWIFT_APPLICATION_CREDENTIAL_NAME: "backups",
+            SWIFT_ACCOUNT: "user-1",
+          },
+          { dbName: "x" },
+        ).auth,
+      ).toMatchObject({ name: "backups", username: "user-1" });
+    });
+
+    it("names what is missing, never the secret", () => {
+      const { SWIFT_APPLICATION_CREDENTIAL_ID: _id, ...byName } = appEnv;
+      const problems = problemsOf(() =>
+        swiftOptionsFromEnv(
+          { ...byName, SWIFT_APPLICATION_CREDENTIAL_NAME: "backups" },
+          { dbName: "x" },
+        ),
+      );
+      expect(problems.map((p) => p.name)).toEqual(["SWIFT_ACCOUNT"]);
+      expect(
+        problemsOf(() =>
+          swiftOptionsFromEnv(
+            { ...appEnv, SWIFT_APPLICATION_CREDENTIAL_SECRET: undefined },
+            { dbName: "x" },
+          ),
+        ).map((p) => p.name),
+      ).toEqual(["SWIFT_APPLICATION_CREDENTIAL_SECRET"]);
+      const stray = problemsOf(() =>
+        swiftOptionsFromEnv(
+          {
+            ...keystoneEnv,
+            SWIFT_APPLICATION_CREDENTIAL_SECRET: "stray-secret",
+          },
+          { dbName: "x" },
+        ),
+      );
+      expect(stray.map((p) => p.name)).toEqual([
+        "SWIFT_APPLICATION_CREDENTIAL_SECRET",
+      ]);
+      expect(JSON.stringify(stray)).not.toContain("stray-secret");
+    });
+
+    it("refuses them with a tempauth URL", () => {
+      expect(
+        problemsOf(() =>
+          swiftOptionsFromEnv(
+            { ...appEnv, SWIFT_AUTH_URL: "http://127.0.0.1:8080/auth/v1.0" },
+            { dbName: "x" },
+          ),
+        ).map((p) => p.name),
+      ).toEqual(["SWIFT_APPLICATION_CREDENTIAL_ID"]);
+    });
+  });
 });

@@ -1,5 +1,8 @@
 import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
-import type { KeystoneAuthOptions } from "../options.js";
+import type {
+  KeystoneApplicationCredentialAuthOptions,
+  KeystoneAuthOptions,
+} from "../options.js";
 import { authFailure, authUnreachable } from "./auth-errors.js";
 import type { AuthContext, SwiftToken } from "./token.js";
 
@@ -29,32 +32,73 @@ export function keystoneTokensUrl(authUrl: string): string {
   return `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
 }
 
-/** Keystone v3 password authentication scoped to a project; the storage URL comes from the catalogue. */
-export async function keystoneAuthenticate(
-  options: KeystoneAuthOptions,
-  context: AuthContext,
-): Promise<SwiftToken> {
-  const body = {
-    auth: {
-      identity: {
-        methods: ["password"],
-        password: {
-          user: {
-            name: options.username,
-            password: options.password,
-            domain: domain(options.userDomainId, options.userDomainName),
+type KeystoneOptions =
+  KeystoneAuthOptions | KeystoneApplicationCredentialAuthOptions;
+
+/** The `auth` body of a token request, and who asks (for messages: names and ids, no secret). */
+function tokenRequest(options: KeystoneOptions): {
+  body: unknown;
+  who: string;
+} {
+  if (options.type === "application-credential") {
+    const credential =
+      options.id !== undefined && options.id !== ""
+        ? { id: options.id, secret: options.secret }
+        : {
+            name: options.name,
+            secret: options.secret,
+            user: {
+              name: options.username,
+              domain: domain(options.userDomainId, options.userDomainName),
+            },
+          };
+    // No scope: an application credential is bound to the project it was made for.
+    return {
+      body: {
+        auth: {
+          identity: {
+            methods: ["application_credential"],
+            application_credential: credential,
           },
         },
       },
-      scope: {
-        project: {
-          name: options.projectName,
-          domain: domain(options.projectDomainId, options.projectDomainName),
+      who: `Keystone application credential ${JSON.stringify(options.id ?? options.name)}${options.id === undefined ? ` of user ${JSON.stringify(options.username)}` : ""}`,
+    };
+  }
+  return {
+    body: {
+      auth: {
+        identity: {
+          methods: ["password"],
+          password: {
+            user: {
+              name: options.username,
+              password: options.password,
+              domain: domain(options.userDomainId, options.userDomainName),
+            },
+          },
+        },
+        scope: {
+          project: {
+            name: options.projectName,
+            domain: domain(options.projectDomainId, options.projectDomainName),
+          },
         },
       },
     },
+    who: `Keystone user ${JSON.stringify(options.username)} (project ${JSON.stringify(options.projectName)})`,
   };
-  const who = `Keystone user ${JSON.stringify(options.username)} (project ${JSON.stringify(options.projectName)})`;
+}
+
+/**
+ * Keystone v3 authentication, by password (scoped to a project) or by application
+ * credential; the storage URL comes from the catalogue.
+ */
+export async function keystoneAuthenticate(
+  options: KeystoneOptions,
+  context: AuthContext,
+): Promise<SwiftToken> {
+  const { body, who } = tokenRequest(options);
   const issuedAt = context.now();
   let response: Response;
   try {
@@ -95,7 +139,7 @@ export async function keystoneAuthenticate(
 
 function pickEndpoint(
   body: KeystoneTokenBody,
-  options: KeystoneAuthOptions,
+  options: Pick<KeystoneOptions, "region" | "interface">,
   who: string,
 ): string {
   const wanted = options.interface ?? "public";

@@ -32,6 +32,19 @@ export function tokenSession(auth: SwiftAuthOptions): TokenSession {
 }
 
 function credentialsId(auth: SwiftAuthOptions): string {
+  if (auth.type === "application-credential")
+    return hashOf([
+      auth.type,
+      auth.authUrl,
+      auth.id,
+      auth.name,
+      auth.secret,
+      auth.username,
+      auth.userDomainId,
+      auth.userDomainName,
+      auth.region,
+      auth.interface,
+    ]);
   const parts =
     auth.type === "tempauth"
       ? [auth.type, auth.authUrl, auth.user, auth.key]
@@ -48,6 +61,10 @@ function credentialsId(auth: SwiftAuthOptions): string {
           auth.region,
           auth.interface,
         ];
+  return hashOf(parts);
+}
+
+function hashOf(parts: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 
