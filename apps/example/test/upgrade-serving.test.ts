@@ -152,7 +152,8 @@ describe("an upgrade start with 5,000 files serves while it migrates to S3", () 
     // The live probe of both, side by side: what the migrating one adds to the machine's own
     // scheduling delays (a shared CI machine runs other work). The target is 100 ms; the few
     // answers past it on a saturated machine are the scheduler's (the other front-end, idle,
-    // sees them too), so p99 is held to it and the max to a probe's default timeout (1 s).
+    // sees them too), so p99 is held to it (or to twice the idle one's) and the max to a
+    // probe's default timeout (1 s).
     const stats = live.map((probe) => latencies(probe.answers));
     for (const [i, s] of stats.entries())
       process.stdout.write(
@@ -161,7 +162,10 @@ describe("an upgrade start with 5,000 files serves while it migrates to S3", () 
     expect(new Set(live[migrator]!.answers.map((a) => a.status))).toEqual(
       new Set([200]),
     );
-    expect(stats[migrator]!.p99).toBeLessThan(100);
+    // On a machine loaded enough that the idle front-end's own p99 nears the target, the
+    // migrating one may not add more than as much again: a blocked loop adds far more.
+    const idle = stats[1 - migrator]!;
+    expect(stats[migrator]!.p99).toBeLessThan(Math.max(100, 2 * idle.p99));
     expect(stats[migrator]!.max).toBeLessThan(1000);
 
     const records = await listRecords(fixture!.db.url);
