@@ -52,7 +52,7 @@ const HINTS: Record<ProbeName, string> = {
   bucket:
     "Check the bucket/container name, the credentials and that the object store is reachable.",
   keystone:
-    "Check SWIFT_AUTH_URL, SWIFT_ACCOUNT, SWIFT_PASSWORD, SWIFT_PROJECT_NAME and that Keystone is reachable.",
+    "Check SWIFT_AUTH_URL, SWIFT_ACCOUNT, SWIFT_PASSWORD and SWIFT_PROJECT_NAME (or SWIFT_APPLICATION_CREDENTIAL_*) and that Keystone is reachable.",
   database:
     "Check DATABASE_URL and that the database is up and reachable from this host.",
 };

@@ -5,9 +5,13 @@ export const SECRET_VARIABLES: readonly string[] = [
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",
   "SWIFT_PASSWORD",
+  "SWIFT_APPLICATION_CREDENTIAL_SECRET",
   "ODOO_SESSION_REDIS_PASSWORD",
   "ODOO_PROMETHEUS_TOKEN",
   "SESSION_SECRET",
+  // Read by the AWS SDK's credential chain, not by us: never echoed all the same.
+  "AWS_SESSION_TOKEN",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 ];
 
 /** URL variables that may carry a password: their value is never echoed either. */

@@ -39,6 +39,21 @@ const noSwift = {
   SWIFT_PASSWORD: undefined,
 };
 
+const noKeys = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+};
+const irsa = {
+  AWS_WEB_IDENTITY_TOKEN_FILE:
+    "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+  AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/acme-odoo-prod",
+};
+const appCredential = {
+  SWIFT_PASSWORD: undefined,
+  SWIFT_APPLICATION_CREDENTIAL_ID: "0123456789abcdef",
+  SWIFT_APPLICATION_CREDENTIAL_SECRET: "fixture-app-credential-secret",
+};
+
 const REDIS_ALL = [
   "redis.required ODOO_SESSION_REDIS",
   "redis.host-required ODOO_SESSION_REDIS_HOST",
@@ -87,6 +102,118 @@ const cases: Case[] = [
     location: "file",
     problems: [],
     warnings: ["kind.not-recorded CLOUD_PLATFORM_KIND"],
+  },
+  // Credentials without static keys (the AWS SDK's chain) or without a password (Keystone).
+  ...(
+    [
+      ["web identity (IRSA)", irsa],
+      [
+        "container credentials",
+        { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://127.0.0.1:9911/creds" },
+      ],
+      [
+        "ECS container credentials",
+        { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/x" },
+      ],
+      ["a shared profile", { AWS_PROFILE: "acme" }],
+    ] as const
+  ).flatMap(([source, vars]): Case[] =>
+    (
+      [
+        ["prod", prodExo],
+        ["integration", intExo],
+      ] as const
+    ).map(([where, env]) => ({
+      name: `${where} exoscale with ${source} instead of static keys`,
+      env: { ...env, ...noKeys, ...vars },
+      kind: "exoscale",
+      location: "s3",
+      problems: [],
+    })),
+  ),
+  {
+    name: "prod exoscale with a web identity token file but no role",
+    env: { ...prodExo, ...noKeys, ...irsa, AWS_ROLE_ARN: undefined },
+    kind: "exoscale",
+    location: "s3",
+    problems: ["storage.credentials-required AWS_ROLE_ARN"],
+  },
+  {
+    name: "integration exoscale with no static keys and no credential source",
+    env: { ...intExo, ...noKeys },
+    kind: "exoscale",
+    location: "s3",
+    problems: [
+      "storage.credentials-required AWS_ACCESS_KEY_ID",
+      "storage.credentials-required AWS_SECRET_ACCESS_KEY",
+    ],
+  },
+  {
+    name: "prod exoscale with a role and half a static key pair",
+    env: { ...prodExo, ...irsa, AWS_SECRET_ACCESS_KEY: undefined },
+    kind: "exoscale",
+    location: "s3",
+    problems: ["storage.credentials-required AWS_SECRET_ACCESS_KEY"],
+  },
+  ...(
+    [
+      ["prod", prodOvh],
+      ["integration", intOvh],
+    ] as const
+  ).map(([where, env]): Case => ({
+    name: `${where} ovh with a Keystone application credential instead of a password`,
+    env: { ...env, ...appCredential },
+    kind: "ovh",
+    location: "swift",
+    problems: [],
+  })),
+  {
+    name: "prod ovh with an application credential by name and no user",
+    env: {
+      ...prodOvh,
+      ...appCredential,
+      SWIFT_APPLICATION_CREDENTIAL_ID: undefined,
+      SWIFT_APPLICATION_CREDENTIAL_NAME: "odoo-prod",
+      SWIFT_ACCOUNT: undefined,
+    },
+    kind: "ovh",
+    location: "swift",
+    problems: ["storage.credentials-required SWIFT_ACCOUNT"],
+  },
+  {
+    name: "prod ovh with an application credential secret alone",
+    env: {
+      ...prodOvh,
+      ...appCredential,
+      SWIFT_APPLICATION_CREDENTIAL_ID: undefined,
+    },
+    kind: "ovh",
+    location: "swift",
+    problems: ["storage.credentials-required SWIFT_APPLICATION_CREDENTIAL_ID"],
+  },
+  {
+    name: "prod ovh with an application credential id and no secret",
+    env: {
+      ...prodOvh,
+      ...appCredential,
+      SWIFT_APPLICATION_CREDENTIAL_SECRET: undefined,
+    },
+    kind: "ovh",
+    location: "swift",
+    problems: [
+      "storage.credentials-required SWIFT_APPLICATION_CREDENTIAL_SECRET",
+    ],
+  },
+  {
+    name: "prod ovh with an application credential on a tempauth URL",
+    env: {
+      ...prodOvh,
+      ...appCredential,
+      SWIFT_AUTH_URL: "https://swift.example/auth/v1.0",
+    },
+    kind: "ovh",
+    location: "swift",
+    problems: ["storage.credentials-required SWIFT_AUTH_URL"],
   },
   // prod × exoscale
   {

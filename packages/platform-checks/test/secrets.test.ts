@@ -17,6 +17,9 @@ const planted = {
   AWS_ACCESS_KEY_ID: `PLANTEDAKID${run}`,
   AWS_SECRET_ACCESS_KEY: `planted-aws-secret-${run}`,
   SWIFT_PASSWORD: `planted-swift-password-${run}`,
+  SWIFT_APPLICATION_CREDENTIAL_SECRET: `planted-app-cred-secret-${run}`,
+  AWS_SESSION_TOKEN: `planted-aws-session-token-${run}`,
+  AWS_CONTAINER_AUTHORIZATION_TOKEN: `planted-container-token-${run}`,
   ODOO_SESSION_REDIS_PASSWORD: `planted-redis-password-${run}`,
   ODOO_PROMETHEUS_TOKEN: `planted-prometheus-token-${run}`,
   SESSION_SECRET: `planted-session-secret-${run}`,
@@ -32,6 +35,11 @@ function secretEnv(malformed: boolean): PlatformEnv {
     AWS_ACCESS_KEY_ID: planted.AWS_ACCESS_KEY_ID + pad,
     AWS_SECRET_ACCESS_KEY: planted.AWS_SECRET_ACCESS_KEY + pad,
     SWIFT_PASSWORD: pad + planted.SWIFT_PASSWORD,
+    SWIFT_APPLICATION_CREDENTIAL_SECRET:
+      planted.SWIFT_APPLICATION_CREDENTIAL_SECRET + pad,
+    AWS_SESSION_TOKEN: planted.AWS_SESSION_TOKEN + pad,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN:
+      planted.AWS_CONTAINER_AUTHORIZATION_TOKEN + pad,
     ODOO_SESSION_REDIS_PASSWORD: planted.ODOO_SESSION_REDIS_PASSWORD + pad,
     ODOO_PROMETHEUS_TOKEN: planted.ODOO_PROMETHEUS_TOKEN + pad,
     SESSION_SECRET: planted.SESSION_SECRET + pad,
@@ -44,6 +52,8 @@ function secretEnv(malformed: boolean): PlatformEnv {
 const pastedEverywhere: PlatformEnv = {
   RUNNING_ENV: `labs-${planted.SWIFT_PASSWORD}`,
   AWS_BUCKETNAME: planted.AWS_SECRET_ACCESS_KEY,
+  AWS_ROLE_ARN: planted.AWS_CONTAINER_AUTHORIZATION_TOKEN,
+  SWIFT_APPLICATION_CREDENTIAL_ID: `id-${planted.SWIFT_APPLICATION_CREDENTIAL_SECRET}`,
   SWIFT_WRITE_CONTAINER: `acme-${planted.SWIFT_PASSWORD}`,
   ODOO_SESSION_REDIS_PREFIX: planted.ODOO_SESSION_REDIS_PASSWORD,
   ODOO_STATSD: planted.ODOO_PROMETHEUS_TOKEN,

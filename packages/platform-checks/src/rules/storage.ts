@@ -1,5 +1,6 @@
 import { PlatformRule } from "../rules.js";
 import { escapeRegExp, isOn, readVar } from "../values.js";
+import { checkCredentials } from "./credentials.js";
 import {
   BUCKET_ENVIRONMENTS,
   OBJECT_STORE_ENVIRONMENTS,
@@ -69,15 +70,7 @@ function checkLocation(ctx: RuleContext): void {
 }
 
 function checkStoreVariables(ctx: RuleContext, store: StoreSpec): void {
-  for (const name of store.credentials) {
-    if (readVar(ctx.env, name) !== undefined) continue;
-    ctx.problem(
-      PlatformRule.StorageCredentialsRequired,
-      name,
-      `${name} is not set, but the ${store.location} store is used on ${ctx.environment}.`,
-      `Set ${name} (from the ${store.kind} account of this instance).`,
-    );
-  }
+  checkCredentials(ctx, store);
   const name = readVar(ctx.env, store.nameVariable);
   if (name === undefined && BUCKET_ENVIRONMENTS.has(ctx.environment)) {
     ctx.problem(

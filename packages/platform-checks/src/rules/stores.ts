@@ -7,8 +7,6 @@ export interface StoreSpec {
   kind: PlatformKind;
   /** `bucket` or `container`, for messages. */
   noun: string;
-  /** Variables that must be set wherever the store is used. */
-  credentials: readonly string[];
   /** The write bucket/container variable. */
   nameVariable: string;
   /** The variable that skips the prod name-shape check. */
@@ -20,7 +18,6 @@ export const S3_STORE: StoreSpec = {
   location: "s3",
   kind: "exoscale",
   noun: "bucket",
-  credentials: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
   nameVariable: "AWS_BUCKETNAME",
   unstructuredVariable: "AWS_BUCKETNAME_UNSTRUCTURED",
 };
@@ -30,7 +27,6 @@ export const SWIFT_STORE: StoreSpec = {
   location: "swift",
   kind: "ovh",
   noun: "container",
-  credentials: ["SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"],
   nameVariable: "SWIFT_WRITE_CONTAINER",
   unstructuredVariable: "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
 };
