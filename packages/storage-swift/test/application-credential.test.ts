@@ -49,20 +49,27 @@ async function userToken(): Promise<{ token: string; userId: string }> {
 async function createApplicationCredential(): Promise<ApplicationCredential> {
   const { token, userId } = await userToken();
   const name = uniqueName("cp-app-cred");
-  const response = await fetch(
-    `${identity}/users/${userId}/application_credentials`,
-    {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-auth-token": token },
-      // Expires on its own should the clean-up fail (see deleteApplicationCredential).
-      body: JSON.stringify({
-        application_credential: {
-          name,
-          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-        },
-      }),
-    },
-  );
+  // The local Keystone's sqlite answers a write 500 "database is locked" now and then.
+  let response: Response | undefined;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    response = await fetch(
+      `${identity}/users/${userId}/application_credentials`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-auth-token": token },
+        // Expires on its own should the clean-up fail (see deleteApplicationCredential).
+        body: JSON.stringify({
+          application_credential: {
+            name,
+            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+        }),
+      },
+    );
+    if (response.status !== 500) break;
+    await sleep(1000);
+  }
+  if (response === undefined) throw new Error("no answer from Keystone");
   expect(response.status).toBe(201);
   const { application_credential: made } = (await response.json()) as {
     application_credential: { id: string; secret: string };
@@ -79,7 +86,7 @@ async function deleteApplicationCredential(
   credential: ApplicationCredential,
 ): Promise<void> {
   const { token } = await userToken();
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 1; attempt <= 2; attempt++) {
     const response = await fetch(
       `${identity}/users/${credential.userId}/application_credentials/${credential.id}`,
       { method: "DELETE", headers: { "x-auth-token": token } },
