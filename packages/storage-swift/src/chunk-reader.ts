@@ -70,7 +70,7 @@ export interface MeteredBody {
   stream: ReadableStream<Uint8Array>;
   /** Bytes handed to fetch so far. */
   size: () => number;
-  /** Hex MD5 of the bytes sent (call once, after the upload). */
+  /** Hex MD5 of the bytes sent (call once, after the upload); empty when not hashing. */
   md5: () => string;
   /** The source error that ended the stream, if one did. */
   error: () => Error | undefined;
@@ -83,8 +83,10 @@ export interface MeteredBody {
 export function meteredBody(
   reader: ChunkReader,
   limit = Number.POSITIVE_INFINITY,
+  hashing = true,
 ): MeteredBody {
-  const hash: Hash = createHash("md5");
+  // Not hashed when the caller's MD5 goes as ETag: the server checks it, at no client CPU.
+  const hash: Hash | undefined = hashing ? createHash("md5") : undefined;
   let sent = 0;
   let failure: Error | undefined;
   const stream = new ReadableStream<Uint8Array>(
@@ -104,7 +106,7 @@ export function meteredBody(
           chunk = chunk.subarray(0, limit - sent);
         }
         sent += chunk.length;
-        hash.update(chunk);
+        hash?.update(chunk);
         controller.enqueue(chunk);
       },
     },
@@ -113,7 +115,7 @@ export function meteredBody(
   return {
     stream,
     size: () => sent,
-    md5: () => hash.digest("hex"),
+    md5: () => hash?.digest("hex") ?? "",
     error: () => failure,
   };
 }

@@ -114,7 +114,11 @@ async function putStream(
   reader: ChunkReader,
   options: PutOptions,
 ): Promise<PutResult> {
-  const body = meteredBody(reader);
+  const body = meteredBody(
+    reader,
+    Number.POSITIVE_INFINITY,
+    options.md5 === undefined,
+  );
   const response = await ctx.client.request({
     method: "PUT",
     path: objectPath(ctx.container, key),
@@ -127,5 +131,11 @@ async function putStream(
     signal: options.signal,
     context: at(ctx, "put", key),
   });
-  return checkStored(ctx, key, response, body.md5(), body.size());
+  return checkStored(
+    ctx,
+    key,
+    response,
+    options.md5 ?? body.md5(),
+    body.size(),
+  );
 }

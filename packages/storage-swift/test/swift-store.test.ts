@@ -131,11 +131,26 @@ describe("swift store, buffers of several MiB", () => {
   const { store: big, container: bigContainer } = freshStore(tempAuth);
   afterAll(() => dropContainer(tempAuth, bigContainer));
 
-  it("stores a buffer hashed while it is sent, and reports its MD5 as ETag", async () => {
+  it("stores a buffer with its MD5 as ETag, checked by the server", async () => {
     const data = Buffer.alloc(6 * 1024 * 1024 + 3, 0x41);
     data[12345] = 7;
     const result = await big.put("several/mib", data);
     expect(result.etag).toBe(createHash("md5").update(data).digest("hex"));
     expect((await big.get("several/mib")).equals(data)).toBe(true);
+  });
+
+  it("refuses a streamed PUT whose bytes are not those of the given MD5, keeping the object there", async () => {
+    const good = Buffer.alloc(9 * 1024 * 1024, 0x42);
+    await big.put("several/kept", good);
+    const other = Buffer.from(good);
+    other[77] = 0;
+    const error = await big
+      .put("several/kept", Readable.from([other]), {
+        size: other.length,
+        md5: createHash("md5").update(good).digest("hex"),
+      })
+      .catch((e: unknown) => e);
+    expect(isStorageError(error, "E_INTEGRITY")).toBe(true);
+    expect((await big.get("several/kept")).equals(good)).toBe(true);
   });
 });
