@@ -90,7 +90,11 @@ export async function openPostgresDriver(
     typeof options.connection === "string"
       ? { connectionString: options.connection }
       : { ...options.connection };
-  if (schema !== undefined) base.options = `-c search_path=${schema}`;
+  // Kept beside the caller's own server options (`-c statement_timeout=…`), not instead.
+  if (schema !== undefined)
+    base.options = [base.options, `-c search_path=${schema}`]
+      .filter((o) => o !== undefined && o !== "")
+      .join(" ");
   const pool =
     options.pool ?? new pg.Pool({ ...base, max: options.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.

@@ -6,7 +6,7 @@ import type {
   PutBody,
   PutOptions,
 } from "@cloud-platform/storage-core";
-import type { SqlIndex } from "../src/index.js";
+import { openIndex, type SqlIndex } from "../src/index.js";
 import {
   testAttachments,
   testStores,
@@ -115,6 +115,38 @@ describe.each(BACKENDS)("migration claims on %s", (backend) => {
     expect(await stores.ours.exists(key)).toBe(false);
     expect(await stores.file.exists(key)).toBe(false);
   }, 30_000);
+
+  (backend === "postgres" ? it : it.skip)(
+    "converges on a server that ends transactions left idle for 300 ms, while each copy takes longer",
+    async () => {
+      const strict = await openIndex(
+        {
+          postgres: {
+            connectionString: db.target,
+            options: "-c idle_in_transaction_session_timeout=300",
+          },
+        },
+        db.options,
+      );
+      try {
+        const records = await Promise.all(
+          [1, 2, 3].map((i) =>
+            local.create({ name: `slow${i}`, body: Buffer.from(`slow ${i}`) }),
+          ),
+        );
+        bucket.afterPut = () => new Promise((r) => setTimeout(r, 600));
+        const report = await testAttachments(strict, stores, "s3").migrate({
+          concurrency: 1,
+        });
+        expect(report).toMatchObject({ status: "done", moved: 3, failed: [] });
+        for (const r of records)
+          expect((await index.get(r.id))?.ref).toMatch(/^s3:\/\/ours\//);
+      } finally {
+        await strict.close();
+      }
+    },
+    30_000,
+  );
 
   it("counts a reserved ref as a reference until the claim ends", async () => {
     const b = await local.create({ name: "b", body: Buffer.from("reserved") });
