@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis, RedisOptions } from "ioredis";
 import { RedisSessionError } from "./errors.js";
 import type { RedisConnectionOptions } from "./connection-options.js";
 
@@ -38,7 +39,8 @@ export function createRedisClient(
       : { password: connection.password }),
   };
   // `replyMapping: 'legacy'` pins the client's type to `Redis` (the store reads plain strings).
-  return new Redis({
+  const IoRedis = loadIoredis();
+  return new IoRedis({
     ...common,
     ...target(connection),
     ...options.redisOptions,
@@ -94,4 +96,24 @@ function fromUrl(text: string, password: string | undefined): RedisOptions {
     ...(db === undefined || Number.isNaN(db) ? {} : { db }),
     ...(url.protocol === "rediss:" ? { tls: {} } : {}),
   };
+}
+
+/**
+ * ioredis, loaded when a client is built rather than when the package is imported: it is an
+ * optional peer, and an app on node-redis (`fromNodeRedis`) never installs it.
+ */
+function loadIoredis(): typeof Redis {
+  try {
+    const loaded = createRequire(import.meta.url)("ioredis") as {
+      Redis: typeof Redis;
+    };
+    return loaded.Redis;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "MODULE_NOT_FOUND") throw err;
+    throw new RedisSessionError(
+      "E_INVALID_OPTION",
+      "createRedisClient builds an ioredis client, and ioredis is not installed: `npm install ioredis`, or pass a node-redis client through fromNodeRedis(client)",
+      { cause: err },
+    );
+  }
 }
