@@ -34,6 +34,9 @@ export interface S3DriverParts {
   bucketGuard: BucketGuard;
 }
 
+/** DeleteObjects requests in flight at once in `deleteMany`. */
+const DELETES_IN_FLIGHT = 4;
+
 const unquote = (etag: string): string => etag.replace(/^"(.*)"$/, "$1");
 
 /** The S3 {@link StoreDriver}: every method maps its S3 errors with bucket and key. */
@@ -130,13 +133,23 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
         .catch(fail("copy", from));
     },
     deleteMany: async (keys) => {
-      for (let i = 0; i < keys.length; i += o.deleteBatchSize) {
+      // Batches of at most `deleteBatchSize`, a few in flight: a server that deletes the
+      // objects of one DeleteObjects one by one (as s3api does) works on several at once.
+      const size = Math.max(
+        1,
+        Math.min(
+          o.deleteBatchSize,
+          Math.max(100, Math.ceil(keys.length / DELETES_IN_FLIGHT)),
+        ),
+      );
+      const batches: string[][] = [];
+      for (let i = 0; i < keys.length; i += size)
+        batches.push(keys.slice(i, i + size));
+      const deleteBatch = async (batch: string[]): Promise<void> => {
         const command = new DeleteObjectsCommand({
           Bucket: bucket,
           Delete: {
-            Objects: keys
-              .slice(i, i + o.deleteBatchSize)
-              .map((k) => ({ Key: at(k) })),
+            Objects: batch.map((k) => ({ Key: at(k) })),
             Quiet: true,
           },
         });
@@ -153,7 +166,17 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
             "deleteMany",
             first.Key?.slice(prefix.length),
           )({ name: first.Code, message: first.Message, $metadata: {} });
-      }
+      };
+      const worker = async (): Promise<void> => {
+        for (let b = batches.shift(); b !== undefined; b = batches.shift())
+          await deleteBatch(b);
+      };
+      await Promise.all(
+        Array.from(
+          { length: Math.min(DELETES_IN_FLIGHT, batches.length) },
+          worker,
+        ),
+      );
     },
     signedUrl: async (key, url = {}) =>
       signUrl(client, { Bucket: bucket, Key: at(key) }, url),

@@ -1,5 +1,6 @@
 import { isStorageError, type Leftover } from "@cloud-platform/storage-core";
 import { deleteObjects } from "./bulk-delete.js";
+import { deleteObject } from "./delete-object.js";
 import { listContainer, type RawListEntry } from "./list-objects.js";
 import { readManifest, segmentNames } from "./segments.js";
 import type { StoreContext } from "./store-context.js";
@@ -120,4 +121,43 @@ async function referenced(
 function dateOf(entry: RawListEntry): Date | undefined {
   // Swift's listing dates are UTC without a zone designator.
   return entry.last_modified ? new Date(`${entry.last_modified}Z`) : undefined;
+}
+
+/** Below this many keys, one delete per key (each removes its own segments) is cheaper. */
+const BULK_FROM = 32;
+
+/**
+ * Deletes many objects. A few keys: one delete per key, a few at once, each with its large
+ * object's segments. Many keys (a garbage collection): bulk deletes of the objects (one
+ * request per thousand), then one listing of the segments container to delete, in bulk too,
+ * the segment sets of the deleted keys — a bulk delete alone leaves SLO segments behind.
+ */
+export async function deleteMany(
+  ctx: StoreContext,
+  keys: readonly string[],
+): Promise<void> {
+  const unique = [...new Set(keys)];
+  if (unique.length < BULK_FROM) {
+    const queue = [...unique];
+    const worker = async (): Promise<void> => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift())
+        await deleteObject(ctx, key);
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(8, queue.length) }, worker),
+    );
+    return;
+  }
+  await deleteObjects(ctx, ctx.container, unique);
+  const deleted = new Set(unique);
+  const segments: string[] = [];
+  try {
+    for await (const entry of listContainer(ctx, ctx.segmentsContainer, ""))
+      if (deleted.has(SEGMENT.exec(entry.name)?.[1] ?? "\0"))
+        segments.push(entry.name);
+  } catch (error) {
+    if (isStorageError(error, "E_NOT_FOUND")) return;
+    throw error;
+  }
+  await deleteObjects(ctx, ctx.segmentsContainer, segments);
 }

@@ -10,7 +10,11 @@ import {
   headRaw,
 } from "./read-object.js";
 import { tempUrl } from "./signed-url.js";
-import { listSegmentLeftovers, removeSegmentLeftover } from "./leftovers.js";
+import {
+  deleteMany,
+  listSegmentLeftovers,
+  removeSegmentLeftover,
+} from "./leftovers.js";
 import type { StoreContext } from "./store-context.js";
 
 /** What the Swift driver is made of. */
@@ -37,17 +41,7 @@ export function createSwiftDriver(parts: SwiftDriverParts): StoreDriver {
     list: (prefix = "", listOptions = {}) =>
       listObjects(ctx, prefix, listOptions),
     copy: (from, to) => copyObject(ctx, from, to),
-    deleteMany: async (keys) => {
-      // One at a time per key, a few at once: a bulk delete would leave SLO segments behind.
-      const queue = [...new Set(keys)];
-      const worker = async (): Promise<void> => {
-        for (let key = queue.shift(); key !== undefined; key = queue.shift())
-          await deleteObject(ctx, key);
-      };
-      await Promise.all(
-        Array.from({ length: Math.min(8, queue.length) }, worker),
-      );
-    },
+    deleteMany: (keys) => deleteMany(ctx, keys),
   };
   driver.listLeftovers = ({ signal } = {}) => listSegmentLeftovers(ctx, signal);
   driver.removeLeftover = (leftover) => removeSegmentLeftover(ctx, leftover);

@@ -204,6 +204,19 @@ describe("static large objects", () => {
     expect(await containerNames(tempAuth, segments, "many/")).toEqual([]);
   });
 
+  it("deletes a garbage collection's worth of keys in bulk, large ones with their segments, others' segments kept", async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `bulk/k${i}`);
+    await Promise.all(keys.slice(2).map((key) => store.put(key, key)));
+    await store.put("bulk/k0", bytes(150_000, 40));
+    await store.put("bulk/k1", bytes(150_000, 41));
+    await store.put("bulk/kept", bytes(150_000, 42));
+    await store.deleteMany!([...keys, "bulk/missing"]);
+    for (const key of keys) expect(await store.exists(key)).toBe(false);
+    expect(await containerNames(tempAuth, segments, "bulk/k0/")).toEqual([]);
+    expect(await containerNames(tempAuth, segments, "bulk/k1/")).toEqual([]);
+    expect(md5(await store.get("bulk/kept"))).toBe(md5(bytes(150_000, 42)));
+  });
+
   it("copies an SLO into an independent one: deleting the source keeps the copy whole", async () => {
     const data = bytes(220_000, 7);
     await store.put("big/original", data, { metadata: { tag: "x" } });
