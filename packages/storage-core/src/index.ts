@@ -44,3 +44,4 @@ export type { FilesystemStoreOptions } from "./filesystem-store.js";
 
 // Attachments service (refs, index contract, routing, force-DB rule, migration).
 export * from "./attachments/index.js";
+export { assertCorsOrigin } from "./cors-origin.js";

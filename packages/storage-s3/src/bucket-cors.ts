@@ -3,7 +3,7 @@ import {
   DeleteBucketCorsCommand,
 } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
+import { assertCorsOrigin } from "@cloud-platform/storage-core";
 import { createS3Client } from "./create-client.js";
 import { mapS3Error } from "./map-error.js";
 import type { S3StoreOptions } from "./options.js";
@@ -32,7 +32,8 @@ export async function configureS3Bucket(
 ): Promise<BucketConfiguration> {
   const resolved = resolveS3Options(options);
   const origins = settings.corsOrigins;
-  for (const origin of origins) checkOrigin(resolved.bucket, origin);
+  for (const origin of origins)
+    assertCorsOrigin(origin, `s3:${resolved.bucket}`);
   const client: S3Client =
     options.client ?? createS3Client(options.clientConfig ?? {}, resolved);
   const Bucket = resolved.bucket;
@@ -71,24 +72,4 @@ export async function configureS3Bucket(
   } finally {
     if (options.client === undefined) client.destroy();
   }
-}
-
-function checkOrigin(bucket: string, origin: string): void {
-  let ok = origin === "*";
-  if (!ok) {
-    try {
-      const url = new URL(origin);
-      ok =
-        (url.protocol === "https:" || url.protocol === "http:") &&
-        url.origin === origin;
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok)
-    throw new StorageError(
-      StorageErrorCode.InvalidArgument,
-      `CORS origin ${JSON.stringify(origin.slice(0, 100))} is not an origin (scheme://host[:port], no path)`,
-      { store: `s3:${bucket}` },
-    );
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
+import {
+  StorageError,
+  StorageErrorCode,
+  assertCorsOrigin,
+} from "@cloud-platform/storage-core";
 import { statusError } from "./map-error.js";
 import { at, type StoreContext } from "./store-context.js";
 
@@ -94,7 +98,7 @@ export async function configureContainer(
   }
   const origins = settings.corsOrigins;
   if (origins !== undefined) {
-    for (const origin of origins) checkOrigin(ctx, origin);
+    for (const origin of origins) assertCorsOrigin(origin, ctx.label);
     if (origins.length === 0) {
       headers["x-remove-container-meta-access-control-allow-origin"] = "x";
       headers["x-remove-container-meta-access-control-expose-headers"] = "x";
@@ -120,24 +124,4 @@ export async function configureContainer(
     await response.body?.cancel();
   }
   return { tempUrlKey, corsOrigins: origins };
-}
-
-function checkOrigin(ctx: StoreContext, origin: string): void {
-  let ok = origin === "*";
-  if (!ok) {
-    try {
-      const url = new URL(origin);
-      ok =
-        (url.protocol === "https:" || url.protocol === "http:") &&
-        url.origin === origin;
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok)
-    throw new StorageError(
-      StorageErrorCode.InvalidArgument,
-      `CORS origin ${JSON.stringify(origin.slice(0, 100))} is not an origin (scheme://host[:port], no path)`,
-      { store: ctx.label },
-    );
 }
