@@ -136,6 +136,8 @@ describe.each(setups)(
         .getByRole("button", { name: "Delete holiday photos.bin" })
         .click();
       await page.getByText("Deleted holiday photos.bin.").waitFor();
+      // The message comes before the list is drawn again: wait for the row to go.
+      await link.waitFor({ state: "detached" });
       expect(await link.count()).toBe(0);
       await context.close();
     });
