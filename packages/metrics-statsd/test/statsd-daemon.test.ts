@@ -53,9 +53,20 @@ describe("the real statsd daemon (npm package statsd, console backend)", () => {
       console: { prettyprint: false },
     };
     await writeFile(join(dir, "config.js"), `(${JSON.stringify(config)})\n`);
+    // The daemon (statsd 0.10) logs with util.log, which Node 23 removed: give it one back,
+    // so the real daemon runs on every Node version the suite runs on.
+    await writeFile(
+      join(dir, "util-log.cjs"),
+      'const util = require("node:util");\nif (typeof util.log !== "function") util.log = (m) => console.log(new Date().toISOString(), "-", m);\n',
+    );
     daemon = startChild(
       process.execPath,
-      [join(statsdDir, "stats.js"), join(dir, "config.js")],
+      [
+        "--require",
+        join(dir, "util-log.cjs"),
+        join(statsdDir, "stats.js"),
+        join(dir, "config.js"),
+      ],
       statsdDir,
     );
     await eventually("the statsd daemon to start", () =>
