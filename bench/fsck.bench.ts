@@ -28,6 +28,7 @@ import {
   progressLogger,
 } from "./lib/stats.js";
 import {
+  authenticate,
   countRequests,
   deleteContainers,
   proxyLogOffset,
@@ -86,26 +87,12 @@ function tarOf(names: readonly string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-async function swiftAuth(): Promise<{ url: string; token: string }> {
-  const response = await fetch(endpoints.swift.authUrl, {
-    headers: {
-      "X-Auth-User": endpoints.swift.user,
-      "X-Auth-Key": endpoints.swift.key,
-    },
-  });
-  const url = response.headers.get("x-storage-url");
-  const token = response.headers.get("x-auth-token");
-  await response.arrayBuffer();
-  if (url === null || token === null) throw new Error("Swift auth failed");
-  return { url, token };
-}
-
 /** Writes the objects with bulk extract-archive, a tar per PER_TAR names. */
 async function writeObjects(
   container: string,
   names: readonly string[],
 ): Promise<void> {
-  const { url, token } = await swiftAuth();
+  const { url, token } = await authenticate(endpoints.swift);
   for (let i = 0; i < names.length; i += PER_TAR) {
     const response = await fetch(
       `${url}/${encodeURIComponent(container)}?extract-archive=tar`,

@@ -82,7 +82,8 @@ export interface SwiftV1 {
   key: string;
 }
 
-async function authenticate(
+/** A token and storage URL from tempauth (auth v1). */
+export async function authenticate(
   swift: SwiftV1,
 ): Promise<{ url: string; token: string }> {
   const response = await fetch(swift.authUrl, {
