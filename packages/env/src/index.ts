@@ -2,6 +2,7 @@ export {
   CONFIG_ERROR_CODE,
   ConfigError,
   isConfigError,
+  type ConfigErrorOptions,
 } from "./config-error.js";
 export { createEnvReader } from "./env-reader.js";
 export type { EnvReader, UrlReadOptions } from "./env-reader.js";
