@@ -1,10 +1,11 @@
+import { brand, hasBrand } from "./brand.js";
 import type { ConfigProblem } from "./problem.js";
 
 /** The code of every {@link ConfigError} that does not bring its own. */
 export const CONFIG_ERROR_CODE = "E_CONFIG";
 
 // A registered symbol: two copies of this package (two versions in one tree) share it.
-const BRAND = Symbol.for("@cloud-platform/env.ConfigError");
+const BRAND = "@cloud-platform/env.ConfigError";
 
 /** Options of {@link ConfigError}. */
 export interface ConfigErrorOptions {
@@ -46,9 +47,7 @@ export class ConfigError extends Error {
     );
     this.code = options.code ?? CONFIG_ERROR_CODE;
     this.problems = problems;
-    Object.defineProperty(this, BRAND, {
-      value: options.configuration !== false,
-    });
+    if (options.configuration !== false) brand(this, BRAND);
   }
 }
 
@@ -60,10 +59,8 @@ export function isConfigError(
   error: unknown,
   code?: string,
 ): error is ConfigError {
-  if (typeof error !== "object" || error === null) return false;
   return (
-    (error as Record<symbol, unknown>)[BRAND] === true &&
-    Array.isArray((error as { problems?: unknown }).problems) &&
-    (code === undefined || (error as { code?: unknown }).code === code)
+    hasBrand(error, BRAND, code) &&
+    Array.isArray((error as { problems?: unknown }).problems)
   );
 }

@@ -1,3 +1,4 @@
+export { brand, hasBrand } from "./brand.js";
 export {
   CONFIG_ERROR_CODE,
   ConfigError,

@@ -1,4 +1,9 @@
-import { ConfigError, type ConfigProblem } from "@cloud-platform/env";
+import {
+  ConfigError,
+  brand,
+  hasBrand,
+  type ConfigProblem,
+} from "@cloud-platform/env";
 
 /** Stable codes of {@link MetricsError}; match on these, never on messages. */
 export const MetricsErrorCode = {
@@ -39,7 +44,7 @@ export interface MetricsErrorDetails {
 }
 
 // A registered symbol, as `@cloud-platform/env` does: two copies of this package agree.
-const BRAND = Symbol.for("@cloud-platform/metrics-statsd.MetricsError");
+const BRAND = "@cloud-platform/metrics-statsd.MetricsError";
 
 const CONFIG_CODES: readonly string[] = [
   MetricsErrorCode.Config,
@@ -76,7 +81,7 @@ export class MetricsError extends ConfigError {
     });
     this.problems = problems;
     this.suppressed = details.suppressed ?? 0;
-    Object.defineProperty(this, BRAND, { value: true });
+    brand(this, BRAND);
   }
 }
 
@@ -88,11 +93,7 @@ export function isMetricsError(
   error: unknown,
   code?: MetricsErrorCode,
 ): error is MetricsError {
-  if (typeof error !== "object" || error === null) return false;
-  return (
-    (error as Record<symbol, unknown>)[BRAND] === true &&
-    (code === undefined || (error as { code?: unknown }).code === code)
-  );
+  return hasBrand(error, BRAND, code);
 }
 
 /** Builds the error listing every problem at once, one per line. */

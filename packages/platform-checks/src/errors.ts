@@ -1,4 +1,9 @@
-import { ConfigError, type ConfigProblem } from "@cloud-platform/env";
+import {
+  ConfigError,
+  brand,
+  hasBrand,
+  type ConfigProblem,
+} from "@cloud-platform/env";
 import type { CheckReport } from "./report.js";
 
 /** Stable codes of {@link PlatformConfigError}. */
@@ -14,7 +19,7 @@ export type PlatformConfigErrorCode =
   (typeof PlatformConfigErrorCode)[keyof typeof PlatformConfigErrorCode];
 
 // A registered symbol, as `@cloud-platform/env` does: two copies of this package agree.
-const BRAND = Symbol.for("@cloud-platform/platform-checks.PlatformConfigError");
+const BRAND = "@cloud-platform/platform-checks.PlatformConfigError";
 
 function problemsOf(
   message: string,
@@ -51,7 +56,7 @@ export class PlatformConfigError extends ConfigError {
   ) {
     super(problemsOf(message, report), { code, message });
     this.report = report;
-    Object.defineProperty(this, BRAND, { value: true });
+    brand(this, BRAND);
   }
 }
 
@@ -63,9 +68,5 @@ export function isPlatformConfigError(
   error: unknown,
   code?: PlatformConfigErrorCode,
 ): error is PlatformConfigError {
-  if (typeof error !== "object" || error === null) return false;
-  return (
-    (error as Record<symbol, unknown>)[BRAND] === true &&
-    (code === undefined || (error as { code?: unknown }).code === code)
-  );
+  return hasBrand(error, BRAND, code);
 }

@@ -1,4 +1,9 @@
-import { ConfigError, type ConfigProblem } from "@cloud-platform/env";
+import {
+  ConfigError,
+  brand,
+  hasBrand,
+  type ConfigProblem,
+} from "@cloud-platform/env";
 
 /**
  * Stable error codes of this package:
@@ -27,7 +32,7 @@ export interface RedisSessionErrorOptions {
 }
 
 // A registered symbol, as `@cloud-platform/env` does: two copies of this package agree.
-const BRAND = Symbol.for("@cloud-platform/session-redis.RedisSessionError");
+const BRAND = "@cloud-platform/session-redis.RedisSessionError";
 
 /** An issue in the problem shape of every package (`rule` `redis.config`). */
 export function issueProblem(issue: ConfigIssue): ConfigProblem {
@@ -82,7 +87,7 @@ export class RedisSessionError extends ConfigError {
       configuration: code !== "E_UNAVAILABLE",
     });
     this.issues = options.issues ?? [];
-    Object.defineProperty(this, BRAND, { value: true });
+    brand(this, BRAND);
   }
 }
 
@@ -94,9 +99,5 @@ export function isRedisSessionError(
   err: unknown,
   code?: RedisSessionErrorCode,
 ): err is RedisSessionError {
-  if (typeof err !== "object" || err === null) return false;
-  return (
-    (err as Record<symbol, unknown>)[BRAND] === true &&
-    (code === undefined || (err as { code?: unknown }).code === code)
-  );
+  return hasBrand(err, BRAND, code);
 }
