@@ -1,7 +1,9 @@
+export { brand, hasBrand } from "./brand.js";
 export {
   CONFIG_ERROR_CODE,
   ConfigError,
   isConfigError,
+  type ConfigErrorOptions,
 } from "./config-error.js";
 export { createEnvReader } from "./env-reader.js";
 export type { EnvReader, UrlReadOptions } from "./env-reader.js";

@@ -1,3 +1,9 @@
+import {
+  ConfigError,
+  isConfigError,
+  type ConfigProblem,
+} from "@cloud-platform/env";
+
 /** Stable codes of {@link LoggingError}; match on these, never on messages. */
 export const LoggingErrorCode = {
   /** An environment variable has a value outside its documented set. */
@@ -10,28 +16,52 @@ export const LoggingErrorCode = {
 export type LoggingErrorCode =
   (typeof LoggingErrorCode)[keyof typeof LoggingErrorCode];
 
+const CODES: readonly unknown[] = Object.values(LoggingErrorCode);
+
 /**
- * The configuration error of this package. `code` is stable; `variable` names the environment
- * variable or option at fault.
+ * The configuration error of this package, a `ConfigError` of `@cloud-platform/env`
+ * (`problems` holds the one problem; `isConfigError` recognises it). `code` is stable;
+ * `variable` names the environment variable or option at fault.
  */
-export class LoggingError extends Error {
+export class LoggingError extends ConfigError {
   override readonly name = "LoggingError";
-  readonly code: LoggingErrorCode;
+  declare readonly code: LoggingErrorCode;
   readonly variable: string;
 
-  constructor(code: LoggingErrorCode, variable: string, message: string) {
-    super(message);
-    this.code = code;
+  constructor(
+    code: LoggingErrorCode,
+    variable: string,
+    message: string,
+    problem?: Omit<ConfigProblem, "variable" | "message">,
+  ) {
+    super(
+      [
+        {
+          variable,
+          rule: problem?.rule ?? "logging.invalid",
+          message,
+          hint:
+            problem?.hint ?? `Fix ${variable} (see the logging-json README).`,
+        },
+      ],
+      { code, message },
+    );
     this.variable = variable;
   }
 }
 
-/** True when `error` is a {@link LoggingError}, optionally with the given code. */
+/**
+ * True when `error` is a {@link LoggingError}, optionally with the given code, also one of
+ * another copy of this package (a brand and the code, not `instanceof` alone).
+ */
 export function isLoggingError(
   error: unknown,
   code?: LoggingErrorCode,
 ): error is LoggingError {
   return (
-    error instanceof LoggingError && (code === undefined || error.code === code)
+    isConfigError(error) &&
+    (error as { name?: unknown }).name === "LoggingError" &&
+    CODES.includes(error.code) &&
+    (code === undefined || error.code === code)
   );
 }

@@ -36,6 +36,7 @@ export function loggingOptionsFromEnv(env: Env): LoggingEnvOptions {
       LoggingErrorCode.InvalidEnv,
       bad.variable,
       bad.message,
+      bad,
     );
   return {
     json,

@@ -1,3 +1,10 @@
+import {
+  ConfigError,
+  brand,
+  hasBrand,
+  type ConfigProblem,
+} from "@cloud-platform/env";
+
 /** Stable codes of {@link MetricsError}; match on these, never on messages. */
 export const MetricsErrorCode = {
   /** The environment variables are invalid; `problems` lists every one of them. */
@@ -22,6 +29,8 @@ export interface MetricsConfigProblem {
   rule: string;
   /** What to do about it. Never contains the value of a secret. */
   hint: string;
+  /** What is wrong, for a human. @default `<variable>: <rule>` */
+  message?: string;
 }
 
 /** What a {@link MetricsError} says beyond its code and message. */
@@ -34,14 +43,25 @@ export interface MetricsErrorDetails {
   cause?: unknown;
 }
 
+// A registered symbol, as `@cloud-platform/env` does: two copies of this package agree.
+const BRAND = "@cloud-platform/metrics-statsd.MetricsError";
+
+const CONFIG_CODES: readonly string[] = [
+  MetricsErrorCode.Config,
+  MetricsErrorCode.InvalidOption,
+];
+
 /**
  * The one error type of this package. `code` is stable; messages name variables, never
- * their secret values.
+ * their secret values. A `ConfigError` of `@cloud-platform/env` (recognised by
+ * `isConfigError`) for `E_METRICS_CONFIG` and `E_METRICS_INVALID_OPTION`; the send and
+ * label errors are none.
  */
-export class MetricsError extends Error {
+export class MetricsError extends ConfigError {
   override readonly name = "MetricsError";
-  readonly code: MetricsErrorCode;
-  readonly problems: readonly MetricsConfigProblem[];
+  declare readonly code: MetricsErrorCode;
+  /** The problems, each with `variable`, `rule`, `message`, `hint` (as every package). */
+  override readonly problems: readonly (MetricsConfigProblem & ConfigProblem)[];
   readonly suppressed: number;
 
   constructor(
@@ -49,24 +69,31 @@ export class MetricsError extends Error {
     message: string,
     details: MetricsErrorDetails = {},
   ) {
-    super(
+    const problems = (details.problems ?? []).map((p) => ({
+      ...p,
+      message: p.message ?? `${p.variable}: ${p.rule}`,
+    }));
+    super(problems, {
+      code,
       message,
-      details.cause === undefined ? undefined : { cause: details.cause },
-    );
-    this.code = code;
-    this.problems = details.problems ?? [];
+      cause: details.cause,
+      configuration: CONFIG_CODES.includes(code),
+    });
+    this.problems = problems;
     this.suppressed = details.suppressed ?? 0;
+    brand(this, BRAND);
   }
 }
 
-/** True when `error` is a {@link MetricsError}, optionally with the given code. */
+/**
+ * True when `error` is a {@link MetricsError}, optionally with the given code, also one of
+ * another copy of this package (a registered brand, not `instanceof` alone).
+ */
 export function isMetricsError(
   error: unknown,
   code?: MetricsErrorCode,
 ): error is MetricsError {
-  return (
-    error instanceof MetricsError && (code === undefined || error.code === code)
-  );
+  return hasBrand(error, BRAND, code);
 }
 
 /** Builds the error listing every problem at once, one per line. */

@@ -6,6 +6,7 @@ export function readerProblems(read: EnvReader): MetricsConfigProblem[] {
   return read.problems.map((p) => ({
     variable: p.variable,
     rule: p.message,
+    message: p.message,
     hint: p.hint,
   }));
 }

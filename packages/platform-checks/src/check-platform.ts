@@ -1,4 +1,3 @@
-import { resolveEnvironment } from "./environment.js";
 import { PlatformConfigError, PlatformConfigErrorCode } from "./errors.js";
 import { formatReport } from "./format-report.js";
 import type {
@@ -11,20 +10,17 @@ import type {
 } from "./report.js";
 import { PlatformRule } from "./rules.js";
 import type { RecordFn, RuleContext } from "./rules/context.js";
-import {
-  checkBooleans,
-  checkNumbers,
-  checkSecretWhitespace,
-} from "./rules/format.js";
 import { checkIndexDatabase } from "./rules/index-database.js";
 import { checkKind } from "./rules/kind.js";
 import { checkRedis } from "./rules/redis.js";
 import { checkStatsd } from "./rules/statsd.js";
 import { checkStorage } from "./rules/storage.js";
-import { checkUrls } from "./rules/urls.js";
 import { REDACTED, redact, show } from "@cloud-platform/env";
-import { secretValues } from "./secrets.js";
-import { isOn, readVar } from "./values.js";
+import {
+  isPlatformValues,
+  readPlatformEnv,
+  type PlatformValues,
+} from "./platform-values.js";
 
 /** Options of {@link checkPlatform}: what the settings of the index database say. */
 export interface CheckPlatformOptions {
@@ -116,14 +112,17 @@ function checkEnvironment(ctx: RuleContext): void {
   );
 }
 
+/** The malformed values the parse found (booleans, numbers, URLs, secrets with spaces). */
+function checkFormats(ctx: RuleContext): void {
+  for (const p of ctx.values.formatProblems)
+    ctx.problem(p.rule as PlatformRule, p.variable, p.message, p.hint);
+}
+
 /** Every rule, in report order. */
 const RULES: readonly ((ctx: RuleContext) => void)[] = [
   checkEnvironment,
   checkKind,
-  checkBooleans,
-  checkNumbers,
-  checkUrls,
-  checkSecretWhitespace,
+  checkFormats,
   checkStorage,
   checkIndexDatabase,
   checkRedis,
@@ -146,33 +145,32 @@ function recorder(
 }
 
 /**
- * Checks the environment against every start-up rule (DESIGN.md "Start-up checks") and
- * reports all problems at once. Pure: reads only `env` and `options`. Secret values never
- * appear in the report. `ODOO_CLOUD_PLATFORM_UNSAFE` on skips every rule and says so in a
- * warning.
+ * Checks the configuration against every start-up rule (DESIGN.md "Start-up checks") and
+ * reports all problems at once. `input` is the parsed configuration ({@link readPlatformEnv},
+ * what `loadPlatformConfig` keeps) or an environment, parsed here. Pure: reads only `input`
+ * and `options`. Secret values never appear in the report. `ODOO_CLOUD_PLATFORM_UNSAFE` on
+ * skips every rule and says so in a warning.
  *
  * @throws {PlatformConfigError} `E_INVALID_OPTION` when an option is invalid.
  */
 export function checkPlatform(
-  env: PlatformEnv,
+  input: PlatformEnv | PlatformValues,
   options: CheckPlatformOptions,
 ): CheckReport {
   validateOptions(options);
-  const runningEnv = readVar(env, "RUNNING_ENV") ?? "";
-  const environment = resolveEnvironment(runningEnv);
-  const secrets = secretValues(env);
+  const values = isPlatformValues(input) ? input : readPlatformEnv(input);
+  const { runningEnv, environment, secrets } = values;
   // RUNNING_ENV is no secret, but whatever an operator pasted there must not leak either:
   // a value naming no environment is never echoed, a known one is redacted all the same.
   const shownEnv =
     environment === "unknown" ? REDACTED : redact(runningEnv, secrets);
-  if (isOn(env, "ODOO_CLOUD_PLATFORM_UNSAFE"))
-    return unsafeReport(environment, shownEnv);
+  if (values.unsafe) return unsafeReport(environment, shownEnv);
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const recordedKind =
     "recordedKind" in options ? options.recordedKind : options.kind;
   const ctx: RuleContext = {
-    env,
+    values,
     environment,
     runningEnv,
     kind: options.kind ?? recordedKind,
@@ -204,10 +202,10 @@ export function checkPlatform(
  *   its message is the text report. `E_INVALID_OPTION` when an option is invalid.
  */
 export function assertPlatform(
-  env: PlatformEnv,
+  input: PlatformEnv | PlatformValues,
   options: CheckPlatformOptions,
 ): CheckReport {
-  const report = checkPlatform(env, options);
+  const report = checkPlatform(input, options);
   if (!report.ok)
     throw new PlatformConfigError(
       PlatformConfigErrorCode.Refused,

@@ -1,5 +1,6 @@
 import { checkPlatform, type CheckPlatformOptions } from "./check-platform.js";
 import { formatReport, reportToJson } from "./format-report.js";
+import type { PlatformValues } from "./platform-values.js";
 import type { PlatformEnv } from "./report.js";
 
 /** sysexits.h `EX_CONFIG`: the exit code of a start or a `check` refused for configuration. */
@@ -22,12 +23,13 @@ export const CHECK_USAGE = "usage: cloud-platform check [--json]\n";
 /**
  * The `cloud-platform check [--json]` command without the process around it: the caller
  * prints `output` (to stdout when `exitCode` is 0, else stderr is fine too) and exits with
- * `exitCode`. `argv` holds the arguments after `check`.
+ * `exitCode`. `argv` holds the arguments after `check`; `input` is the parsed configuration
+ * or the environment (see {@link checkPlatform}).
  *
  * @throws {PlatformConfigError} `E_INVALID_OPTION` when an option is invalid.
  */
 export function runCheckCli(
-  env: PlatformEnv,
+  input: PlatformEnv | PlatformValues,
   argv: readonly string[],
   options: CheckPlatformOptions,
 ): CheckCliResult {
@@ -40,7 +42,7 @@ export function runCheckCli(
       output: `cloud-platform check: unknown argument ${JSON.stringify(unknown[0])}\n${CHECK_USAGE}`,
     };
   }
-  const report = checkPlatform(env, options);
+  const report = checkPlatform(input, options);
   const output = argv.includes("--json")
     ? reportToJson(report)
     : formatReport(report);

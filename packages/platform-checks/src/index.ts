@@ -35,6 +35,13 @@ export type {
   PlatformKind,
   Problem,
 } from "./report.js";
+export {
+  isPlatformValues,
+  readPlatformEnv,
+  type PlatformValues,
+  type StoreValues,
+} from "./platform-values.js";
 export { PlatformRule } from "./rules.js";
+export { localIndexRefused } from "./rules/index-database.js";
 export { SECRET_URL_VARIABLES, SECRET_VARIABLES } from "./secrets.js";
 export { parseStrictBoolean } from "./values.js";

@@ -23,11 +23,6 @@ export function isOn(env: PlatformEnv, name: string): boolean {
   return value !== undefined && parseStrictBoolean(value) === true;
 }
 
-/** A decimal integer made of digits only (no sign, no exponent, no spaces). */
-export function parseDigits(value: string): number | undefined {
-  return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
-}
-
 /** Escapes a string for literal use inside a regular expression. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

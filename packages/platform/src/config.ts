@@ -1,3 +1,4 @@
+import { basename, extname } from "node:path";
 import {
   loggingOptionsFromEnv,
   type LoggingEnvOptions,
@@ -16,10 +17,15 @@ import {
   type EnvReader,
 } from "@cloud-platform/env";
 import {
-  resolveEnvironment,
+  readPlatformEnv,
   type Environment,
   type PlatformKind,
+  type PlatformValues,
 } from "@cloud-platform/platform-checks";
+import {
+  objectStorageOptionsFromEnv,
+  type ObjectStorageConfig,
+} from "./object-storage-config.js";
 import {
   redisSessionOptionsFromEnv,
   type RedisSessionEnvOptions,
@@ -28,10 +34,47 @@ import {
 /** The environment, as `process.env` gives it. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** The embedded index: a SQLite file under `./data`. */
+const DEFAULT_DATABASE_URL = "./data/cloud-platform.sqlite";
+
+/**
+ * The index database's name, as `@cloud-platform/storage-sql` names it: the path of a
+ * `postgres://` URL (`postgres` when empty), else the SQLite file's base name.
+ */
+export function databaseNameOf(databaseUrl: string): string {
+  if (/^postgres(ql)?:/i.test(databaseUrl)) {
+    try {
+      const path = new URL(databaseUrl).pathname.replace(/^\//, "");
+      return decodeURIComponent(path) || "postgres";
+    } catch {
+      return "postgres";
+    }
+  }
+  if (databaseUrl === ":memory:") return "memory";
+  const path = databaseUrl.replace(/^sqlite:(\/\/)?/i, "");
+  return basename(path, extname(path));
+}
+
+/**
+ * `CLOUD_PLATFORM_CORS_ORIGINS`: origins separated by commas or spaces; `undefined` when
+ * unset (CORS is left as it is), `[]` when set but empty (the rule is removed).
+ */
+export function corsOriginsFromEnv(env: Env): string[] | undefined {
+  const raw = env["CLOUD_PLATFORM_CORS_ORIGINS"];
+  if (raw === undefined) return undefined;
+  return raw
+    .trim()
+    .split(/[\s,]+/)
+    .filter((origin) => origin !== "");
+}
+
 /** Everything the platform needs, read from the environment once. */
 export interface PlatformConfig {
-  /** The environment it was read from (the start-up checks read it again, whole). */
-  env: Env;
+  /**
+   * What the start-up checks judge, parsed here once: `checkPlatform(config.checks, …)`.
+   * Nothing reads the environment after {@link loadPlatformConfig}.
+   */
+  checks: PlatformValues;
   /** `RUNNING_ENV` as given. @default 'dev' */
   runningEnv: string;
   /** `prod`, `integration`, `test`, `dev`, `labs`, or `unknown`. */
@@ -54,6 +97,22 @@ export interface PlatformConfig {
   session: RedisSessionEnvOptions | undefined;
   statsd: StatsdEnvOptions | undefined;
   prometheus: PrometheusEnvOptions | undefined;
+  /**
+   * The S3 and Swift options, `{db}` replaced by {@link databaseName}; each kind's mapping
+   * error is kept and raised only when that kind's store is opened.
+   */
+  objectStorage: ObjectStorageConfig;
+  /**
+   * What `{db}` in `AWS_BUCKETNAME` / `SWIFT_WRITE_CONTAINER` stands for: the database named
+   * by `DATABASE_URL` (`postgres` when the URL names none), or a SQLite file's name without
+   * its extension (`./data/cloud-platform.sqlite` → `cloud-platform`), as the index says.
+   */
+  databaseName: string;
+  /**
+   * `CLOUD_PLATFORM_CORS_ORIGINS` (commas or spaces): `undefined` when unset (CORS is left
+   * as it is), `[]` when set but empty (`install` removes the rule).
+   */
+  corsOrigins: string[] | undefined;
   /** How `platform.serve()` stops on SIGTERM/SIGINT. */
   shutdown: ShutdownConfig;
   /**
@@ -128,13 +187,16 @@ export function loadPlatformConfig(
   };
   const sessionSecrets = read.list("SESSION_SECRET");
   for (const problem of read.problems) errors.push(new ConfigError([problem]));
+  const databaseUrl = read.text("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
+  const databaseName = databaseNameOf(databaseUrl);
+  const checks = readPlatformEnv(env);
   return {
-    env,
+    checks,
     runningEnv,
-    environment: resolveEnvironment(runningEnv),
+    environment: checks.environment,
     kind:
       kindValue === "exoscale" || kindValue === "ovh" ? kindValue : undefined,
-    databaseUrl: read.text("DATABASE_URL") ?? "./data/cloud-platform.sqlite",
+    databaseUrl,
     filestorePath: read.text("FILESTORE_PATH") ?? "./data/filestore",
     appVersion: read.text("APP_VERSION") ?? options.appVersion ?? "0.0.0",
     serviceName: options.serviceName ?? "cloud-platform-app",
@@ -144,6 +206,9 @@ export function loadPlatformConfig(
     session: attempt(errors, () => redisSessionOptionsFromEnv(env)),
     statsd: attempt(errors, () => statsdOptionsFromEnv(env)),
     prometheus: attempt(errors, () => prometheusOptionsFromEnv(env)),
+    objectStorage: objectStorageOptionsFromEnv(env, databaseName),
+    databaseName,
+    corsOrigins: corsOriginsFromEnv(env),
     shutdown,
     errors,
   };

@@ -3,6 +3,7 @@ import {
   PlatformConfigErrorCode,
   checkPlatform,
   formatReport,
+  localIndexRefused,
   type AttachmentLocation,
   type CheckReport,
   type PlatformKind,
@@ -16,14 +17,16 @@ import {
 import {
   configureSwiftContainer,
   createSwiftStore,
-  swiftOptionsFromEnv,
 } from "@cloud-platform/storage-swift";
+import { configureS3Bucket } from "@cloud-platform/storage-s3";
 import {
-  configureS3Bucket,
-  s3OptionsFromEnv,
-} from "@cloud-platform/storage-s3";
-import { loadPlatformConfig, type Env, type PlatformConfig } from "./config.js";
+  corsOriginsFromEnv,
+  loadPlatformConfig,
+  type Env,
+  type PlatformConfig,
+} from "./config.js";
 import type { ObjectStorage } from "./object-storage.js";
+import { mappedOptions } from "./object-storage-config.js";
 import { openPlatformIndex, setUpAttachments } from "./storage.js";
 
 /** Options of {@link install}. */
@@ -82,6 +85,32 @@ export function installLocation(
 }
 
 /**
+ * The checks for the kind about to be recorded; throws when they refuse.
+ *
+ * @throws PlatformConfigError with the report
+ */
+function refuseInstall(
+  config: PlatformConfig,
+  kind: PlatformKind,
+  location: AttachmentLocation,
+  dbName: string,
+): CheckReport {
+  const report = checkPlatform(config.checks, {
+    kind,
+    recordedKind: kind,
+    location,
+    dbName,
+  });
+  if (!report.ok && !report.unsafe)
+    throw new PlatformConfigError(
+      PlatformConfigErrorCode.Refused,
+      formatReport(report),
+      report,
+    );
+  return report;
+}
+
+/**
  * Installs the platform kind in the index database: checks the environment against it
  * (nothing is recorded when they fail), records `cloud_platform.kind` and
  * `attachment.location`, creates our own write bucket/container when missing, then moves
@@ -102,21 +131,13 @@ export async function install(
   }
   const config = loadPlatformConfig(options.env);
   const location = installLocation(config, kind);
+  // A shared environment on a local SQLite file is refused before the file is created.
+  if (localIndexRefused(config.checks))
+    refuseInstall(config, kind, location, config.databaseName);
   const index = await openPlatformIndex(config);
   try {
     // Judged with the database's name for `{db}`; nothing is recorded when refused.
-    const report = checkPlatform(options.env, {
-      kind,
-      recordedKind: kind,
-      location,
-      dbName: index.databaseName,
-    });
-    if (!report.ok && !report.unsafe)
-      throw new PlatformConfigError(
-        PlatformConfigErrorCode.Refused,
-        formatReport(report),
-        report,
-      );
+    const report = refuseInstall(config, kind, location, index.databaseName);
     await index.setSetting(SettingName.Kind, kind);
     await index.setSetting(SettingName.Location, location);
     const setup = setUpAttachments(config, index, kind, {
@@ -125,15 +146,10 @@ export async function install(
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
     try {
-      await ensureWriteContainer(
-        setup.objectStorage,
-        options.env,
-        index.databaseName,
-      );
+      await ensureWriteContainer(setup.objectStorage, config);
       const browser = await configureBrowserAccess(
         setup.objectStorage,
-        options.env,
-        index.databaseName,
+        config,
         options.onWarning,
       );
       if (options.migrate === false)
@@ -160,15 +176,14 @@ export async function install(
  */
 async function ensureWriteContainer(
   storage: ObjectStorage | undefined,
-  env: Env,
-  dbName: string,
+  config: PlatformConfig,
 ): Promise<void> {
   const write = storage?.stores.write;
   if (!write) return;
   await putMarker(write);
   if (storage.stores.kind !== "swift" || write.container === undefined) return;
   const segments = createSwiftStore({
-    ...swiftOptionsFromEnv(env, { dbName }),
+    ...mappedOptions(config.objectStorage.swift),
     container: `${write.container}_segments`,
     createContainer: true,
   });
@@ -179,18 +194,7 @@ async function ensureWriteContainer(
   }
 }
 
-/**
- * `CLOUD_PLATFORM_CORS_ORIGINS`: origins separated by commas or spaces; `undefined` when
- * unset (CORS is left as it is), `[]` when set but empty (the rule is removed).
- */
-export function corsOriginsFromEnv(env: Env): string[] | undefined {
-  const raw = env["CLOUD_PLATFORM_CORS_ORIGINS"];
-  if (raw === undefined) return undefined;
-  return raw
-    .trim()
-    .split(/[\s,]+/)
-    .filter((origin) => origin !== "");
-}
+export { corsOriginsFromEnv };
 
 /**
  * What a browser needs to reach the write bucket/container directly: on Swift a TempURL key
@@ -199,17 +203,19 @@ export function corsOriginsFromEnv(env: Env): string[] | undefined {
  */
 async function configureBrowserAccess(
   storage: ObjectStorage | undefined,
-  env: Env,
-  dbName: string,
+  config: PlatformConfig,
   onWarning: ((message: string) => void) | undefined,
 ): Promise<BrowserAccess> {
   const write = storage?.stores.write;
-  const corsOrigins = corsOriginsFromEnv(env);
+  const { corsOrigins } = config;
   if (!storage || !write || write.container === undefined)
     return { tempUrlKey: "not-needed", cors: "unchanged" };
   if (storage.stores.kind === "swift") {
     const done = await configureSwiftContainer(
-      { ...swiftOptionsFromEnv(env, { dbName }), container: write.container },
+      {
+        ...mappedOptions(config.objectStorage.swift),
+        container: write.container,
+      },
       { tempUrlKey: true, ...(corsOrigins ? { corsOrigins } : {}) },
     );
     return {
@@ -225,7 +231,7 @@ async function configureBrowserAccess(
   if (corsOrigins === undefined)
     return { tempUrlKey: "not-needed", cors: "unchanged" };
   const done = await configureS3Bucket(
-    { ...s3OptionsFromEnv(env, { dbName }), bucket: write.container },
+    { ...mappedOptions(config.objectStorage.s3), bucket: write.container },
     { corsOrigins },
   );
   if (done.cors === "unsupported")

@@ -3,16 +3,14 @@ import type {
   ObjectStore,
 } from "@cloud-platform/storage-core";
 import type { PlatformKind } from "@cloud-platform/platform-checks";
-import {
-  MIN_PART_SIZE,
-  createS3Store,
-  s3OptionsFromEnv,
-} from "@cloud-platform/storage-s3";
-import {
-  createSwiftStore,
-  swiftOptionsFromEnv,
-} from "@cloud-platform/storage-swift";
+import { MIN_PART_SIZE, createS3Store } from "@cloud-platform/storage-s3";
+import { createSwiftStore } from "@cloud-platform/storage-swift";
 import type { Env } from "./config.js";
+import {
+  mappedOptions,
+  objectStorageOptionsFromEnv,
+  type ObjectStorageConfig,
+} from "./object-storage-config.js";
 
 /** The object storage of a platform kind, with what the platform does to it. */
 export interface ObjectStorage {
@@ -22,10 +20,8 @@ export interface ObjectStorage {
   close(): Promise<void>;
 }
 
-/** Options of {@link createObjectStorage}. */
-export interface ObjectStorageOptions {
-  /** Replaces `{db}` in the bucket/container name. */
-  dbName: string;
+/** Options of {@link openObjectStorage}. */
+export interface OpenObjectStorageOptions {
   /** Create our own write bucket/container when missing (only `install` asks for it). @default false */
   createContainer?: boolean;
   /** Told about deprecated variables. */
@@ -38,10 +34,18 @@ export interface ObjectStorageOptions {
   partsInFlight?: number;
 }
 
+/** Options of {@link createObjectStorage}. */
+export interface ObjectStorageOptions extends OpenObjectStorageOptions {
+  /** Replaces `{db}` in the bucket/container name. */
+  dbName: string;
+}
+
 /**
  * Opens the object storage of `kind` from the operator's variables: `exoscale` → S3
  * (`AWS_*`), `ovh` → Swift (`SWIFT_*`). Foreign buckets/containers (refs of an integration
- * copy) are opened on demand, read-only.
+ * copy) are opened on demand, read-only. The platform maps the variables once, in
+ * `loadPlatformConfig`, and calls {@link openObjectStorage}; this is for callers holding an
+ * environment.
  *
  * @throws the package's config error (`S3ConfigError`, `SwiftConfigError`) listing every problem
  */
@@ -49,6 +53,25 @@ export function createObjectStorage(
   kind: PlatformKind,
   env: Env,
   options: ObjectStorageOptions,
+): ObjectStorage {
+  const { dbName, ...rest } = options;
+  return openObjectStorage(
+    kind,
+    objectStorageOptionsFromEnv(env, dbName),
+    rest,
+  );
+}
+
+/**
+ * Opens the object storage of `kind` from options already mapped (`config.objectStorage`
+ * of `loadPlatformConfig`). An unset write bucket/container means read only: no write store.
+ *
+ * @throws the package's config error (`S3ConfigError`, `SwiftConfigError`) listing every problem
+ */
+export function openObjectStorage(
+  kind: PlatformKind,
+  config: ObjectStorageConfig,
+  options: OpenObjectStorageOptions = {},
 ): ObjectStorage {
   const opened: ObjectStore[] = [];
   const track = (store: ObjectStore): ObjectStore => {
@@ -58,16 +81,13 @@ export function createObjectStorage(
   let stores: ObjectStorageStores;
   if (kind === "exoscale") {
     // An empty AWS_BUCKETNAME means read only: no write store, not a stand-in name.
-    const { bucket, ...mappedOptions } = s3OptionsFromEnv(env, {
-      dbName: options.dbName,
-      bucketOptional: true,
-    });
+    const { bucket, ...s3Options } = mappedOptions(config.s3);
     // Fewer, smaller parts when several files move at once (the S3 minimum part size).
     const base =
       options.partsInFlight === undefined
-        ? mappedOptions
+        ? s3Options
         : {
-            ...mappedOptions,
+            ...s3Options,
             multipart: {
               queueSize: options.partsInFlight,
               partSize: MIN_PART_SIZE,
@@ -90,11 +110,10 @@ export function createObjectStorage(
     };
   } else {
     // An empty SWIFT_WRITE_CONTAINER means read only: no write store.
-    const { container: writeContainer, ...mapped } = swiftOptionsFromEnv(env, {
-      dbName: options.dbName,
-      containerOptional: true,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-    });
+    const { container: writeContainer, ...mapped } = mappedOptions(
+      config.swift,
+    );
+    for (const warning of config.swiftWarnings) options.onWarning?.(warning);
     const base = {
       ...mapped,
       // Direct uploads and downloads sign TempURLs with the key `install` keeps on the container.

@@ -24,6 +24,7 @@ import type { ObjectStorage } from "./object-storage.js";
 import {
   readPlatformSettings,
   refuseMisconfiguration,
+  settingsBeforeOpening,
   type PlatformSettings,
 } from "./settings.js";
 import {
@@ -187,6 +188,10 @@ export async function createPlatform(
   // Closed in reverse order: a logger of our own goes last, so closing errors are written.
   const closers: Closer[] = options.logger ? [] : [() => logger.close()];
   try {
+    // Refused whatever the database says (a shared environment on a local SQLite file):
+    // refuse before opening it, which would create the file.
+    const unopened = settingsBeforeOpening(config);
+    if (unopened) refuseMisconfiguration(config, unopened, logger);
     const index = await openPlatformIndex(config);
     closers.push(() => index.close());
     const settings = await readPlatformSettings(index);

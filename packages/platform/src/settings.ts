@@ -3,6 +3,7 @@ import {
   PlatformConfigErrorCode,
   checkPlatform,
   formatReport,
+  localIndexRefused,
   type AttachmentLocation,
   type CheckReport,
   type PlatformKind,
@@ -38,16 +39,34 @@ export async function readPlatformSettings(
   };
 }
 
-/** The start-up checks for these settings. */
+/** The start-up checks for these settings, judging the configuration parsed once. */
 export function checkSettings(
-  config: PlatformConfig,
+  config: Pick<PlatformConfig, "checks">,
   settings: PlatformSettings,
 ): CheckReport {
-  return checkPlatform(config.env, {
+  return checkPlatform(config.checks, {
     kind: settings.kind,
     location: settings.location,
     dbName: settings.databaseName,
   });
+}
+
+/**
+ * The settings to judge without opening the index, when opening it is already refused: a
+ * shared environment (prod, integration, labs) on a local SQLite file breaks a rule whatever
+ * the database records, and opening it would create the file (nothing is written to disk
+ * before the checks pass). They are those of a new database: no kind, location `file`.
+ * `undefined`: open the index and read its settings.
+ */
+export function settingsBeforeOpening(
+  config: Pick<PlatformConfig, "checks" | "databaseName">,
+): PlatformSettings | undefined {
+  if (!localIndexRefused(config.checks)) return undefined;
+  return {
+    kind: undefined,
+    location: "file",
+    databaseName: config.databaseName,
+  };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   type SqlIndex,
 } from "@cloud-platform/storage-sql";
 import type { PlatformConfig } from "./config.js";
-import { createObjectStorage, type ObjectStorage } from "./object-storage.js";
+import { openObjectStorage, type ObjectStorage } from "./object-storage.js";
 
 /** Opens the index database named by `DATABASE_URL` (creating a SQLite file's folder). */
 export async function openPlatformIndex(
@@ -42,7 +42,10 @@ export interface AttachmentsSetup {
  * its object storage.
  */
 export function setUpAttachments(
-  config: PlatformConfig,
+  config: Pick<
+    PlatformConfig,
+    "objectStorage" | "filestorePath" | "disableObjectStorage"
+  >,
   index: SqlIndex,
   kind: PlatformKind | undefined,
   options: {
@@ -54,8 +57,7 @@ export function setUpAttachments(
   } = {},
 ): AttachmentsSetup {
   const objectStorage = kind
-    ? createObjectStorage(kind, config.env, {
-        dbName: index.databaseName,
+    ? openObjectStorage(kind, config.objectStorage, {
         createContainer: options.createContainer ?? false,
         ...(options.partsInFlight === undefined
           ? {}

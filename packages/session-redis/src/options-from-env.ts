@@ -1,6 +1,6 @@
 import { createEnvReader, type Env, type EnvReader } from "@cloud-platform/env";
 import type { RedisConnectionOptions } from "./connection-options.js";
-import { RedisSessionError, type ConfigIssue } from "./errors.js";
+import { RedisSessionError, issueProblem, type ConfigIssue } from "./errors.js";
 import { DEFAULT_ANONYMOUS_TTL, DEFAULT_TTL } from "./store-options.js";
 
 /** What `ODOO_SESSION_REDIS*` describes. */
@@ -53,15 +53,17 @@ export function redisSessionOptionsFromEnv(env: Env): RedisSessionEnvOptions {
   }
   // The reader's hints say the rule without quoting the value (a password pasted in the
   // wrong variable must not leak through this error).
+  const quiet = read.problems.map((p) => ({ ...p, message: p.hint }));
   issues.unshift(
-    ...read.problems.map((p) => ({ variable: p.variable, message: p.hint })),
+    ...quiet.map((p) => ({ variable: p.variable, message: p.message })),
   );
   if (issues.length > 0) {
     const lines = issues.map((i) => `${i.variable}: ${i.message}`).join("; ");
+    const own = issues.slice(quiet.length).map(issueProblem);
     throw new RedisSessionError(
       "E_CONFIG",
       `Invalid Redis session configuration: ${lines}`,
-      { issues },
+      { issues, problems: [...quiet, ...own] },
     );
   }
   return result;

@@ -1,4 +1,14 @@
-/** One thing wrong with the configuration. */
+import {
+  ConfigError,
+  FormatRule,
+  isConfigError,
+  type ConfigProblem,
+} from "@cloud-platform/env";
+
+/**
+ * One thing wrong with the S3 configuration, as the package finds it. The error's
+ * `problems` hold it with the {@link ConfigProblem} fields of every package added.
+ */
 export interface S3ConfigProblem {
   /** The environment variable (e.g. `AWS_REGION`) or option (e.g. `multipart.partSize`) at fault. */
   name: string;
@@ -6,26 +16,48 @@ export interface S3ConfigProblem {
   problem: string;
 }
 
+/** The stable code of {@link S3ConfigError}. */
+const CODE = "E_S3_CONFIG";
+
+function toProblem(finding: S3ConfigProblem): ConfigProblem & S3ConfigProblem {
+  return {
+    variable: finding.name,
+    rule:
+      finding.problem === "is required" ? FormatRule.Required : "s3.invalid",
+    message: `${finding.name} ${finding.problem}`,
+    hint: `Fix ${finding.name}: it ${finding.problem}.`,
+    name: finding.name,
+    problem: finding.problem,
+  };
+}
+
 /**
  * The S3 configuration is missing or malformed: thrown by `s3OptionsFromEnv` and
- * `createS3Store`, with every problem found (not only the first). Code `E_S3_CONFIG`.
+ * `createS3Store`, with every problem found (not only the first). Code `E_S3_CONFIG`. A
+ * `ConfigError` of `@cloud-platform/env`: `isConfigError` recognises it.
  */
-export class S3ConfigError extends Error {
+export class S3ConfigError extends ConfigError {
   override readonly name = "S3ConfigError";
-  readonly code = "E_S3_CONFIG";
-  readonly problems: readonly S3ConfigProblem[];
+  override readonly code = CODE;
+  /** `variable`, `rule`, `message`, `hint` (as every package), and `name`, `problem` as before. */
+  override readonly problems: readonly (ConfigProblem & S3ConfigProblem)[];
 
-  constructor(problems: readonly S3ConfigProblem[]) {
-    super(
-      `invalid S3 configuration: ${problems.map((p) => `${p.name}: ${p.problem}`).join("; ")}`,
-    );
+  constructor(findings: readonly S3ConfigProblem[]) {
+    const problems = findings.map(toProblem);
+    super(problems, {
+      code: CODE,
+      message: `invalid S3 configuration: ${findings.map((p) => `${p.name}: ${p.problem}`).join("; ")}`,
+    });
     this.problems = problems;
   }
 }
 
-/** True when `error` is an {@link S3ConfigError}. */
+/**
+ * True when `error` is an {@link S3ConfigError}, also one of another copy of this package
+ * (a brand and the code, not `instanceof` alone).
+ */
 export function isS3ConfigError(error: unknown): error is S3ConfigError {
-  return error instanceof S3ConfigError;
+  return isConfigError(error, CODE);
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

@@ -164,10 +164,11 @@ describe("s3OptionsFromEnv", () => {
 
   it("asks for a database name when the bucket name has {db}", () => {
     expect(configError(base).problems).toEqual([
-      {
+      expect.objectContaining({
         name: "AWS_BUCKETNAME",
         problem: "contains {db} but no database name was given",
-      },
+        variable: "AWS_BUCKETNAME",
+      }),
     ]);
   });
 

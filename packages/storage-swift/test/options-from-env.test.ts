@@ -116,10 +116,11 @@ describe("swiftOptionsFromEnv", () => {
     expect(
       problemsOf(() => swiftOptionsFromEnv(keystoneEnv, { dbName: "" })),
     ).toEqual([
-      {
+      expect.objectContaining({
         name: "SWIFT_WRITE_CONTAINER",
+        variable: "SWIFT_WRITE_CONTAINER",
         message: expect.stringContaining("{db}") as unknown as string,
-      },
+      }),
     ]);
   });
 });

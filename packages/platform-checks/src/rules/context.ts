@@ -1,7 +1,7 @@
+import type { PlatformValues } from "../platform-values.js";
 import type {
   AttachmentLocation,
   Environment,
-  PlatformEnv,
   PlatformKind,
 } from "../report.js";
 import type { PlatformRule } from "../rules.js";
@@ -16,7 +16,8 @@ export type RecordFn = (
 
 /** What every rule sees, and where it records what it found. */
 export interface RuleContext {
-  readonly env: PlatformEnv;
+  /** The parsed configuration the rules judge (never the raw environment). */
+  readonly values: PlatformValues;
   readonly environment: Environment;
   /** `RUNNING_ENV` as given (`''` when unset). */
   readonly runningEnv: string;

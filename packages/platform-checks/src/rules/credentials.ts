@@ -1,5 +1,4 @@
 import { PlatformRule } from "../rules.js";
-import { readVar } from "../values.js";
 import type { RuleContext } from "./context.js";
 import type { StoreSpec } from "./stores.js";
 
@@ -19,7 +18,7 @@ function checkS3Credentials(
   where: string,
   missing: Missing,
 ): void {
-  const set = (name: string): boolean => readVar(ctx.env, name) !== undefined;
+  const set = (name: string): boolean => ctx.values.credentialsSet.has(name);
   const keys = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
   if (keys.some(set)) {
     for (const name of keys.filter((n) => !set(n)))
@@ -60,21 +59,19 @@ function checkSwiftCredentials(
   where: string,
   missing: Missing,
 ): void {
-  const value = (name: string): string | undefined => readVar(ctx.env, name);
-  const authUrl = value("SWIFT_AUTH_URL");
+  const set = (name: string): boolean => ctx.values.credentialsSet.has(name);
+  const authUrl = ctx.values.swift.authUrl;
   if (authUrl === undefined)
     missing(
       "SWIFT_AUTH_URL",
       `SWIFT_AUTH_URL is not set, but ${where}.`,
       "Set SWIFT_AUTH_URL (from the ovh account of this instance).",
     );
-  const id = value("SWIFT_APPLICATION_CREDENTIAL_ID");
-  const name = value("SWIFT_APPLICATION_CREDENTIAL_NAME");
-  const secret = value("SWIFT_APPLICATION_CREDENTIAL_SECRET");
-  if (id === undefined && name === undefined && secret === undefined) {
-    for (const v of ["SWIFT_ACCOUNT", "SWIFT_PASSWORD"].filter(
-      (n) => value(n) === undefined,
-    ))
+  const id = set("SWIFT_APPLICATION_CREDENTIAL_ID");
+  const name = set("SWIFT_APPLICATION_CREDENTIAL_NAME");
+  const secret = set("SWIFT_APPLICATION_CREDENTIAL_SECRET");
+  if (!id && !name && !secret) {
+    for (const v of ["SWIFT_ACCOUNT", "SWIFT_PASSWORD"].filter((n) => !set(n)))
       missing(
         v,
         `${v} is not set, but ${where}.`,
@@ -83,16 +80,9 @@ function checkSwiftCredentials(
     return;
   }
   const required: string[] = [];
-  if (id === undefined && name === undefined)
-    required.push("SWIFT_APPLICATION_CREDENTIAL_ID");
-  if (secret === undefined)
-    required.push("SWIFT_APPLICATION_CREDENTIAL_SECRET");
-  if (
-    id === undefined &&
-    name !== undefined &&
-    value("SWIFT_ACCOUNT") === undefined
-  )
-    required.push("SWIFT_ACCOUNT");
+  if (!id && !name) required.push("SWIFT_APPLICATION_CREDENTIAL_ID");
+  if (!secret) required.push("SWIFT_APPLICATION_CREDENTIAL_SECRET");
+  if (!id && name && !set("SWIFT_ACCOUNT")) required.push("SWIFT_ACCOUNT");
   for (const v of required)
     missing(
       v,

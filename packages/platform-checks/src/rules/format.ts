@@ -1,7 +1,7 @@
+import { parseDigits, type ConfigProblem, type Env } from "@cloud-platform/env";
 import { PlatformRule } from "../rules.js";
 import { SECRET_VARIABLES } from "../secrets.js";
-import { parseDigits, parseStrictBoolean, readVar } from "../values.js";
-import type { RuleContext } from "./context.js";
+import { parseStrictBoolean, readVar } from "../values.js";
 
 /** Every boolean variable of the operator contract. */
 export const BOOLEAN_VARIABLES: readonly string[] = [
@@ -25,61 +25,87 @@ const SECONDS_VARIABLES = [
   "ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS",
 ];
 
+/** Quotes a non-secret value for a message (redacted, then cut). */
+export type ShowFn = (value: string) => string;
+
 /** Booleans must be strict words; "maybe" is an error, never "non-empty means true". */
-export function checkBooleans(ctx: RuleContext): void {
+function booleanProblems(env: Env, show: ShowFn): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
   for (const name of BOOLEAN_VARIABLES) {
-    const value = readVar(ctx.env, name);
+    const value = readVar(env, name);
     if (value === undefined || parseStrictBoolean(value) !== undefined)
       continue;
-    ctx.problem(
-      PlatformRule.FormatBoolean,
-      name,
-      `${name}=${ctx.show(value)} is not a boolean.`,
-      `Use 1/true/yes/on or 0/false/no/off (any case), or leave ${name} unset.`,
-    );
+    found.push({
+      rule: PlatformRule.FormatBoolean,
+      variable: name,
+      message: `${name}=${show(value)} is not a boolean.`,
+      hint: `Use 1/true/yes/on or 0/false/no/off (any case), or leave ${name} unset.`,
+    });
   }
+  return found;
 }
 
 /** Ports and durations must be plain integers in range. */
-export function checkNumbers(ctx: RuleContext): void {
+function numberProblems(env: Env, show: ShowFn): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
   for (const name of PORT_VARIABLES) {
-    const value = readVar(ctx.env, name);
+    const value = readVar(env, name);
     if (value === undefined) continue;
     const port = parseDigits(value);
     if (port !== undefined && port >= 1 && port <= 65535) continue;
-    ctx.problem(
-      PlatformRule.FormatPort,
-      name,
-      `${name}=${ctx.show(value)} is not a TCP port.`,
-      `Set ${name} to an integer from 1 to 65535, or leave it unset for the default.`,
-    );
+    found.push({
+      rule: PlatformRule.FormatPort,
+      variable: name,
+      message: `${name}=${show(value)} is not a TCP port.`,
+      hint: `Set ${name} to an integer from 1 to 65535, or leave it unset for the default.`,
+    });
   }
   for (const name of SECONDS_VARIABLES) {
-    const value = readVar(ctx.env, name);
+    const value = readVar(env, name);
     if (value === undefined) continue;
     const seconds = parseDigits(value);
     if (seconds !== undefined && seconds >= 1) continue;
-    ctx.problem(
-      PlatformRule.FormatSeconds,
-      name,
-      `${name}=${ctx.show(value)} is not a positive number of seconds.`,
-      `Set ${name} to a whole number of seconds (at least 1), or leave it unset for the default.`,
-    );
+    found.push({
+      rule: PlatformRule.FormatSeconds,
+      variable: name,
+      message: `${name}=${show(value)} is not a positive number of seconds.`,
+      hint: `Set ${name} to a whole number of seconds (at least 1), or leave it unset for the default.`,
+    });
   }
+  return found;
 }
 
 /** A secret with a leading or trailing space or newline is a paste accident. */
-export function checkSecretWhitespace(ctx: RuleContext): void {
+function secretWhitespaceProblems(env: Env): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
   for (const name of SECRET_VARIABLES) {
     // The raw value: readVar trims, and the whitespace is what this rule looks for.
-    const value = ctx.env[name];
+    const value = env[name];
     if (value === undefined || value.trim() === "" || value === value.trim())
       continue;
-    ctx.problem(
-      PlatformRule.FormatSecretWhitespace,
-      name,
-      `${name} is set but malformed: it starts or ends with whitespace.`,
-      `Remove the surrounding spaces or newline from ${name} (often a trailing newline of a secret file).`,
-    );
+    found.push({
+      rule: PlatformRule.FormatSecretWhitespace,
+      variable: name,
+      message: `${name} is set but malformed: it starts or ends with whitespace.`,
+      hint: `Remove the surrounding spaces or newline from ${name} (often a trailing newline of a secret file).`,
+    });
   }
+  return found;
+}
+
+/**
+ * Every malformed value, in report order (booleans, numbers, then what `urlProblems` finds,
+ * then secrets with whitespace): found once, while the environment is parsed.
+ */
+export function formatProblems(
+  env: Env,
+  show: ShowFn,
+  urls: readonly ConfigProblem[],
+): ConfigProblem[] {
+  return [
+    ...booleanProblems(env, show),
+    ...numberProblems(env, show),
+    ...urls,
+    ...secretWhitespaceProblems(env),
+  ];
 }

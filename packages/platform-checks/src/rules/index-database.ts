@@ -1,8 +1,19 @@
+import type { PlatformValues } from "../platform-values.js";
 import { PlatformRule } from "../rules.js";
-import { readVar } from "../values.js";
 import { SHARED_INDEX_ENVIRONMENTS, type RuleContext } from "./context.js";
 
 const POSTGRES = /^postgres(ql)?:\/\//i;
+
+/**
+ * True when the configuration keeps the index of a shared environment (prod, integration,
+ * labs) in a local SQLite file (or leaves `DATABASE_URL` unset): refused whatever the
+ * database's settings say, so a caller can refuse before opening, and creating, the file.
+ */
+export function localIndexRefused(values: PlatformValues): boolean {
+  if (values.unsafe || !SHARED_INDEX_ENVIRONMENTS.has(values.environment))
+    return false;
+  return values.databaseUrl === undefined || !POSTGRES.test(values.databaseUrl);
+}
 
 /**
  * The index holds every ref: on a local SQLite file a second front-end sees none of them
@@ -10,9 +21,8 @@ const POSTGRES = /^postgres(ql)?:\/\//i;
  * an unset `DATABASE_URL` means the embedded SQLite file, so it is refused there too.
  */
 export function checkIndexDatabase(ctx: RuleContext): void {
-  if (!SHARED_INDEX_ENVIRONMENTS.has(ctx.environment)) return;
-  const url = readVar(ctx.env, "DATABASE_URL");
-  if (url !== undefined && POSTGRES.test(url)) return;
+  if (!localIndexRefused(ctx.values)) return;
+  const url = ctx.values.databaseUrl;
   ctx.problem(
     PlatformRule.IndexSharedDatabaseRequired,
     "DATABASE_URL",

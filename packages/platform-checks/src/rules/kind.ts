@@ -1,5 +1,4 @@
 import { PlatformRule } from "../rules.js";
-import { readVar } from "../values.js";
 import { OBJECT_STORE_ENVIRONMENTS, type RuleContext } from "./context.js";
 
 const KINDS: ReadonlySet<string> = new Set(["exoscale", "ovh"]);
@@ -10,7 +9,7 @@ const KINDS: ReadonlySet<string> = new Set(["exoscale", "ovh"]);
  * warn: their location stays `file`).
  */
 export function checkKind(ctx: RuleContext): void {
-  const wanted = readVar(ctx.env, "CLOUD_PLATFORM_KIND");
+  const wanted = ctx.values.kind;
   if (wanted !== undefined && !KINDS.has(wanted)) {
     ctx.problem(
       PlatformRule.KindUnknown,

@@ -1,12 +1,6 @@
 import { PlatformRule } from "../rules.js";
-import { escapeRegExp, isOn, readVar } from "../values.js";
+import { escapeRegExp } from "../values.js";
 import { REDIS_ENVIRONMENTS, type RuleContext } from "./context.js";
-
-const HOST_VARIABLES = [
-  "ODOO_SESSION_REDIS_HOST",
-  "ODOO_SESSION_REDIS_SENTINEL_HOST",
-  "ODOO_SESSION_REDIS_URL",
-];
 
 /**
  * The prefix keeps environments apart in a shared Redis, so its last part is the running
@@ -14,7 +8,7 @@ const HOST_VARIABLES = [
  * takes `acme-odoo-labs`.
  */
 function checkPrefix(ctx: RuleContext): void {
-  const prefix = readVar(ctx.env, "ODOO_SESSION_REDIS_PREFIX");
+  const prefix = ctx.values.redis.prefix;
   const envName = ctx.environment === "labs" ? "labs" : ctx.runningEnv;
   const expected = `<client>-${ctx.appName}-${envName}`;
   if (prefix === undefined) {
@@ -39,7 +33,7 @@ function checkPrefix(ctx: RuleContext): void {
 }
 
 function checkRequired(ctx: RuleContext): void {
-  if (!isOn(ctx.env, "ODOO_SESSION_REDIS")) {
+  if (!ctx.values.redis.enabled) {
     ctx.problem(
       PlatformRule.RedisRequired,
       "ODOO_SESSION_REDIS",
@@ -47,7 +41,7 @@ function checkRequired(ctx: RuleContext): void {
       "Set ODOO_SESSION_REDIS=1.",
     );
   }
-  if (HOST_VARIABLES.every((name) => readVar(ctx.env, name) === undefined)) {
+  if (!ctx.values.redis.serverNamed) {
     ctx.problem(
       PlatformRule.RedisHostRequired,
       "ODOO_SESSION_REDIS_HOST",
@@ -64,8 +58,7 @@ function checkRequired(ctx: RuleContext): void {
  * to start (here, before any work) rather than later with a plain error.
  */
 function checkSessionSecret(ctx: RuleContext): void {
-  if (!isOn(ctx.env, "ODOO_SESSION_REDIS")) return;
-  if (readVar(ctx.env, "SESSION_SECRET") !== undefined) return;
+  if (!ctx.values.redis.enabled || ctx.values.sessionSecret) return;
   ctx.problem(
     PlatformRule.SessionSecretRequired,
     "SESSION_SECRET",
@@ -81,11 +74,8 @@ function checkSessionSecret(ctx: RuleContext): void {
 export function checkRedis(ctx: RuleContext): void {
   if (REDIS_ENVIRONMENTS.has(ctx.environment)) checkRequired(ctx);
   checkSessionSecret(ctx);
-  const sentinel = readVar(ctx.env, "ODOO_SESSION_REDIS_SENTINEL_HOST");
-  if (
-    sentinel !== undefined &&
-    readVar(ctx.env, "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME") === undefined
-  ) {
+  const { sentinelHost, sentinelMaster } = ctx.values.redis;
+  if (sentinelHost !== undefined && sentinelMaster === undefined) {
     ctx.problem(
       PlatformRule.RedisSentinelMasterRequired,
       "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME",

@@ -1,13 +1,9 @@
 import { PlatformRule } from "../rules.js";
-import { isOn, readVar } from "../values.js";
 import type { RuleContext } from "./context.js";
 
 /** statsd needs a customer: it is a segment of every metric name. */
 export function checkStatsd(ctx: RuleContext): void {
-  if (
-    !isOn(ctx.env, "ODOO_STATSD") ||
-    readVar(ctx.env, "STATSD_CUSTOMER") !== undefined
-  )
+  if (!ctx.values.statsd.enabled || ctx.values.statsd.customer !== undefined)
     return;
   ctx.problem(
     PlatformRule.StatsdCustomerRequired,

@@ -1,5 +1,5 @@
 import { PlatformRule } from "../rules.js";
-import { escapeRegExp, isOn, readVar } from "../values.js";
+import { escapeRegExp } from "../values.js";
 import { checkCredentials } from "./credentials.js";
 import {
   BUCKET_ENVIRONMENTS,
@@ -71,7 +71,7 @@ function checkLocation(ctx: RuleContext): void {
 
 function checkStoreVariables(ctx: RuleContext, store: StoreSpec): void {
   checkCredentials(ctx, store);
-  const name = readVar(ctx.env, store.nameVariable);
+  const { name } = store.values(ctx.values);
   if (name === undefined && BUCKET_ENVIRONMENTS.has(ctx.environment)) {
     ctx.problem(
       PlatformRule.StorageBucketRequired,
@@ -106,7 +106,7 @@ function checkProdShape(
   store: StoreSpec,
   name: string,
 ): void {
-  if (isOn(ctx.env, store.unstructuredVariable)) return;
+  if (store.values(ctx.values).unstructured) return;
   // Without the index database's name, `{db}` cannot prove the shape.
   const unresolved = name.includes(DB_PLACEHOLDER) && ctx.dbName === undefined;
   if (!unresolved && prodShape(ctx.appName).test(resolvedName(ctx, name)))
@@ -129,7 +129,7 @@ function checkProdShape(
  * `*_UNSTRUCTURED` does not lift this guard.
  */
 function checkNotProdName(ctx: RuleContext, store: StoreSpec): void {
-  const name = readVar(ctx.env, store.nameVariable);
+  const { name } = store.values(ctx.values);
   if (name === undefined || ctx.environment === "prod") return;
   if (!prodShape(ctx.appName).test(resolvedName(ctx, name))) return;
   ctx.problem(
@@ -147,7 +147,7 @@ export function checkStorage(ctx: RuleContext): void {
   if (store !== undefined) checkStoreVariables(ctx, store);
   checkNotProdName(ctx, S3_STORE);
   checkNotProdName(ctx, SWIFT_STORE);
-  if (readVar(ctx.env, "SWIFT_TENANT_NAME") !== undefined) {
+  if (ctx.values.swift.tenantName) {
     ctx.warning(
       PlatformRule.StorageDeprecatedTenantName,
       "SWIFT_TENANT_NAME",

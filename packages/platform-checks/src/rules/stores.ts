@@ -1,3 +1,4 @@
+import type { PlatformValues, StoreValues } from "../platform-values.js";
 import type { AttachmentLocation, PlatformKind } from "../report.js";
 
 /** The variables of one object store. */
@@ -11,6 +12,8 @@ export interface StoreSpec {
   nameVariable: string;
   /** The variable that skips the prod name-shape check. */
   unstructuredVariable: string;
+  /** This store's part of the parsed configuration. */
+  values: (values: PlatformValues) => StoreValues;
 }
 
 /** Exoscale's S3 store. */
@@ -20,6 +23,7 @@ export const S3_STORE: StoreSpec = {
   noun: "bucket",
   nameVariable: "AWS_BUCKETNAME",
   unstructuredVariable: "AWS_BUCKETNAME_UNSTRUCTURED",
+  values: (values) => values.s3,
 };
 
 /** OVH's Swift store. */
@@ -29,6 +33,7 @@ export const SWIFT_STORE: StoreSpec = {
   noun: "container",
   nameVariable: "SWIFT_WRITE_CONTAINER",
   unstructuredVariable: "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
+  values: (values) => values.swift,
 };
 
 /** The object store of a kind. */

@@ -1,6 +1,7 @@
+import type { ConfigProblem, Env } from "@cloud-platform/env";
 import { PlatformRule } from "../rules.js";
 import { readVar } from "../values.js";
-import type { RuleContext } from "./context.js";
+import type { ShowFn } from "./format.js";
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -30,26 +31,28 @@ function databaseUrlOk(value: string): boolean {
  * Endpoints must parse. The values of `ODOO_SESSION_REDIS_URL` and `DATABASE_URL` may hold
  * a password, so their messages never quote them.
  */
-export function checkUrls(ctx: RuleContext): void {
-  const bad = (variable: string, message: string, hint: string): void =>
-    ctx.problem(PlatformRule.FormatUrl, variable, message, hint);
-  const awsHost = readVar(ctx.env, "AWS_HOST");
+export function urlProblems(env: Env, show: ShowFn): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
+  const bad = (variable: string, message: string, hint: string): void => {
+    found.push({ rule: PlatformRule.FormatUrl, variable, message, hint });
+  };
+  const awsHost = readVar(env, "AWS_HOST");
   if (awsHost !== undefined && !endpointOk(awsHost, true)) {
     bad(
       "AWS_HOST",
-      `AWS_HOST=${ctx.show(awsHost)} is not an http(s) endpoint.`,
+      `AWS_HOST=${show(awsHost)} is not an http(s) endpoint.`,
       "Set AWS_HOST to a host name or an http(s) URL, e.g. sos-ch-gva-2.exo.io.",
     );
   }
-  const authUrl = readVar(ctx.env, "SWIFT_AUTH_URL");
+  const authUrl = readVar(env, "SWIFT_AUTH_URL");
   if (authUrl !== undefined && !endpointOk(authUrl, false)) {
     bad(
       "SWIFT_AUTH_URL",
-      `SWIFT_AUTH_URL=${ctx.show(authUrl)} is not an http(s) URL.`,
+      `SWIFT_AUTH_URL=${show(authUrl)} is not an http(s) URL.`,
       "Set SWIFT_AUTH_URL to the Keystone URL, e.g. https://auth.cloud.ovh.net/v3.",
     );
   }
-  const redisUrl = readVar(ctx.env, "ODOO_SESSION_REDIS_URL");
+  const redisUrl = readVar(env, "ODOO_SESSION_REDIS_URL");
   if (
     redisUrl !== undefined &&
     !["redis:", "rediss:"].includes(protocolOf(redisUrl) ?? "")
@@ -60,7 +63,7 @@ export function checkUrls(ctx: RuleContext): void {
       "Write it as redis://[:password@]host[:port][/db] (rediss:// for TLS); percent-encode special characters of the password.",
     );
   }
-  const databaseUrl = readVar(ctx.env, "DATABASE_URL");
+  const databaseUrl = readVar(env, "DATABASE_URL");
   if (databaseUrl !== undefined && !databaseUrlOk(databaseUrl)) {
     bad(
       "DATABASE_URL",
@@ -68,4 +71,5 @@ export function checkUrls(ctx: RuleContext): void {
       "Set DATABASE_URL to postgres://user:password@host:5432/dbname, or to a SQLite file path.",
     );
   }
+  return found;
 }

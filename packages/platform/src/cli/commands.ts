@@ -10,7 +10,11 @@ import {
   type MigrationProgress,
   type MigrationReport,
 } from "@cloud-platform/storage-core";
-import { loadPlatformConfig, type Env } from "../config.js";
+import {
+  loadPlatformConfig,
+  type Env,
+  type PlatformConfig,
+} from "../config.js";
 import {
   MIGRATION_PARTS_IN_FLIGHT,
   install,
@@ -19,6 +23,7 @@ import {
 import {
   checkSettings,
   readPlatformSettings,
+  settingsBeforeOpening,
   type PlatformSettings,
 } from "../settings.js";
 import { openPlatformIndex, setUpAttachments } from "../storage.js";
@@ -42,21 +47,44 @@ export async function checkCommand(
   argv: string[],
 ): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
+  // Refused whatever the database says: judged without opening (and creating) the file.
+  const unopened = settingsBeforeOpening(config);
+  if (unopened) return printCheck(ctx, config, argv, unopened);
   const index = await openPlatformIndex(config);
   try {
-    const settings = await readPlatformSettings(index);
-    const result = runCheckCli(ctx.env, argv, {
-      kind: settings.kind,
-      location: settings.location,
-      dbName: settings.databaseName,
-    });
-    (result.exitCode === 0 ? ctx.out : ctx.err).write(
-      result.output.endsWith("\n") ? result.output : `${result.output}\n`,
-    );
-    return result.exitCode;
+    return printCheck(ctx, config, argv, await readPlatformSettings(index));
   } finally {
     await index.close();
   }
+}
+
+function printCheck(
+  ctx: CommandContext,
+  config: PlatformConfig,
+  argv: string[],
+  settings: PlatformSettings,
+): number {
+  const result = runCheckCli(config.checks, argv, {
+    kind: settings.kind,
+    location: settings.location,
+    dbName: settings.databaseName,
+  });
+  (result.exitCode === 0 ? ctx.out : ctx.err).write(
+    result.output.endsWith("\n") ? result.output : `${result.output}\n`,
+  );
+  return result.exitCode;
+}
+
+/**
+ * {@link refuseLikeStartUp} before the index is opened, when the checks refuse whatever it
+ * records (a shared environment on a local SQLite file): nothing is created on disk.
+ */
+export function refuseBeforeOpening(
+  ctx: CommandContext,
+  config: PlatformConfig,
+): number | undefined {
+  const unopened = settingsBeforeOpening(config);
+  return unopened ? refuseLikeStartUp(ctx, config, unopened) : undefined;
 }
 
 /**
@@ -65,7 +93,7 @@ export async function checkCommand(
  */
 export function refuseLikeStartUp(
   ctx: CommandContext,
-  config: ReturnType<typeof loadPlatformConfig>,
+  config: PlatformConfig,
   settings: PlatformSettings,
 ): number | undefined {
   const report = checkSettings(config, settings);
@@ -120,6 +148,8 @@ export async function migrateCommand(
   },
 ): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
+  const early = refuseBeforeOpening(ctx, config);
+  if (early !== undefined) return early;
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
@@ -178,7 +208,7 @@ export async function installCommand(
   kind: string | undefined,
   flags: { migrate: boolean; json: boolean },
 ): Promise<number> {
-  const chosen = kind ?? ctx.env.CLOUD_PLATFORM_KIND;
+  const chosen = kind ?? loadPlatformConfig(ctx.env).checks.kind;
   if (chosen !== "exoscale" && chosen !== "ovh") {
     ctx.err.write(
       "install needs a kind: `cloud-platform install exoscale|ovh` (or CLOUD_PLATFORM_KIND)\n",

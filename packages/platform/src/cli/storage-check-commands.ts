@@ -7,7 +7,11 @@ import type {
 import { loadPlatformConfig } from "../config.js";
 import { readPlatformSettings } from "../settings.js";
 import { openPlatformIndex, setUpAttachments } from "../storage.js";
-import { refuseLikeStartUp, type CommandContext } from "./commands.js";
+import {
+  refuseBeforeOpening,
+  refuseLikeStartUp,
+  type CommandContext,
+} from "./commands.js";
 import type { Output } from "./progress.js";
 
 const UNITS: Record<string, number> = {
@@ -62,6 +66,10 @@ async function withAttachments(
   ) => Promise<number>,
 ): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
+  if (checked) {
+    const early = refuseBeforeOpening(ctx, config);
+    if (early !== undefined) return early;
+  }
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
