@@ -73,6 +73,9 @@ export async function uploadLargeObject(
       () => undefined,
     );
     throw error;
+  } finally {
+    // A listing taken before or during this upload lacks its segments.
+    ctx.segmentIndex = undefined;
   }
 }
 

@@ -13,6 +13,14 @@ export interface StoreContext {
   label: string;
   /** Creates the container (or the segments one) once, when the store may create it. */
   ensureContainer(which: "main" | "segments"): Promise<void>;
+  /** Clock in ms since the epoch. */
+  now: () => number;
+  /**
+   * The last listing of the segments container by segment base, which bulk deletes reuse
+   * for a while (see `deleteMany`); a large upload of this store drops it.
+   */
+  segmentIndex?:
+    { listedAt: number; byBase: Map<string, string[]> } | undefined;
 }
 
 /** The failure context of an operation on `key` (or on the container when no key). */
