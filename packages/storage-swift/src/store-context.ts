@@ -17,10 +17,10 @@ export interface StoreContext {
   now: () => number;
   /**
    * The last listing of the segments container by segment base, which bulk deletes reuse
-   * for a while (see `deleteMany`); a large upload of this store drops it.
+   * and plain puts consult for a while (see `segmentIndex`); this store's writes update it.
    */
   segmentIndex?:
-    { listedAt: number; byBase: Map<string, string[]> } | undefined;
+    { listedAt: number; byBase: Promise<Map<string, string[]>> } | undefined;
 }
 
 /** The failure context of an operation on `key` (or on the container when no key). */

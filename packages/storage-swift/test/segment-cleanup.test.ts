@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import {
   containerNames,
   dropContainer,
@@ -38,9 +39,6 @@ function bytes(size: number, seed: number): Buffer {
 const md5 = (b: Buffer): string => createHash("md5").update(b).digest("hex");
 const sha256 = (s: string): string =>
   createHash("sha256").update(s).digest("hex");
-/** Listing requests of the segments container among those sent. */
-const segmentListings = (): string[] =>
-  sent.filter((r) => r.startsWith(`GET /v1/AUTH_test/${segments}?`));
 
 /** A key of `bytes` bytes: its segments go under its SHA-256. */
 const longKey = (tag: string, length = 950): string =>
@@ -48,25 +46,39 @@ const longKey = (tag: string, length = 950): string =>
 
 describe("bulk deletes of a garbage collection", () => {
   it("list the segments container once for several calls, and still remove every large object's segments", async () => {
-    const first = Array.from({ length: 40 }, (_, i) => `gc/a${i}`);
-    const second = Array.from({ length: 40 }, (_, i) => `gc/b${i}`);
-    await Promise.all([...first, ...second].map((key) => store.put(key, key)));
-    await store.put(first[39]!, bytes(150_000, 1));
-    await store.put(second[39]!, bytes(150_000, 2));
-    sent.length = 0;
-    await store.deleteMany!(first);
-    await store.deleteMany!(second);
-    const listings = segmentListings();
-    console.log(
-      `segments container listings for 2 bulk deleteMany calls: ${listings.length}`,
-    );
-    expect(listings).toHaveLength(1);
-    expect(await containerNames(tempAuth, segments, "gc/")).toEqual([]);
-    for (const key of [...first, ...second])
-      expect(await store.exists(key)).toBe(false);
+    // A store of its own: every listing it ever sends is counted.
+    const own = freshStore(tempAuth, {
+      segmentSize: 64 * 1024,
+      largeObjectThreshold: 100 * 1024,
+      fetch: counting,
+    });
+    const ownSegments = `${own.container}_segments`;
+    try {
+      const first = Array.from({ length: 40 }, (_, i) => `gc/a${i}`);
+      const second = Array.from({ length: 40 }, (_, i) => `gc/b${i}`);
+      await Promise.all(
+        [...first, ...second].map((key) => own.store.put(key, key)),
+      );
+      await own.store.put(first[39]!, bytes(150_000, 1));
+      await own.store.put(second[39]!, bytes(150_000, 2));
+      await own.store.deleteMany!(first);
+      await own.store.deleteMany!(second);
+      const listings = sent.filter((r) =>
+        r.startsWith(`GET /v1/AUTH_test/${ownSegments}?`),
+      );
+      console.log(
+        `segments container listings, 82 puts then 2 bulk deleteMany calls: ${listings.length}`,
+      );
+      expect(listings).toHaveLength(1);
+      expect(await containerNames(tempAuth, ownSegments, "gc/")).toEqual([]);
+      for (const key of [...first, ...second])
+        expect(await own.store.exists(key)).toBe(false);
+    } finally {
+      await dropContainer(tempAuth, own.container);
+    }
   });
 
-  it("list again after the store's own large upload, so its segments go too", async () => {
+  it("still remove the segments of a large object this store wrote after the listing", async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `gc2/k${i}`);
     await Promise.all(keys.map((key) => store.put(key, key)));
     await store.deleteMany!(keys);
@@ -140,5 +152,54 @@ describe("leftovers of keys over 900 bytes", () => {
       await containerNames(tempAuth, segments, `${sha256(long)}/slo/`),
     ).toEqual([]);
     expect(md5(await store.get(kept))).toBe(md5(bytes(150_000, 7)));
+  });
+});
+
+describe("a plain put over a key", () => {
+  it("removes the segments of the large object it replaced once the new object is stored", async () => {
+    await store.put("over/slo", bytes(200_000, 8));
+    expect(
+      (await containerNames(tempAuth, segments, "over/slo/"))!.length,
+    ).toBe(4);
+    await store.put("over/slo", "small now");
+    expect((await store.get("over/slo")).toString()).toBe("small now");
+    expect(await containerNames(tempAuth, segments, "over/slo/")).toEqual([]);
+  });
+
+  it("removes them for a streamed plain put too", async () => {
+    await store.put("over/stream", bytes(200_000, 9));
+    const data = bytes(90_000, 10);
+    await store.put("over/stream", Readable.from([data]), { size: 90_000 });
+    expect(md5(await store.get("over/stream"))).toBe(md5(data));
+    expect(await containerNames(tempAuth, segments, "over/stream/")).toEqual(
+      [],
+    );
+  });
+
+  it("sends its PUT alone over a plain object and on a new key", async () => {
+    await store.put("over/plain", "first");
+    sent.length = 0;
+    await store.put("over/plain", "second");
+    await store.put("over/new", "new");
+    expect(sent).toEqual([
+      expect.stringMatching(/^PUT \/v1\/AUTH_test\/[^/]+\/over\/plain$/),
+      expect.stringMatching(/^PUT \/v1\/AUTH_test\/[^/]+\/over\/new$/),
+    ]);
+    expect((await store.get("over/plain")).toString()).toBe("second");
+  });
+
+  it("sends one PUT per file for a run of new keys, with at most one listing for all", async () => {
+    const fresh = freshStore(tempAuth, { fetch: counting });
+    try {
+      // The first put lists the segments container (none yet): one request per few minutes.
+      await fresh.store.put("init", "");
+      sent.length = 0;
+      for (let i = 0; i < 20; i++)
+        await fresh.store.put(`run/f${i}`, bytes(1000, i));
+      expect(sent.filter((r) => r.startsWith("PUT "))).toHaveLength(20);
+      expect(sent).toHaveLength(20);
+    } finally {
+      await dropContainer(tempAuth, fresh.container);
+    }
   });
 });
