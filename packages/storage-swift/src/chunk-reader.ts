@@ -77,8 +77,23 @@ export interface MeteredBody {
 }
 
 /**
+ * Bytes a streamed body hands to fetch before it lets the event loop run. On loopback (and
+ * on any link the kernel buffers faster than we produce) every socket write succeeds at once,
+ * so source, hash and fetch chain on promises alone: a whole segment went through without a
+ * timer, an I/O callback or an idle-time garbage collection in between (a 64 MiB segment
+ * blocked the loop for 2 s, and its spent chunks piled up as garbage: memory grew with the
+ * segment size).
+ */
+const YIELD_EVERY = 1024 * 1024;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * A web stream for `fetch` that pulls from `reader` only when fetch wants more (no read-ahead
- * beyond one chunk), stops after `limit` bytes, and computes the MD5 on the way.
+ * beyond one chunk), stops after `limit` bytes, computes the MD5 on the way, and lets the
+ * event loop run after every {@link YIELD_EVERY} bytes.
  */
 export function meteredBody(
   reader: ChunkReader,
@@ -88,6 +103,7 @@ export function meteredBody(
   // Not hashed when the caller's MD5 goes as ETag: the server checks it, at no client CPU.
   const hash: Hash | undefined = hashing ? createHash("md5") : undefined;
   let sent = 0;
+  let unyielded = 0;
   let failure: Error | undefined;
   const stream = new ReadableStream<Uint8Array>(
     {
@@ -108,6 +124,11 @@ export function meteredBody(
         sent += chunk.length;
         hash?.update(chunk);
         controller.enqueue(chunk);
+        unyielded += chunk.length;
+        if (unyielded >= YIELD_EVERY) {
+          unyielded = 0;
+          await yieldToEventLoop();
+        }
       },
     },
     { highWaterMark: 0 },

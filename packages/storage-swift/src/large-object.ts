@@ -7,6 +7,7 @@ import {
 } from "@cloud-platform/storage-core";
 import { ChunkReader, meteredBody } from "./chunk-reader.js";
 import { deleteObjects } from "./bulk-delete.js";
+import { noteSegments } from "./segment-index.js";
 import {
   newUploadPrefix,
   readManifest,
@@ -61,6 +62,7 @@ export async function uploadLargeObject(
       entries.push(await putSegment(ctx, name, piece, options.signal));
     }
     const etag = await putManifest(ctx, key, entries, options);
+    noteSegments(ctx, key, stored);
     await deleteObjects(ctx, ctx.segmentsContainer, replaced).catch(
       () => undefined,
     );

@@ -1,60 +1,64 @@
+import { createHash } from "node:crypto";
 import { isStorageError, type Leftover } from "@cloud-platform/storage-core";
 import { deleteObjects } from "./bulk-delete.js";
-import { deleteObject } from "./delete-object.js";
 import { listContainer, type RawListEntry } from "./list-objects.js";
-import { readManifest, segmentNames } from "./segments.js";
+import {
+  HASHED_BASE,
+  SEGMENT,
+  readManifest,
+  segmentBase,
+  segmentNames,
+} from "./segments.js";
 import type { StoreContext } from "./store-context.js";
 
-/** `<key>/slo/<upload id>/<8-digit number>`: the greedy key part keeps keys holding `/slo/`. */
-const SEGMENT = /^(.*)\/slo\/([0-9a-z]+-[0-9a-f]{8})\/\d{8}$/;
-/** Keys over 900 bytes have their segments under their SHA-256: no way back to the key. */
-const HASHED_BASE = /^[0-9a-f]{64}$/;
-
 interface Group {
-  key: string;
+  /** The key part of the segment base: the key, or the SHA-256 of a key over 900 bytes. */
+  base: string;
   prefix: string;
   size: number;
   lastModified: Date | undefined;
 }
 
+/** Manifest prefixes by key, read once per key. */
+type Manifests = Map<string, Set<string>>;
+
 /**
  * Segment sets in `<container>_segments` that the object under their key does not reference:
  * the segments of an SLO upload killed before its manifest, or of one whose manifest another
  * upload replaced. One listing of the segments container and one manifest read per key that
- * has segments (large objects are few). A set still being uploaded has no manifest either:
- * its last write is recent, and the caller's grace period keeps it.
+ * has segments (large objects are few). Sets under a hashed base (keys over 900 bytes) wait
+ * for one listing of the container that finds the keys they may belong to. A set still being
+ * uploaded has no manifest either: its last write is recent, and the caller's grace period
+ * keeps it.
  */
 export async function* listSegmentLeftovers(
   ctx: StoreContext,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Leftover> {
-  const manifests = new Map<string, Set<string>>();
+  const manifests: Manifests = new Map();
+  const hashed: Group[] = [];
+  const options = signal ? { signal } : {};
   let group: Group | undefined;
-  const entries = listContainer(ctx, ctx.segmentsContainer, "", {
-    ...(signal ? { signal } : {}),
-  });
-  const finished = async (g: Group): Promise<Leftover | undefined> => {
-    if (await referenced(ctx, manifests, g.key, g.prefix)) return undefined;
-    return {
-      kind: "segments",
-      key: g.key,
-      id: g.prefix,
-      size: g.size,
-      ...(g.lastModified ? { lastModified: g.lastModified } : {}),
-    };
-  };
   try {
-    for await (const entry of entries) {
+    for await (const entry of listContainer(
+      ctx,
+      ctx.segmentsContainer,
+      "",
+      options,
+    )) {
       const match = SEGMENT.exec(entry.name);
-      if (!match || HASHED_BASE.test(match[1] ?? "")) continue;
-      const key = match[1] ?? "";
-      const prefix = `${key}/slo/${match[2] ?? ""}/`;
+      if (!match) continue;
+      const base = match[1] ?? "";
+      const prefix = `${base}/slo/${match[2] ?? ""}/`;
       if (group?.prefix !== prefix) {
-        if (group) {
-          const leftover = await finished(group);
+        if (group && HASHED_BASE.test(group.base)) hashed.push(group);
+        else if (group) {
+          const leftover = await unreferenced(ctx, manifests, group, [
+            group.base,
+          ]);
           if (leftover) yield leftover;
         }
-        group = { key, prefix, size: 0, lastModified: undefined };
+        group = { base, prefix, size: 0, lastModified: undefined };
       }
       group.size += entry.bytes;
       const modified = dateOf(entry);
@@ -66,23 +70,82 @@ export async function* listSegmentLeftovers(
     if (isStorageError(error, "E_NOT_FOUND")) return;
     throw error;
   }
-  if (group) {
-    const leftover = await finished(group);
+  if (group && HASHED_BASE.test(group.base)) hashed.push(group);
+  else if (group) {
+    const leftover = await unreferenced(ctx, manifests, group, [group.base]);
+    if (leftover) yield leftover;
+  }
+  if (hashed.length === 0) return;
+  const longKeys = await longKeysByHash(ctx, signal);
+  for (const g of hashed) {
+    const leftover = await unreferenced(ctx, manifests, g, [
+      ...(longKeys.get(g.base) ?? []),
+      g.base,
+    ]);
     if (leftover) yield leftover;
   }
 }
 
 /**
- * Deletes a segment set, after reading the key's manifest once more: a set whose upload
- * finished since it was listed is the object's now, and stays.
+ * The leftover a group is when none of the keys it may belong to references it. Its key is
+ * the first candidate: the long key when one exists, else the base itself.
+ */
+async function unreferenced(
+  ctx: StoreContext,
+  manifests: Manifests,
+  g: Group,
+  candidates: readonly string[],
+): Promise<Leftover | undefined> {
+  for (const key of candidates)
+    if (await referenced(ctx, manifests, key, g.prefix)) return undefined;
+  return {
+    kind: "segments",
+    key: candidates[0] ?? g.base,
+    id: g.prefix,
+    size: g.size,
+    ...(g.lastModified ? { lastModified: g.lastModified } : {}),
+  };
+}
+
+/** Keys over 900 bytes in the container, by the SHA-256 their segments are stored under. */
+async function longKeysByHash(
+  ctx: StoreContext,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string[]>> {
+  const byHash = new Map<string, string[]>();
+  for await (const entry of listContainer(ctx, ctx.container, "", {
+    pageSize: 10_000,
+    ...(signal ? { signal } : {}),
+  })) {
+    if (Buffer.byteLength(entry.name) <= 900) continue;
+    const hash = createHash("sha256").update(entry.name).digest("hex");
+    byHash.set(hash, [...(byHash.get(hash) ?? []), entry.name]);
+  }
+  return byHash;
+}
+
+/**
+ * Deletes a segment set, after reading the manifests of the keys it may belong to once more:
+ * a set whose upload finished since it was listed is the object's now, and stays. A set
+ * under a hashed base listed without its key is checked against the long keys listed again.
  */
 export async function removeSegmentLeftover(
   ctx: StoreContext,
   leftover: Leftover,
 ): Promise<void> {
   if (leftover.kind !== "segments") return;
-  if (!leftover.id.startsWith(`${leftover.key}/slo/`)) return;
-  if (await referenced(ctx, new Map(), leftover.key, leftover.id)) return;
+  const base = segmentBase(leftover.key);
+  if (!leftover.id.startsWith(base)) return;
+  const hash = base.slice(0, -"/slo/".length);
+  const candidates = HASHED_BASE.test(hash)
+    ? [
+        leftover.key,
+        ...((await longKeysByHash(ctx, undefined)).get(hash) ?? []),
+        hash,
+      ]
+    : [leftover.key];
+  for (const key of new Set(candidates))
+    if (await referenced(ctx, new Map(), key, leftover.id)) return;
   const names: string[] = [];
   try {
     for await (const entry of listContainer(
@@ -101,7 +164,7 @@ export async function removeSegmentLeftover(
 /** Whether the object under `key` is an SLO whose manifest points into `prefix`. */
 async function referenced(
   ctx: StoreContext,
-  cache: Map<string, Set<string>>,
+  cache: Manifests,
   key: string,
   prefix: string,
 ): Promise<boolean> {
@@ -121,43 +184,4 @@ async function referenced(
 function dateOf(entry: RawListEntry): Date | undefined {
   // Swift's listing dates are UTC without a zone designator.
   return entry.last_modified ? new Date(`${entry.last_modified}Z`) : undefined;
-}
-
-/** Below this many keys, one delete per key (each removes its own segments) is cheaper. */
-const BULK_FROM = 32;
-
-/**
- * Deletes many objects. A few keys: one delete per key, a few at once, each with its large
- * object's segments. Many keys (a garbage collection): bulk deletes of the objects (one
- * request per thousand), then one listing of the segments container to delete, in bulk too,
- * the segment sets of the deleted keys — a bulk delete alone leaves SLO segments behind.
- */
-export async function deleteMany(
-  ctx: StoreContext,
-  keys: readonly string[],
-): Promise<void> {
-  const unique = [...new Set(keys)];
-  if (unique.length < BULK_FROM) {
-    const queue = [...unique];
-    const worker = async (): Promise<void> => {
-      for (let key = queue.shift(); key !== undefined; key = queue.shift())
-        await deleteObject(ctx, key);
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(8, queue.length) }, worker),
-    );
-    return;
-  }
-  await deleteObjects(ctx, ctx.container, unique);
-  const deleted = new Set(unique);
-  const segments: string[] = [];
-  try {
-    for await (const entry of listContainer(ctx, ctx.segmentsContainer, ""))
-      if (deleted.has(SEGMENT.exec(entry.name)?.[1] ?? "\0"))
-        segments.push(entry.name);
-  } catch (error) {
-    if (isStorageError(error, "E_NOT_FOUND")) return;
-    throw error;
-  }
-  await deleteObjects(ctx, ctx.segmentsContainer, segments);
 }

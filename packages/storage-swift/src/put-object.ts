@@ -6,10 +6,13 @@ import {
   type PutOptions,
   type PutResult,
 } from "@cloud-platform/storage-core";
+import { deleteObjects } from "./bulk-delete.js";
 import { ChunkReader, meteredBody } from "./chunk-reader.js";
 import { uploadLargeObject } from "./large-object.js";
 import { objectHeaders } from "./object-headers.js";
 import { cleanEtag, objectPath, statusError } from "./map-error.js";
+import { noteSegments, segmentIndex } from "./segment-index.js";
+import { replacedSegments, segmentBase } from "./segments.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /** Streams of unknown size are buffered up to this much, so small ones get a retryable PUT. */
@@ -65,6 +68,7 @@ export async function putBuffer(
 ): Promise<PutResult> {
   // The caller's MD5 is of the bytes it meant to send: the server refuses others (422).
   const etag = options.md5 ?? createHash("md5").update(bytes).digest("hex");
+  const replaced = await segmentsToReplace(ctx, key);
   const response = await ctx.client.request({
     method: "PUT",
     path: objectPath(ctx.container, key),
@@ -76,7 +80,38 @@ export async function putBuffer(
   if (response.status !== 201)
     throw await statusError(response, at(ctx, "put", key));
   await response.body?.cancel();
+  await dropReplaced(ctx, key, replaced);
   return { key, size: bytes.length, etag };
+}
+
+/**
+ * The segments of the large object a plain put of `key` is about to replace, which nobody
+ * would delete after it (python-swiftclient removes them too). Its manifest is read only when
+ * the segments container listing (see `segmentIndex`: one per few minutes, not one per put)
+ * has segments under the key: a put of a new key or over a plain object sends its PUT alone.
+ */
+async function segmentsToReplace(
+  ctx: StoreContext,
+  key: string,
+): Promise<string[]> {
+  const index = await segmentIndex(ctx).catch(() => undefined);
+  if (index && !index.has(segmentBase(key))) return [];
+  return replacedSegments(ctx, key);
+}
+
+/** Deletes the replaced segments once the new object is stored; best effort (else gc's leftovers). */
+async function dropReplaced(
+  ctx: StoreContext,
+  key: string,
+  replaced: readonly string[],
+): Promise<void> {
+  if (replaced.length === 0) return;
+  try {
+    await deleteObjects(ctx, ctx.segmentsContainer, replaced);
+    noteSegments(ctx, key, []);
+  } catch {
+    // Left as a segment set without a manifest: listed by listLeftovers, removed by gc.
+  }
 }
 
 /** Compares the server's ETag with the MD5 of what was sent; removes the object on a mismatch. */
@@ -114,6 +149,7 @@ async function putStream(
   reader: ChunkReader,
   options: PutOptions,
 ): Promise<PutResult> {
+  const replaced = await segmentsToReplace(ctx, key);
   const body = meteredBody(
     reader,
     Number.POSITIVE_INFINITY,
@@ -131,11 +167,13 @@ async function putStream(
     signal: options.signal,
     context: at(ctx, "put", key),
   });
-  return checkStored(
+  const stored = await checkStored(
     ctx,
     key,
     response,
     options.md5 ?? body.md5(),
     body.size(),
   );
+  await dropReplaced(ctx, key, replaced);
+  return stored;
 }

@@ -15,6 +15,21 @@ export interface ManifestEntry {
 /** `<upload id>/<8-digit segment number>` below a key's segment base. */
 const SEGMENT_TAIL = /^[0-9a-z]+-[0-9a-f]{8}\/\d{8}$/;
 
+/** `<base>/slo/<upload id>/<8-digit number>`: the greedy base part keeps keys holding `/slo/`. */
+export const SEGMENT = /^(.*)\/slo\/([0-9a-z]+-[0-9a-f]{8})\/\d{8}$/;
+
+/**
+ * Segment bases of keys over 900 bytes: their SHA-256, with no way back to the key but a
+ * listing. A short key of 64 hex digits has the same shape: both are candidates.
+ */
+export const HASHED_BASE = /^[0-9a-f]{64}$/;
+
+/** The segment base (`<key or its hash>/slo/`) of a segment name, if it is one of ours. */
+export function segmentBaseOf(name: string): string | undefined {
+  const match = SEGMENT.exec(name);
+  return match ? `${match[1] ?? ""}/slo/` : undefined;
+}
+
 /** Where the segments of every upload of `key` go: `<key>/slo/` (the key hashed when long). */
 export function segmentBase(key: string): string {
   return `${Buffer.byteLength(key) > 900 ? createHash("sha256").update(key).digest("hex") : key}/slo/`;

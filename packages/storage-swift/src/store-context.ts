@@ -13,6 +13,14 @@ export interface StoreContext {
   label: string;
   /** Creates the container (or the segments one) once, when the store may create it. */
   ensureContainer(which: "main" | "segments"): Promise<void>;
+  /** Clock in ms since the epoch. */
+  now: () => number;
+  /**
+   * The last listing of the segments container by segment base, which bulk deletes reuse
+   * and plain puts consult for a while (see `segmentIndex`); this store's writes update it.
+   */
+  segmentIndex?:
+    { listedAt: number; byBase: Promise<Map<string, string[]>> } | undefined;
 }
 
 /** The failure context of an operation on `key` (or on the container when no key). */

@@ -10,11 +10,8 @@ import {
   headRaw,
 } from "./read-object.js";
 import { tempUrl } from "./signed-url.js";
-import {
-  deleteMany,
-  listSegmentLeftovers,
-  removeSegmentLeftover,
-} from "./leftovers.js";
+import { listSegmentLeftovers, removeSegmentLeftover } from "./leftovers.js";
+import { deleteMany } from "./bulk-delete.js";
 import type { StoreContext } from "./store-context.js";
 
 /** What the Swift driver is made of. */

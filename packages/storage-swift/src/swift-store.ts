@@ -67,6 +67,7 @@ function storeContext(options: SwiftStoreOptions): {
     segmentSize: resolved.segmentSize,
     largeObjectThreshold: resolved.largeObjectThreshold,
     label: `swift:${resolved.container}`,
+    now,
     // The segments container of our own write container is created on demand, as
     // python-swiftclient does: the first large upload must not fail for want of it.
     ensureContainer: createContainerGuard(
