@@ -50,7 +50,6 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
     insert: async (r, options = {}) => {
       if (
         collecting.has(r.ref) ||
-        (options.confirm && !(await options.confirm())) ||
         (options.seenEpoch !== undefined &&
           count(r.ref) === 0 &&
           options.seenEpoch !== epoch)

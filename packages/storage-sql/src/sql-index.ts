@@ -65,7 +65,7 @@ export function createSqlIndex(
     insert: async (record, insertOptions = {}) => {
       const location = checkRecord(record);
       const createdAt = record.createdAt ?? new Date();
-      const { confirm, seenEpoch } = insertOptions;
+      const { seenEpoch } = insertOptions;
       await driver.transaction(
         async (tx) => {
           if (await isBeingCollected(tx, record.ref))
@@ -82,12 +82,6 @@ export function createSqlIndex(
             throw new StorageError(
               StorageErrorCode.NotFound,
               `the bytes of ${record.ref} may have been collected since they were found; look again`,
-              { key: record.ref },
-            );
-          if (confirm && !(await confirm()))
-            throw new StorageError(
-              StorageErrorCode.NotFound,
-              `the bytes of ${record.ref} vanished before the attachment was recorded`,
               { key: record.ref },
             );
           return tx.run(

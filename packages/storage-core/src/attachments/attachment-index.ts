@@ -21,13 +21,6 @@ export type NewAttachmentRecord = Omit<AttachmentRecord, "createdAt"> & {
 /** Options of {@link AttachmentIndex.insert}. */
 export interface InsertOptions {
   /**
-   * Called in the inserting transaction, under the ref lock, just before the insert: `false`
-   * (the bytes vanished since they were stored) inserts nothing and throws `E_NOT_FOUND`.
-   * @deprecated a store call inside the write transaction holds it across network I/O
-   * (on SQLite every other writer waits); give `seenEpoch` instead.
-   */
-  confirm?: () => Promise<boolean>;
-  /**
    * The {@link AttachmentIndex.collectionEpoch} of the ref, read before its bytes were found
    * in or written to the store. When no other attachment references the ref and the epoch
    * moved since, a collection may have deleted those bytes meanwhile: nothing is inserted,
