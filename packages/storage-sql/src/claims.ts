@@ -94,7 +94,7 @@ export async function markCollecting(
 
 /** The slice of the refs `ref` belongs to (256 of them), for {@link collectionEpoch}. */
 function slotOf(ref: string): number {
-  return createHash("sha256").update(ref).digest()[0]!;
+  return createHash("sha256").update(ref).digest().readUInt8(0);
 }
 
 /** The counter of ended collections of `ref`'s slice (0 before the first one). */

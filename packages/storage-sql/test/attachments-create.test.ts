@@ -15,7 +15,7 @@ function watchTransactions(index: SqlIndex): () => boolean {
   };
   const original = driver.transaction.bind(driver);
   let open = 0;
-  driver.transaction = (async (fn, keys, options) =>
+  driver.transaction = (fn, keys, options) =>
     original(
       async (tx) => {
         open += 1;
@@ -27,7 +27,7 @@ function watchTransactions(index: SqlIndex): () => boolean {
       },
       keys,
       options,
-    )) as typeof driver.transaction;
+    );
   return () => open > 0;
 }
 
