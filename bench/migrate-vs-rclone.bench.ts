@@ -312,10 +312,10 @@ async function sweep(work: string): Promise<string> {
     "--concurrency 8",
     "--concurrency 16",
     "--concurrency 32",
-    "--verify size",
-    "--concurrency 16 --verify size",
+    "--batch-size 500",
     "--concurrency 16 --batch-size 500",
-    "--concurrency 32 --batch-size 500 --verify size",
+    "--concurrency 16 --batch-size 1000",
+    "--concurrency 32 --batch-size 500",
   ];
   const variants = settings.map((flags, i): Variant => ({
     id: `sw${i}`,

@@ -17,6 +17,8 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
   const locks = new Set<string>();
   const claims = new Map<string, { by: string; ref?: string }>();
   const collecting = new Map<string, string>();
+  // One slice for every ref: any ended collection moves it.
+  let epoch = 0;
   const count = (ref: string): number =>
     [...rows.values()].filter((r) => r.ref === ref).length +
     [...claims.values()].filter((c) => c.ref === ref).length;
@@ -48,7 +50,9 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
     insert: async (r, options = {}) => {
       if (
         collecting.has(r.ref) ||
-        (options.confirm && !(await options.confirm()))
+        (options.seenEpoch !== undefined &&
+          count(r.ref) === 0 &&
+          options.seenEpoch !== epoch)
       )
         throw new StorageError(StorageErrorCode.NotFound, "bytes vanished");
       const record = { ...r, createdAt: r.createdAt ?? new Date() };
@@ -73,6 +77,7 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
       return r;
     },
     countRefs: async (ref) => count(ref),
+    collectionEpoch: async () => epoch,
     withRefLocks: (_refs, fn) =>
       fn({
         countRefs: async (ref) => count(ref),
@@ -89,6 +94,7 @@ export function createFakeIndex(): AttachmentIndex & { garbage: Set<string> } {
         endCollecting: async (ref, collector, deleted) => {
           if (collecting.get(ref) !== collector) return;
           collecting.delete(ref);
+          epoch += 1;
           if (deleted) garbage.delete(ref);
         },
       }),

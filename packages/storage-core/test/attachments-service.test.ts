@@ -91,12 +91,22 @@ describe("Attachments service logic", () => {
     expect(index.garbage.size).toBe(0);
   });
 
-  it("puts bytes back when a concurrent delete removed them between the check and the insert", async () => {
+  it("puts bytes back when a collection removed them between the check and the insert", async () => {
     const { index, ours, attachments } = setup("swift");
     const original = index.insert.bind(index);
     let raced = false;
     index.insert = async (record, options) => {
-      if (!raced) await ours.delete(record.ref.replace("swift://ours/", ""));
+      if (!raced) {
+        // A collection of these bytes ran to its end meanwhile, as collectRefs runs one.
+        const { ref } = record;
+        await index.withRefLocks([ref], (scope) =>
+          scope.markCollecting(ref, "other", Date.now() + 60_000),
+        );
+        await ours.delete(ref.replace("swift://ours/", ""));
+        await index.withRefLocks([ref], (scope) =>
+          scope.endCollecting(ref, "other", true),
+        );
+      }
       raced = true;
       return original(record, options);
     };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import type {
   AttachmentRecord,
@@ -91,13 +92,38 @@ export async function markCollecting(
   return true;
 }
 
-/** Ends `collector`'s mark: the ref leaves the queue when deleted, else stays, unmarked. */
+/** The slice of the refs `ref` belongs to (256 of them), for {@link collectionEpoch}. */
+function slotOf(ref: string): number {
+  return createHash("sha256").update(ref).digest().readUInt8(0);
+}
+
+/** The counter of ended collections of `ref`'s slice (0 before the first one). */
+export async function collectionEpoch(
+  tx: SqlExecutor,
+  ref: string,
+): Promise<number> {
+  const rows = await tx.all<{ epoch: number | string }>(
+    "SELECT epoch FROM cp_collections WHERE slot = $1",
+    [slotOf(ref)],
+  );
+  return Number(rows[0]?.epoch ?? 0);
+}
+
+/**
+ * Ends `collector`'s mark: the ref leaves the queue when deleted, else stays, unmarked.
+ * Either way its slice's epoch moves (a failed delete may still have deleted).
+ */
 export async function endCollecting(
   tx: SqlExecutor,
   ref: string,
   collector: string,
   deleted: boolean,
 ): Promise<void> {
+  await tx.run(
+    `INSERT INTO cp_collections (slot, epoch) VALUES ($1, 1)
+     ON CONFLICT (slot) DO UPDATE SET epoch = cp_collections.epoch + 1`,
+    [slotOf(ref)],
+  );
   await tx.run(
     deleted
       ? "DELETE FROM cp_garbage WHERE ref = $1 AND collecting_by = $2"

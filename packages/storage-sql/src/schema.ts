@@ -73,6 +73,17 @@ const STEPS: readonly SchemaStep[] = [
       "ALTER TABLE cp_garbage ADD COLUMN collecting_by TEXT, ADD COLUMN collecting_until BIGINT",
     ],
   },
+  {
+    // One counter per slice of the refs, moved by every ended collection: an insert tells
+    // from it, without a look at the store, whether the bytes it found may be gone since.
+    version: 4,
+    sqlite: [
+      "CREATE TABLE cp_collections (slot INTEGER PRIMARY KEY, epoch INTEGER NOT NULL)",
+    ],
+    postgres: [
+      "CREATE TABLE cp_collections (slot INTEGER PRIMARY KEY, epoch BIGINT NOT NULL)",
+    ],
+  },
 ];
 
 /** The schema version this release writes. */

@@ -11,6 +11,7 @@ import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
 import {
   claimRows,
   commitClaim,
+  collectionEpoch,
   countRefs,
   endCollecting,
   isBeingCollected,
@@ -64,7 +65,7 @@ export function createSqlIndex(
     insert: async (record, insertOptions = {}) => {
       const location = checkRecord(record);
       const createdAt = record.createdAt ?? new Date();
-      const { confirm } = insertOptions;
+      const { seenEpoch } = insertOptions;
       await driver.transaction(
         async (tx) => {
           if (await isBeingCollected(tx, record.ref))
@@ -73,10 +74,14 @@ export function createSqlIndex(
               `the bytes of ${record.ref} are being collected; store them again`,
               { key: record.ref },
             );
-          if (confirm && !(await confirm()))
+          if (
+            seenEpoch !== undefined &&
+            (await countRefs(tx, record.ref)) === 0 &&
+            (await collectionEpoch(tx, record.ref)) !== seenEpoch
+          )
             throw new StorageError(
               StorageErrorCode.NotFound,
-              `the bytes of ${record.ref} vanished before the attachment was recorded`,
+              `the bytes of ${record.ref} may have been collected since they were found; look again`,
               { key: record.ref },
             );
           return tx.run(
@@ -168,6 +173,7 @@ export function createSqlIndex(
         )
       ).map((r) => r.ref),
     claimRows: (query, claim) => claimRows(driver, query, claim),
+    collectionEpoch: (ref) => collectionEpoch(driver, ref),
     reserveRefs: (claimant, reservations) =>
       reserveRefs(driver, claimant, reservations),
     commitClaim: (claimant, ids, moves) =>

@@ -21,10 +21,13 @@ export type NewAttachmentRecord = Omit<AttachmentRecord, "createdAt"> & {
 /** Options of {@link AttachmentIndex.insert}. */
 export interface InsertOptions {
   /**
-   * Called in the inserting transaction, under the ref lock, just before the insert: `false`
-   * (the bytes vanished since they were stored) inserts nothing and throws `E_NOT_FOUND`.
+   * The {@link AttachmentIndex.collectionEpoch} of the ref, read before its bytes were found
+   * in or written to the store. When no other attachment references the ref and the epoch
+   * moved since, a collection may have deleted those bytes meanwhile: nothing is inserted,
+   * `E_NOT_FOUND` (look again, outside any transaction). With other references the bytes
+   * are there (a referenced ref is never collected): no look at the store is needed.
    */
-  confirm?: () => Promise<boolean>;
+  seenEpoch?: number;
 }
 
 /** One ref with what the index knows of it, as {@link AttachmentIndex.listRefs} yields it. */
@@ -180,6 +183,12 @@ export interface AttachmentIndex {
   ): Promise<AttachmentRecord | undefined>;
   /** How many records reference `ref`, or have it reserved by a claim ({@link reserveRefs}). */
   countRefs(ref: string): Promise<number>;
+  /**
+   * A number that grows whenever a collection that may have deleted the bytes of `ref` ends
+   * (one counter per slice of the refs, so unrelated collections seldom move it). Read it
+   * before looking for or storing bytes, and give it to {@link insert} as `seenEpoch`.
+   */
+  collectionEpoch(ref: string): Promise<number>;
   /**
    * Runs `fn` in one transaction while no other process can insert a record with one of
    * `refs`, move a record to one of them, or hold their locks: the place to decide that

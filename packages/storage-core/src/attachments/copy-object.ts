@@ -1,11 +1,10 @@
 import { createHash, type Hash } from "node:crypto";
 import { setImmediate } from "node:timers/promises";
-import { pipeline } from "node:stream";
 import { StorageError, StorageErrorCode } from "../errors.js";
 import type { ObjectStore } from "../object-store.js";
 import type { AttachmentRecord, RefMove } from "./attachment-index.js";
 import type { ByteBudget } from "./byte-budget.js";
-import { HashingStream, contentKey, uniqueKey } from "./content.js";
+import { contentKey, uniqueKey } from "./content.js";
 import type { AttachmentsContext } from "./context.js";
 import { parseRef } from "./refs.js";
 import type { WriteTarget } from "./store-router.js";
@@ -255,32 +254,28 @@ async function copyProven(
     md5: proven.md5,
     ...(signal ? { signal } : {}),
   };
-  let stored: { size: number };
+  let stored: { size: number; etag?: string };
   try {
-    if (proven.bytes !== undefined) {
-      stored = await target.store.put(key, proven.bytes, putOptions);
-    } else {
-      // Read again: the bytes must still be the proven ones, which the MD5 (checked by the
-      // server on a one-request upload) and this second hash both hold them to.
-      const hashing = new HashingStream();
-      const stream = await source.getStream(from.key, signal ? { signal } : {});
-      const body = pipeline(stream, hashing, () => undefined);
-      stored = await target.store.put(key, body, putOptions);
-      if (hashing.digest() !== record.checksum) {
-        options.leftovers.push(target.ref(key));
-        throw integrity(
-          record,
-          "the source changed while it was copied; left in place",
-        );
-      }
-    }
+    stored =
+      proven.bytes !== undefined
+        ? await target.store.put(key, proven.bytes, putOptions)
+        : // Read again but not hashed again: the upload carries the proven MD5, so a server
+          // that takes it in one request refuses any other bytes (changed on disk or in transit).
+          await target.store.put(
+            key,
+            await source.getStream(from.key, signal ? { signal } : {}),
+            putOptions,
+          );
   } catch (error) {
     // Refused or failed: the store kept nothing (a put is all or nothing).
     give();
     throw error;
   }
+  // A streamed copy whose ETag is not the proven MD5 went in parts (multipart, SLO) or to a
+  // store whose ETag is no MD5 (SSE-KMS): nothing checked its whole body, so it is read back.
+  const unchecked = proven.bytes === undefined && stored.etag !== proven.md5;
   const copy =
-    options.verify === "full"
+    options.verify === "full" || unchecked
       ? await hashObject(target.store, key, signal)
       : // proven bytes, their MD5 checked by the server; the store reports what it accepted
         { checksum: record.checksum, size: stored.size };
@@ -289,7 +284,7 @@ async function copyProven(
     options.leftovers.push(target.ref(key));
     throw integrity(
       record,
-      `the copy in ${target.location} does not read back as written`,
+      `the copy in ${target.location} is not the recorded bytes (changed while it was copied?)`,
     );
   }
   return move();

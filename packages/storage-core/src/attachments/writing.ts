@@ -137,19 +137,19 @@ async function createFromBuffer(
       contentType: meta.mimetype,
       size: bytes.length,
     });
-  // A delete of the last other user of these bytes may remove them between our existence
-  // check and our insert. The insert confirms under the ref lock that the bytes are still
-  // there, and refuses a ref whose collection is under way (its delete runs outside any
-  // transaction); then we store them again, and the last try goes to a fresh key, which
-  // nothing else can collect. No row ever points at missing bytes.
+  // A collection of the last other user of these bytes may delete them between our look
+  // and our insert. The epoch, read before the look, tells the insert whether a collection
+  // ended meanwhile (it refuses when the bytes have no other user then, and while one is
+  // under way); then we look again, and the last try goes to a fresh key, which nothing else
+  // can collect. No store call happens inside the insert's transaction, and no row ever
+  // points at missing bytes.
   const key = contentKey(checksum);
+  const ref = target.ref(key);
   for (let attempt = 1; attempt < 3; attempt++) {
+    const seenEpoch = await ctx.index.collectionEpoch(ref);
     if (!(await target.store.exists(key))) await put(key);
     try {
-      return await ctx.index.insert(
-        { ...record, ref: target.ref(key) },
-        { confirm: () => target.store.exists(key) },
-      );
+      return await ctx.index.insert({ ...record, ref }, { seenEpoch });
     } catch (error) {
       if (!isStorageError(error)) throw error;
       if (error.code !== StorageErrorCode.NotFound) throw error;
