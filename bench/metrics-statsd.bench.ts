@@ -211,8 +211,10 @@ async function middlewareCost(statsd: Statsd): Promise<string> {
           baseUrl: "",
           url: "/hello/world",
         } as unknown as IncomingMessage;
+        // A Node response knows its request (`res.req`), as the middlewares expect.
         const res = Object.assign(new EventEmitter(), {
           statusCode: 200,
+          req,
         }) as unknown as ServerResponse;
         for (const h of handlers)
           h(req as never, res as never, () => undefined);

@@ -13,7 +13,10 @@
  * server's CPU time per request (steadier than requests/s on a busy machine).
  *
  * Env: BENCH_ROUNDS (5), BENCH_DURATION_S (5), BENCH_MIDDLEWARE_BREAKDOWN=1 (adds a table
- * of the middleware pieces added one at a time, to see where the cost goes).
+ * of the middleware pieces added one at a time, to see where the cost goes),
+ * BENCH_BASELINE_DIR (another built checkout, e.g. of main: its platform server joins the
+ * same rounds, so before and after are paired too). `bare Express + pino-http` is the
+ * reference for what a request id and a JSON access line cost elsewhere.
  *
  * Run: `node --import tsx bench/platform-middleware.bench.ts` (after the build; Redis running).
  */
@@ -63,7 +66,13 @@ async function serve(kind: Kind): Promise<void> {
   const app = express();
   app.disable("x-powered-by");
   let close: () => Promise<void> = async () => undefined;
-  if (kind !== "bare") {
+  if (kind === "pino-http") {
+    // The reference for the access log's cost: pino-http's defaults (request id, one JSON
+    // line per request with its req/res serializers) to stdout, like the platform's lines.
+    const { pinoHttp } = await import("pino-http");
+    app.use(pinoHttp());
+    app.get("/hello", (_req, res) => res.send("hello"));
+  } else if (kind !== "bare") {
     const { createPlatform, loadPlatformConfig } =
       await import("@cloud-platform/platform");
     const platform = await createPlatform(
@@ -240,6 +249,12 @@ async function breakdown(
 
 const LABELS: Record<string, string> = {
   bare: "bare Express",
+  "pino-http":
+    "bare Express + pino-http (reference: request id and JSON access line)",
+  "anonymous-baseline":
+    "baseline build: platform middleware, no session cookie",
+  "session-baseline":
+    "baseline build: platform middleware, logged-in Redis session, read-only route",
   anonymous: "platform middleware, no session cookie",
   session:
     "platform middleware, logged-in Redis session, read-only route (one EVALSHA per request)",
@@ -250,8 +265,9 @@ function paired(
   samples: Map<string, Sample[]>,
   name: string,
   value: (s: Sample) => number,
+  reference = "bare",
 ): number {
-  const bare = samples.get("bare")!;
+  const bare = samples.get(reference)!;
   return median(
     samples.get(name)!.map((s, round) => value(s) / value(bare[round]!)),
   );
@@ -290,6 +306,36 @@ function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
       paired(samples, "session", (s) => s.rps),
       2,
     )}×** (target ≥ 0.55×).`,
+    ...(samples.has("anonymous-baseline")
+      ? [
+          "",
+          `This build ÷ the baseline build, paired rounds: anonymous ${fixed(
+            paired(samples, "anonymous", (s) => s.rps, "anonymous-baseline"),
+            2,
+          )}× req/s, ${fixed(
+            1 /
+              paired(
+                samples,
+                "anonymous",
+                (s) => s.cpuUsPerRequest,
+                "anonymous-baseline",
+              ),
+            2,
+          )}× by CPU/request; logged-in ${fixed(
+            paired(samples, "session", (s) => s.rps, "session-baseline"),
+            2,
+          )}× req/s, ${fixed(
+            1 /
+              paired(
+                samples,
+                "session",
+                (s) => s.cpuUsPerRequest,
+                "session-baseline",
+              ),
+            2,
+          )}× by CPU/request.`,
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -317,11 +363,41 @@ export async function run(): Promise<string> {
     );
     servers.push(platform);
     const cookie = await login(platform);
+    const pino = await startChildServer(
+      ["--import", "tsx", self, "--serve", "pino-http"],
+      { PATH: process.env["PATH"] },
+    );
+    servers.push(pino);
     const cases: Case[] = [
       { name: "bare", server: bare },
+      { name: "pino-http", server: pino },
       { name: "anonymous", server: platform },
       { name: "session", server: platform, headers: { Cookie: cookie } },
     ];
+    // Another checkout's build (BENCH_BASELINE_DIR, e.g. main), measured in the same rounds.
+    const baselineDir = process.env["BENCH_BASELINE_DIR"];
+    if (baselineDir !== undefined && baselineDir !== "") {
+      const baseline = await startChildServer(
+        [
+          "--import",
+          "tsx",
+          join(baselineDir, "bench", "platform-middleware.bench.ts"),
+          "--serve",
+          "platform",
+        ],
+        platformEnv(dir, statsd.address().port, redisPrefix),
+      );
+      servers.push(baseline);
+      const baseCookie = await login(baseline);
+      cases.push(
+        { name: "anonymous-baseline", server: baseline },
+        {
+          name: "session-baseline",
+          server: baseline,
+          headers: { Cookie: baseCookie },
+        },
+      );
+    }
     const samples = await compare(cases);
     const metrics = await (await fetch(`${platform.url}/metrics`)).text();
     const sessionKeys = (await redis.keys(`*${redisPrefix}*`)).length;

@@ -63,7 +63,7 @@ export function accessLogMiddleware(
       start: requestStartNs(req),
       context: getRequestContext(),
       bytes: 0,
-      // Called back with `apply(res)` by the shared counting functions: no bind needed.
+      // Called back with `call(res, …)` by the shared counting functions: no bind needed.
       // eslint-disable-next-line @typescript-eslint/unbound-method
       write: res.write,
       // eslint-disable-next-line @typescript-eslint/unbound-method
@@ -73,8 +73,9 @@ export function accessLogMiddleware(
     (res as Tracked)[STATE] = state;
     res.write = countingWrite as typeof res.write;
     res.end = countingEnd as typeof res.end;
-    res.once("finish", done);
-    res.once("close", done);
+    // `on`, not `once`: `done` runs its line once by itself, and `once` makes two wrappers.
+    res.on("finish", done);
+    res.on("close", done);
     next();
   };
 }
@@ -105,19 +106,33 @@ interface Tracked extends ServerResponse {
   [STATE]?: Pending;
 }
 
-// Shared by every response: they find their state on `this`.
-function countingWrite(this: Tracked, ...args: unknown[]): boolean {
+type Write = (this: ServerResponse, ...args: unknown[]) => boolean;
+type End = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+
+// Shared by every response: they find their state on `this`. `arguments` is passed on as
+// it came (Node's own write/end look at how many there are), without a rest array.
+function countingWrite(
+  this: Tracked,
+  chunk: unknown,
+  encoding: unknown,
+): boolean {
   const state = this[STATE];
   if (state === undefined) return false;
-  state.bytes += sizeOf(args[0], args[1]);
-  return (state.write as (...a: unknown[]) => boolean).apply(this, args);
+  state.bytes += sizeOf(chunk, encoding);
+  // eslint-disable-next-line prefer-rest-params
+  return Reflect.apply(state.write as Write, this, arguments);
 }
 
-function countingEnd(this: Tracked, ...args: unknown[]): ServerResponse {
+function countingEnd(
+  this: Tracked,
+  chunk: unknown,
+  encoding: unknown,
+): ServerResponse {
   const state = this[STATE];
   if (state === undefined) return this;
-  state.bytes += sizeOf(args[0], args[1]);
-  return (state.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+  state.bytes += sizeOf(chunk, encoding);
+  // eslint-disable-next-line prefer-rest-params
+  return Reflect.apply(state.end as End, this, arguments);
 }
 
 function done(this: Tracked): void {

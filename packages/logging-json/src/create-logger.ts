@@ -55,6 +55,7 @@ export interface LoggerOptions {
 
 interface Shared {
   readonly winston: winston.Logger;
+  readonly write: (record: LogRecord) => void;
   readonly threshold: number;
   readonly level: LogLevel;
   closed: boolean;
@@ -87,6 +88,7 @@ export function createLogger(options: LoggerOptions): Logger {
   let closing: Promise<void> | undefined;
   const shared: Shared = {
     winston: logger,
+    write: pipeline.write,
     threshold: LogLevels[level],
     level,
     closed: false,
@@ -151,7 +153,7 @@ function write(
     [SOURCE]: source,
     [CONTEXT]: context === undefined ? undefined : contextSnapshot(context),
   };
-  shared.winston.write(record);
+  shared.write(record);
 }
 
 // Untyped callers pass anything: a string or number must not be iterated character by

@@ -38,6 +38,12 @@ export class DestinationTransport extends Writable {
     return writableLength === 0 && (errored === null || errored === undefined);
   }
 
+  /** Writes one rendered line (the path of lines that skip winston's streams). */
+  writeLine(line: string): void {
+    this.pending += 1;
+    this.destination.write(`${line}\n`, this.written);
+  }
+
   /** winston's transport contract (it checks that this method exists); same as a write. */
   log(record: LogRecord, next: () => void): void {
     this._write(record, "utf8", next);
@@ -53,8 +59,7 @@ export class DestinationTransport extends Writable {
       if (this.pending === 0 || this.handedOver()) flush();
       else this.waiters.push(flush);
     } else {
-      this.pending += 1;
-      this.destination.write(`${record[MESSAGE] ?? ""}\n`, this.written);
+      this.writeLine(record[MESSAGE] ?? "");
     }
     // Called at once, as winston's Stream transport does: the destination's own buffer, not
     // this transport, absorbs bursts.

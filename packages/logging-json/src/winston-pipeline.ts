@@ -19,6 +19,12 @@ export interface PipelineOptions {
 /** The winston logger writing rendered lines to the destination. */
 export interface Pipeline {
   readonly winston: winston.Logger;
+  /**
+   * Writes one record: rendered and handed to the destination at once while the winston
+   * logger is still as built here (our format, our one transport, nothing queued in its
+   * streams), else through winston, so added transports, formats and listeners see it.
+   */
+  write(record: LogRecord): void;
   /** Closes the winston logger and stops listening to the destination (never ends it). */
   detach(): void;
 }
@@ -48,13 +54,62 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const onError = reportOnce();
   logger.on("error", onError);
   destination.on("error", onError);
+  const streams = logger as unknown as StreamStates;
+  const streamWrite = baseWrite(logger);
+  // The line takes the same steps winston's would (render, then the transport's write) with
+  // none of the two streams' bookkeeping: two object-mode streams and two ticks per line.
+  const asBuilt = (): boolean => {
+    const readable = streams._readableState;
+    const writable = streams._writableState;
+    return (
+      readable.pipes === transport &&
+      readable.flowing === true &&
+      readable.length === 0 &&
+      writable.length === 0 &&
+      writable.corked === 0 &&
+      !writable.ending &&
+      logger.format === format &&
+      // Patched (OpenTelemetry's winston instrumentation adds trace fields in write()).
+      logger.write === streamWrite &&
+      !logger.silent &&
+      logger.listenerCount("data") === 1
+    );
+  };
   return {
     winston: logger,
+    write: (record) => {
+      if (record[FLUSH] === undefined && asBuilt()) {
+        record[MESSAGE] = renderSafely(render, record);
+        transport.writeLine(record[MESSAGE]);
+      } else {
+        logger.write(record);
+      }
+    },
     detach: () => {
       logger.close();
       destination.off("error", onError);
     },
   };
+}
+
+/** The stream states winston's logger keeps (readable-stream 3: one pipe is the stream itself). */
+interface StreamStates {
+  _readableState: { pipes: unknown; flowing: boolean | null; length: number };
+  _writableState: { length: number; corked: number; ending: boolean };
+}
+
+/** The stream's own `write`, before any subclass or instrumentation replaced it. */
+function baseWrite(logger: winston.Logger): unknown {
+  let found: unknown;
+  for (
+    let proto: object | null = logger;
+    proto !== null;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
+    if (Object.hasOwn(proto, "write"))
+      found = (proto as { write: unknown }).write;
+  }
+  return found;
 }
 
 function renderSafely(

@@ -32,6 +32,40 @@ describe("createLogger", () => {
     expect(line).not.toHaveProperty("level");
   });
 
+  it("keeps every line, in order, across the moments winston's own streams carry them", async () => {
+    const out = memoryDestination();
+    const logger = createLogger({ service, destination: out.stream });
+    // Written before winston's pipe flows (it starts on the next tick): queued in winston.
+    logger.info("line 1");
+    logger.info("line 2");
+    await new Promise((resolve) => setImmediate(resolve));
+    logger.info("line 3");
+    // A transport added later receives the lines that follow, as winston's API promises.
+    const added: string[] = [];
+    const transport = Object.assign(
+      new Writable({
+        objectMode: true,
+        write(record: { message: string }, _encoding, callback) {
+          added.push(record.message);
+          callback();
+        },
+      }),
+      // winston checks for a transport's log(info, next).
+      { log: (_info: unknown, next: () => void) => next() },
+    );
+    logger.winston.add(transport as never);
+    logger.info("line 4");
+    await logger.flush();
+    expect(out.records().map((r) => r["message"])).toEqual([
+      "line 1",
+      "line 2",
+      "line 3",
+      "line 4",
+    ]);
+    // (The flush marker, an empty message, travels to every transport too.)
+    expect(added.filter((m) => m !== "")).toEqual(["line 4"]);
+  });
+
   it("names child loggers in log.logger, dotted, with their bound fields", async () => {
     const out = memoryDestination();
     const logger = createLogger({ service, destination: out.stream });

@@ -19,6 +19,9 @@ import {
   routeTemplate,
 } from "@cloud-platform/route-template";
 import type { Middleware } from "./statsd-middleware.js";
+import { onFinish } from "./on-finish.js";
+import { internedObserve } from "./interned-series.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** Options of {@link createPrometheusMetrics}. */
 export interface PrometheusMetricsOptions {
@@ -149,17 +152,19 @@ export function createPrometheusMetrics(
     options.maxLabelSets ?? 1000,
     options.onWarning ?? defaultWarning,
   );
+  const observe = internedObserve(histogram);
+  const finished = (req: IncomingMessage, res: ServerResponse): void => {
+    const seconds = Number(responseEndNs(res) - requestStartNs(req)) / 1e9;
+    const labelSet = cap(
+      routeTemplate(req) ?? UNMATCHED,
+      boundedMethod(req.method),
+      res.statusCode,
+    );
+    observe(labelSet, seconds);
+  };
   const middleware: Middleware = (req, res, next) => {
-    const start = requestStartNs(req);
-    res.on("finish", () => {
-      const seconds = Number(responseEndNs(res) - start) / 1e9;
-      const labelSet = cap(
-        routeTemplate(req) ?? UNMATCHED,
-        boundedMethod(req.method),
-        res.statusCode,
-      );
-      histogram.observe(labelSet, seconds);
-    });
+    requestStartNs(req);
+    onFinish(res, req, finished);
     next();
   };
   return {

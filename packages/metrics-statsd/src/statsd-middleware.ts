@@ -8,6 +8,7 @@ import {
   routeTemplate,
 } from "@cloud-platform/route-template";
 import type { Statsd } from "./statsd.js";
+import { onFinish } from "./on-finish.js";
 
 /** A connect/Express middleware; also accepted where Express expects a `RequestHandler`. */
 export type Middleware = (
@@ -82,16 +83,17 @@ export function statsdMiddleware(statsd: Statsd): Middleware {
         statsd.timing(route.timing, ms);
         statsd.increment(route.status + String(code));
       };
+  const finished = (req: IncomingMessage, res: ServerResponse): void => {
+    record(
+      elapsedMs(requestStartNs(req), responseEndNs(res)),
+      namesFor(boundedMethod(req.method), routeTemplate(req)),
+      res.statusCode,
+    );
+  };
   return (req, res, next) => {
     // The request's one clock reading, shared with the access log and Prometheus.
-    const start = requestStartNs(req);
-    res.on("finish", () => {
-      record(
-        elapsedMs(start, responseEndNs(res)),
-        namesFor(boundedMethod(req.method), routeTemplate(req)),
-        res.statusCode,
-      );
-    });
+    requestStartNs(req);
+    onFinish(res, req, finished);
     next();
   };
 }

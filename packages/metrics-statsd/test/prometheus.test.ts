@@ -101,6 +101,54 @@ describe("Prometheus exposition", () => {
     }
   });
 
+  it("puts every repeated observation in its bucket, sum and count, and starts again after a reset", async () => {
+    const prom = createPrometheusMetrics({
+      environment: "test",
+      defaultMetrics: false,
+      buckets: [1e-9, 60],
+    });
+    const app = express();
+    app.use(prom.middleware());
+    app.get("/", (_req, res) => void res.send("home"));
+    const running = await listen(app);
+    const series = async (): Promise<Record<string, number>> => {
+      const found: Record<string, number> = {};
+      for (const m of (await prom.metrics()).matchAll(
+        /^http_request_duration_seconds_(bucket|count|sum)\{[^}]*?(?:le="([^"]+)")?[^}]*\} (\S+)$/gm,
+      ))
+        found[m[2] === undefined ? m[1]! : `le=${m[2]}`] = Number(m[3]);
+      return found;
+    };
+    const requests = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++)
+        await sendAll(running.base, [
+          { method: "GET", path: "/", route: "root", status: 200 },
+        ]);
+    };
+    try {
+      await requests(5);
+      const first = await series();
+      expect(first).toMatchObject({
+        "le=1e-9": 0,
+        "le=60": 5,
+        "le=+Inf": 5,
+        count: 5,
+      });
+      expect(first["sum"]).toBeGreaterThan(0);
+      prom.registry.resetMetrics();
+      await requests(2);
+      expect(await series()).toMatchObject({
+        "le=1e-9": 0,
+        "le=60": 2,
+        "le=+Inf": 2,
+        count: 2,
+      });
+    } finally {
+      await running.close();
+      prom.close();
+    }
+  });
+
   it("includes the Node default metrics with the same labels", async () => {
     const app = await startApp({});
     try {

@@ -142,9 +142,15 @@ export function installMiddleware(
       cookieName: sessions.cookieName,
     }),
   );
-  if (platform.sessionStore instanceof RedisSessionStore) {
-    const [guard, onError] = sessionUnavailableHandler(platform.sessionStore);
+  const store = platform.sessionStore;
+  if (store instanceof RedisSessionStore) {
+    const [guard, onError] = sessionUnavailableHandler(store);
     const counted: RequestHandler = (req, res, next) => {
+      // The usual case, Redis up: the guard passes every request, no closure needed.
+      if (store.isAvailable) {
+        next();
+        return;
+      }
       const seen = { passed: false };
       guard(req, res, (error?: unknown) => {
         seen.passed = true;
