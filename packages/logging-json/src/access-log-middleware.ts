@@ -120,7 +120,7 @@ function countingWrite(
   if (state === undefined) return false;
   state.bytes += sizeOf(chunk, encoding);
   // eslint-disable-next-line prefer-rest-params
-  return Reflect.apply(state.write as Write, this, arguments);
+  return Reflect.apply(state.write as Write, this, arguments) as boolean;
 }
 
 function countingEnd(
@@ -132,7 +132,7 @@ function countingEnd(
   if (state === undefined) return this;
   state.bytes += sizeOf(chunk, encoding);
   // eslint-disable-next-line prefer-rest-params
-  return Reflect.apply(state.end as End, this, arguments);
+  return Reflect.apply(state.end as End, this, arguments) as ServerResponse;
 }
 
 function done(this: Tracked): void {

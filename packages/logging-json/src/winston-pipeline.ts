@@ -24,7 +24,7 @@ export interface Pipeline {
    * logger is still as built here (our format, our one transport, nothing queued in its
    * streams), else through winston, so added transports, formats and listeners see it.
    */
-  write(record: LogRecord): void;
+  readonly write: (record: LogRecord) => void;
   /** Closes the winston logger and stops listening to the destination (never ends it). */
   detach(): void;
 }
