@@ -122,7 +122,8 @@ async function serve(kind: Kind): Promise<void> {
 }
 
 /** The platform's environment: JSON logs, statsd, Prometheus, Redis sessions, a SQLite index. */
-function platformEnv(
+/** The platform server's environment (also used by profile-middleware.ts). */
+export function platformEnv(
   dir: string,
   statsdPort: number,
   redisPrefix: string,

@@ -15,6 +15,7 @@ import { runLoad } from "./lib/autocannon.js";
 import { startChildServer } from "./lib/child-server.js";
 import { summariseProfile } from "./lib/cpu-profile.js";
 import { envNumber } from "./lib/stats.js";
+import { platformEnv } from "./platform-middleware.bench.js";
 
 const kind = process.argv[2] ?? "platform";
 const seconds = envNumber("BENCH_DURATION_S", 8);
@@ -32,22 +33,11 @@ const server = await startChildServer(
     "--serve",
     kind,
   ],
-  {
-    PATH: process.env["PATH"],
-    RUNNING_ENV: "dev",
-    DATABASE_URL: join(dir, "index.sqlite"),
-    FILESTORE_PATH: join(dir, "filestore"),
-    SESSION_SECRET: randomBytes(24).toString("hex"),
-    ODOO_LOGGING_JSON: "1",
-    ODOO_STATSD: "1",
-    STATSD_CUSTOMER: "bench",
-    STATSD_HOST: "127.0.0.1",
-    STATSD_PORT: String(statsd.address().port),
-    ODOO_PROMETHEUS: "1",
-    ODOO_SESSION_REDIS: "1",
-    ODOO_SESSION_REDIS_HOST: "127.0.0.1",
-    ODOO_SESSION_REDIS_PREFIX: `bench-prof-${randomBytes(4).toString("hex")}`,
-  },
+  platformEnv(
+    dir,
+    statsd.address().port,
+    `bench-prof-${randomBytes(4).toString("hex")}`,
+  ),
 );
 try {
   const headers: Record<string, string> = {};
