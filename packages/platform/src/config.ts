@@ -1,4 +1,3 @@
-import { basename, extname } from "node:path";
 import {
   loggingOptionsFromEnv,
   type LoggingEnvOptions,
@@ -17,6 +16,10 @@ import {
   type EnvReader,
 } from "@cloud-platform/env";
 import {
+  DEFAULT_SQLITE_PATH,
+  indexDatabaseName,
+} from "@cloud-platform/storage-sql";
+import {
   readPlatformEnv,
   type Environment,
   type PlatformKind,
@@ -33,27 +36,6 @@ import {
 
 /** The environment, as `process.env` gives it. */
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** The embedded index: a SQLite file under `./data`. */
-const DEFAULT_DATABASE_URL = "./data/cloud-platform.sqlite";
-
-/**
- * The index database's name, as `@cloud-platform/storage-sql` names it: the path of a
- * `postgres://` URL (`postgres` when empty), else the SQLite file's base name.
- */
-export function databaseNameOf(databaseUrl: string): string {
-  if (/^postgres(ql)?:/i.test(databaseUrl)) {
-    try {
-      const path = new URL(databaseUrl).pathname.replace(/^\//, "");
-      return decodeURIComponent(path) || "postgres";
-    } catch {
-      return "postgres";
-    }
-  }
-  if (databaseUrl === ":memory:") return "memory";
-  const path = databaseUrl.replace(/^sqlite:(\/\/)?/i, "");
-  return basename(path, extname(path));
-}
 
 /**
  * `CLOUD_PLATFORM_CORS_ORIGINS`: origins separated by commas or spaces; `undefined` when
@@ -187,8 +169,8 @@ export function loadPlatformConfig(
   };
   const sessionSecrets = read.list("SESSION_SECRET");
   for (const problem of read.problems) errors.push(new ConfigError([problem]));
-  const databaseUrl = read.text("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  const databaseName = databaseNameOf(databaseUrl);
+  const databaseUrl = read.text("DATABASE_URL") ?? DEFAULT_SQLITE_PATH;
+  const databaseName = indexDatabaseName(databaseUrl);
   const checks = readPlatformEnv(env);
   return {
     checks,

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkPlatform } from "@cloud-platform/platform-checks";
-import { openIndex } from "@cloud-platform/storage-sql";
-import { databaseNameOf, loadPlatformConfig } from "../src/config.js";
+import { indexDatabaseName, openIndex } from "@cloud-platform/storage-sql";
+import { loadPlatformConfig } from "../src/config.js";
 import { openObjectStorage } from "../src/object-storage.js";
 import { checkSettings } from "../src/settings.js";
 import { createTestDatabase } from "./test-database.js";
@@ -88,12 +88,12 @@ describe("loadPlatformConfig reads the environment once", () => {
       for (const url of [join(dir, "files-2024.sqlite"), db.url]) {
         const index = await openIndex(url);
         try {
-          expect(databaseNameOf(url)).toBe(index.databaseName);
+          expect(indexDatabaseName(url)).toBe(index.databaseName);
         } finally {
           await index.close();
         }
       }
-      expect(databaseNameOf("./data/cloud-platform.sqlite")).toBe(
+      expect(indexDatabaseName("./data/cloud-platform.sqlite")).toBe(
         "cloud-platform",
       );
     } finally {

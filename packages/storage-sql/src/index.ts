@@ -1,5 +1,6 @@
 export {
   DEFAULT_SQLITE_PATH,
+  indexDatabaseName,
   indexOptionsFromEnv,
   openIndex,
 } from "./open-index.js";

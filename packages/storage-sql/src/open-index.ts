@@ -1,10 +1,10 @@
 import type { PoolConfig, Pool } from "pg";
 import { StorageError, StorageErrorCode } from "@cloud-platform/storage-core";
 import { sweepAbandonedUploads } from "./database-store.js";
-import { openPostgresDriver } from "./postgres-driver.js";
+import { openPostgresDriver, postgresDatabaseName } from "./postgres-driver.js";
 import { migrateSchema } from "./schema.js";
 import { createSqlIndex, type SqlIndex } from "./sql-index.js";
-import { openSqliteDriver } from "./sqlite-driver.js";
+import { openSqliteDriver, sqliteDatabaseName } from "./sqlite-driver.js";
 import type { SqlDriver } from "./sql-driver.js";
 
 /**
@@ -89,6 +89,19 @@ function driverFor(
     );
   }
   return sqlite(target.replace(/^sqlite:/i, ""));
+}
+
+/**
+ * The database name {@link openIndex} gives `target` (`SqlIndex.databaseName`), without
+ * opening anything: what `{db}` in a bucket name resolves to.
+ */
+export function indexDatabaseName(target: IndexTarget): string {
+  if (typeof target === "object")
+    return "sqlite" in target
+      ? sqliteDatabaseName(target.sqlite)
+      : postgresDatabaseName(target.postgres);
+  if (/^postgres(ql)?:\/\//i.test(target)) return postgresDatabaseName(target);
+  return sqliteDatabaseName(target.replace(/^sqlite:/i, ""));
 }
 
 /**

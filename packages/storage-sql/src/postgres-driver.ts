@@ -51,7 +51,8 @@ function executor(client: { query: PoolClient["query"] }): SqlExecutor {
   };
 }
 
-function databaseNameOf(connection: string | PoolConfig): string {
+/** The database a PostgreSQL connection names (`postgres` when it names none). */
+export function postgresDatabaseName(connection: string | PoolConfig): string {
   if (typeof connection !== "string") return connection.database ?? "postgres";
   try {
     return (
@@ -123,7 +124,7 @@ export async function openPostgresDriver(
   const current = (): SqlExecutor => inside.getStore() ?? shared;
   return {
     dialect: "postgres",
-    databaseName: databaseNameOf(options.connection),
+    databaseName: postgresDatabaseName(options.connection),
     all: (sql, params) => guard(() => current().all(sql, params)),
     run: (sql, params) => guard(() => current().run(sql, params)),
     outside: (fn) => inside.exit(fn),

@@ -113,10 +113,9 @@ export async function openSqliteDriver(
         ? unavailable(error, path)
         : error;
     });
-  const name = path === ":memory:" ? "memory" : basename(path, extname(path));
   return {
     dialect: "sqlite",
-    databaseName: name,
+    databaseName: sqliteDatabaseName(path),
     all: (sql, params) => guarded(() => direct.all(sql, params)),
     run: (sql, params) => guarded(() => direct.run(sql, params)),
     transaction: (fn, _lockKeys, options = {}) =>
@@ -145,4 +144,9 @@ export async function openSqliteDriver(
         db.close();
       }),
   };
+}
+
+/** The name a SQLite index goes by: its file name without extension (`memory` in memory). */
+export function sqliteDatabaseName(path: string): string {
+  return path === ":memory:" ? "memory" : basename(path, extname(path));
 }
