@@ -35,9 +35,10 @@ export class RedisSessionStore extends session.Store {
   private available = true;
   private readonly unsubscribe: (() => void)[];
   /**
-   * When each session read by `get` expires, as Redis said (ms since the epoch), until the
-   * `touch` of the same request consumes it. Bounded: entries of requests that never touch
-   * (destroyed, aborted) are dropped wholesale, and a touch without an entry just refreshes.
+   * When each session read by `get` expires, as Redis said (ms since the epoch), renewed by
+   * every read and refresh, read by the touches of the requests in flight. Bounded: entries
+   * are dropped wholesale past {@link MAX_REMEMBERED_EXPIRIES}, and a touch without an entry
+   * just refreshes.
    */
   private readonly expiries = new Map<string, number>();
 
@@ -99,8 +100,9 @@ export class RedisSessionStore extends session.Store {
   ): Promise<undefined> {
     if (this.options.disableTouch || this.options.disableTTL)
       return finish(cb, Promise.resolve(undefined));
+    // Kept, not consumed: the concurrent requests of one session (a page's parallel calls)
+    // each read it; a consumed entry sent an EXPIRE for all but the first.
     const expires = this.expiries.get(sid);
-    if (expires !== undefined) this.expiries.delete(sid);
     const ttl = sessionTtl(this.options, sess);
     // Within the lazy-touch window: nothing to send, and no promise to wait for.
     if (ttl > 0 && expires !== undefined && this.isFresh(expires, ttl)) {
@@ -122,6 +124,7 @@ export class RedisSessionStore extends session.Store {
     );
     if (found === null) return null;
     if (found.pttl >= 0) this.rememberExpiry(sid, Date.now() + found.pttl);
+    else this.expiries.delete(sid);
     return this.decode(found.value);
   }
 
@@ -139,7 +142,9 @@ export class RedisSessionStore extends session.Store {
   private async refresh(sid: string, ttl: number): Promise<undefined> {
     if (ttl <= 0) return this.destroy(sid);
     const key = this.up("EXPIRE", this.options.keyPrefix + sid);
+    const sent = Date.now();
     await this.run("EXPIRE", this.client.expire(key, ttl));
+    if (this.lazyTouch) this.rememberExpiry(sid, sent + ttl * 1000);
     return undefined;
   }
 

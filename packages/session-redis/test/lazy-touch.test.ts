@@ -137,6 +137,24 @@ describe("the lazy touch's options and script", () => {
     await store.close();
   });
 
+  it("sends no EXPIRE for the concurrent requests of one session within the window", async () => {
+    const store = new RedisSessionStore({ client: redis, ttl: 100 });
+    await store.set("parallel", { cookie: {}, uid: 3 } as never);
+    const expires = async (): Promise<number> => {
+      const info = await redis.info("commandstats");
+      return Number(/cmdstat_expire:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    };
+    const before = await expires();
+    // A page's parallel calls: every read lands before the first response ends.
+    const read = await Promise.all(
+      Array.from({ length: 5 }, () => store.get("parallel")),
+    );
+    for (const sess of read) await store.touch("parallel", sess!);
+    expect(await expires()).toBe(before);
+    expect(await redis.ttl("session:parallel")).toBeLessThanOrEqual(100);
+    await store.close();
+  });
+
   it("reads a session on a server that does not know the script yet, or forgot it", async () => {
     const store = new RedisSessionStore({ client: redis, ttl: 100 });
     await redis.set("session:scripted", JSON.stringify({ uid: 7 }), "EX", 100);
