@@ -61,8 +61,8 @@ export function createFilesystemStore(
       return realpath(root);
     }));
 
-  /** The file of `key`, after checking that its directory resolves inside the root. */
-  const fileOf = async (key: string, create = false): Promise<string> => {
+  /** Refuses the keys no file can have; the path of `key` under the (resolved) root. */
+  const pathOf = (top: string, key: string): string => {
     const first = key.split("/")[0] ?? "";
     if ((FILESYSTEM_RESERVED as readonly string[]).includes(first)) {
       throw new StorageError(
@@ -78,8 +78,13 @@ export function createFilesystemStore(
         { key },
       );
     }
+    return join(top, ...key.split("/"));
+  };
+
+  /** The file of `key`, after checking that its directory resolves inside the root. */
+  const fileOf = async (key: string, create = false): Promise<string> => {
     const top = await base();
-    const file = join(top, ...key.split("/"));
+    const file = pathOf(top, key);
     if (create) await mkdir(dirname(file), { recursive: true });
     const dir = await realpath(dirname(file)).catch((e: unknown) => {
       if (isCode(e, "ENOENT", "ENOTDIR")) return dirname(file);
@@ -106,12 +111,14 @@ export function createFilesystemStore(
   const statFile = async (
     key: string,
   ): Promise<{ file: string; size: number; mtime: Date }> => {
-    const path = await fileOf(key);
+    const top = await base();
+    const path = pathOf(top, key);
     let file: string;
     try {
-      // The file itself may be a symlink: what it points at must be inside the root too.
+      // One realpath of the whole path resolves every symlink on the way (directories and
+      // the file itself): what it names must be inside the root. The directory is not
+      // resolved apart first, which was a third of a migration's file-system calls.
       file = await realpath(path);
-      const top = await base();
       if (!file.startsWith(top + sep)) {
         throw new StorageError(
           StorageErrorCode.InvalidKey,
@@ -123,7 +130,11 @@ export function createFilesystemStore(
       if (!s.isFile()) throw notFound(key, undefined);
       return { file, size: s.size, mtime: s.mtime };
     } catch (e) {
-      if (isCode(e, "ENOENT", "ENOTDIR")) throw notFound(key, e);
+      if (isCode(e, "ENOENT", "ENOTDIR")) {
+        // Missing: a directory that leaves the root still says so (not whether a file is there).
+        await fileOf(key);
+        throw notFound(key, e);
+      }
       throw e;
     }
   };

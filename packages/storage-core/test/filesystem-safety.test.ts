@@ -54,6 +54,13 @@ describe("filesystem store safety", () => {
       StorageErrorCode.InvalidKey,
     );
     expect(await readdir(outside)).toEqual(["secret.txt"]);
+    // A missing file says the same: a read does not tell what exists outside the root.
+    expect(await codeOf(store.get("escape/missing.txt"))).toBe(
+      StorageErrorCode.InvalidKey,
+    );
+    expect(await codeOf(store.exists("escape/missing.txt"))).toBe(
+      StorageErrorCode.InvalidKey,
+    );
   });
 
   it("refuses to read a file symlink that points outside the root", async () => {
