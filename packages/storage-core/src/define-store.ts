@@ -108,6 +108,8 @@ export function defineStore(driver: StoreDriver): ObjectStore {
   };
   if (driver.container !== undefined)
     Object.assign(store, { container: driver.container });
+  if (driver.signedPutHeaders !== undefined)
+    Object.assign(store, { signedPutHeaders: driver.signedPutHeaders });
   const { deleteMany, signedUrl, close, listLeftovers, removeLeftover } =
     driver;
   if (listLeftovers) store.listLeftovers = (o) => listLeftovers.call(driver, o);

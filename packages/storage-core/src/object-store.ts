@@ -147,6 +147,12 @@ export interface ObjectStore {
   deleteMany?(keys: readonly string[]): Promise<void>;
   /** A URL that lets a client without credentials GET or PUT the object until it expires. */
   signedUrl?(key: string, options?: SignedUrlOptions): Promise<string>;
+  /**
+   * Headers a client must send with a signed PUT besides `content-type`, with these exact
+   * values: they are signed into the URL, and the server refuses the upload without them
+   * (S3's server-side encryption, which S3 takes from headers only, never from the query).
+   */
+  readonly signedPutHeaders?: Readonly<Record<string, string>>;
   /** Leftovers of cut uploads ({@link Leftover}), where the store can have any. */
   listLeftovers?(options?: { signal?: AbortSignal }): AsyncIterable<Leftover>;
   /** Removes a leftover (aborts the multipart upload, deletes the segments); idempotent. */

@@ -21,6 +21,7 @@ import { mapS3Error } from "./map-error.js";
 import type { ResolvedS3Options } from "./options.js";
 import { putObject } from "./put-object.js";
 import { openObject } from "./read-object.js";
+import { encryptionHeaders } from "./signed-put.js";
 import { signUrl } from "./signed-url.js";
 import { abortMultipartLeftover, listMultipartLeftovers } from "./leftovers.js";
 import type { UploadCleanup } from "./upload-cleanup.js";
@@ -58,6 +59,9 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
   const driver: StoreDriver = {
     kind: "s3",
     container: bucket,
+    ...(o.serverSideEncryption === undefined
+      ? {}
+      : { signedPutHeaders: encryptionHeaders(encryptionParams(o)) }),
     put: async (key, body, put) => {
       await bucketGuard.beforeWrite().catch(fail("put", key));
       const stored = await putObject(
@@ -179,7 +183,12 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
       );
     },
     signedUrl: async (key, url = {}) =>
-      signUrl(client, { Bucket: bucket, Key: at(key) }, url),
+      signUrl(
+        client,
+        { Bucket: bucket, Key: at(key) },
+        url,
+        encryptionParams(o),
+      ),
     listLeftovers: ({ signal } = {}) =>
       mapped(listMultipartLeftovers(client, bucket, prefix, signal), fail),
     removeLeftover: async (leftover) =>

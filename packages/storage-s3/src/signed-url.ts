@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { SignedUrlOptions } from "@cloud-platform/storage-core";
+import type { encryptionParams } from "./encryption.js";
 import { signPut } from "./signed-put.js";
 
 /**
@@ -11,6 +12,7 @@ export async function signUrl(
   client: S3Client,
   target: { Bucket: string; Key: string },
   options: SignedUrlOptions,
+  encryption: ReturnType<typeof encryptionParams> = {},
 ): Promise<string> {
   const {
     method = "GET",
@@ -21,6 +23,7 @@ export async function signUrl(
   if (method === "PUT")
     return signPut(client, target, {
       expiresIn,
+      encryption,
       ...(contentType ? { contentType } : {}),
       ...(options.contentLength === undefined
         ? {}

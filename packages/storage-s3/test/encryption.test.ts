@@ -112,7 +112,51 @@ describe("S3 server-side encryption from the environment", () => {
     await store.close?.();
   });
 
+  it("signs it into a presigned PUT: a browser's upload is refused without it, and asks it with it", async () => {
+    const store = storeWith({
+      AWS_SSE: "aws:kms",
+      AWS_SSE_KMS_KEY_ID: "alias/cloud-platform-test",
+    });
+    expect(store.signedPutHeaders).toEqual({
+      "x-amz-server-side-encryption": "aws:kms",
+      "x-amz-server-side-encryption-aws-kms-key-id":
+        "alias/cloud-platform-test",
+    });
+    const url = new URL(
+      await store.signedUrl!("direct.txt", {
+        method: "PUT",
+        contentType: "text/plain",
+        contentLength: 6,
+      }),
+    );
+    // Headers, never query parameters: S3 ignores encryption asked in the query string.
+    expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";")).toEqual(
+      expect.arrayContaining([
+        "x-amz-server-side-encryption",
+        "x-amz-server-side-encryption-aws-kms-key-id",
+      ]),
+    );
+    expect(url.searchParams.has("x-amz-server-side-encryption")).toBe(false);
+    const upload = (headers: Record<string, string>) =>
+      fetch(url, {
+        method: "PUT",
+        body: "direct",
+        headers: { "content-type": "text/plain", ...headers },
+      });
+    // Without the headers the signature does not match; with them it does, and the local
+    // s3api then refuses the encryption it cannot do (501): the header reached it, signed.
+    expect((await upload({})).status).toBe(403);
+    const sentWith = await upload({ ...store.signedPutHeaders });
+    expect([sentWith.status, await sentWith.text()]).toEqual([
+      501,
+      expect.stringContaining("Server-side encryption is not supported"),
+    ]);
+    expect(await plain.exists("direct.txt")).toBe(false);
+    await store.close?.();
+  });
+
   it("asks nothing when AWS_SSE is unset", async () => {
+    expect(plain.signedPutHeaders).toBeUndefined();
     await plain.put("clear.txt", "clear");
     const [put] = sent(`/${bucket}/clear.txt`, "PUT");
     expect(put?.headers).not.toHaveProperty("x-amz-server-side-encryption");

@@ -119,7 +119,7 @@ export async function createUpload(
     id,
     method: "PUT",
     url,
-    headers: { "content-type": meta.mimetype },
+    headers: { ...store.signedPutHeaders, "content-type": meta.mimetype },
     expiresAt,
   };
 }
