@@ -13,6 +13,7 @@ import {
   objectPath,
   statusError,
 } from "./map-error.js";
+import { dropReplaced, segmentsToReplace } from "./put-object.js";
 import { at, type StoreContext } from "./store-context.js";
 
 /**
@@ -32,6 +33,8 @@ export async function copyObject(
   if (headers.get("x-static-large-object")?.toLowerCase() === "true")
     return copyLargeObject(ctx, from, to, headers);
   const context = at(ctx, "copy", to);
+  // A plain object copied over a large one: its segments would be left to nobody.
+  const replaced = await segmentsToReplace(ctx, to);
   const response = await ctx.client.request({
     method: "PUT",
     path: objectPath(ctx.container, to),
@@ -47,6 +50,7 @@ export async function copyObject(
       response.status === 404 ? at(ctx, "copy", from) : context,
     );
   await response.body?.cancel();
+  await dropReplaced(ctx, to, replaced);
 }
 
 async function copyLargeObject(

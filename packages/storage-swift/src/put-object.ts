@@ -85,12 +85,12 @@ export async function putBuffer(
 }
 
 /**
- * The segments of the large object a plain put of `key` is about to replace, which nobody
+ * The segments of the large object a plain put (or copy) to `key` is about to replace, which nobody
  * would delete after it (python-swiftclient removes them too). Its manifest is read only when
  * the segments container listing (see `segmentIndex`: one per few minutes, not one per put)
  * has segments under the key: a put of a new key or over a plain object sends its PUT alone.
  */
-async function segmentsToReplace(
+export async function segmentsToReplace(
   ctx: StoreContext,
   key: string,
 ): Promise<string[]> {
@@ -100,7 +100,7 @@ async function segmentsToReplace(
 }
 
 /** Deletes the replaced segments once the new object is stored; best effort (else gc's leftovers). */
-async function dropReplaced(
+export async function dropReplaced(
   ctx: StoreContext,
   key: string,
   replaced: readonly string[],

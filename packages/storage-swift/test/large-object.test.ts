@@ -187,6 +187,21 @@ describe("static large objects", () => {
     expect(await containerNames(tempAuth, segments, "big/shrunk/")).toEqual([]);
   });
 
+  it("removes the segments of an SLO that a copy of a plain object replaces", async () => {
+    await store.put("big/overcopied", bytes(200_000, 14));
+    expect(
+      (await containerNames(tempAuth, segments, "big/overcopied/"))!.length,
+    ).toBeGreaterThan(0);
+    await store.put("small/source", "small and plain");
+    await store.copy("small/source", "big/overcopied");
+    expect((await store.get("big/overcopied")).toString()).toBe(
+      "small and plain",
+    );
+    expect(await containerNames(tempAuth, segments, "big/overcopied/")).toEqual(
+      [],
+    );
+  });
+
   it("leaves the segments of a key that extends the deleted one alone", async () => {
     const inner = bytes(150_000, 12);
     await store.put("nest", bytes(150_000, 13));
