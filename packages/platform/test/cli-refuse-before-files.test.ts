@@ -96,6 +96,9 @@ describe("a shared environment on a local SQLite index", () => {
     ["force-database", ["force-database"]],
     ["gc", ["gc"]],
     ["install exoscale", ["install", "exoscale"]],
+    // Read-only, but opening the index would create the file they must not leave behind.
+    ["status", ["status"]],
+    ["fsck", ["fsck"]],
   ])(
     "`%s` on prod with DATABASE_URL unset exits 78 and creates no file",
     async (_name, args) => {

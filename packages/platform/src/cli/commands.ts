@@ -273,6 +273,9 @@ export async function statusCommand(
   json: boolean,
 ): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
+  // Read-only, but opening an embedded index creates its file: not on a shared environment.
+  const early = refuseBeforeOpening(ctx, config);
+  if (early !== undefined) return early;
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);

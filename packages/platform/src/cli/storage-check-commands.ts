@@ -57,7 +57,10 @@ function summary(report: FsckReport): string {
   return `${report.refsChecked} refs checked against ${report.objectsListed} listed objects: ${parts.length === 0 ? "no problems" : parts.join(", ")}\n`;
 }
 
-/** Runs `fn` on the platform's attachments; `checked`: refuses (78) when the start-up checks fail. */
+/**
+ * Runs `fn` on the platform's attachments. Refuses (78) a shared environment on an embedded
+ * index before opening it; `checked` (commands that delete): refuses when any start-up check fails.
+ */
 async function withAttachments(
   ctx: CommandContext,
   checked: boolean,
@@ -66,10 +69,10 @@ async function withAttachments(
   ) => Promise<number>,
 ): Promise<number> {
   const config = loadPlatformConfig(ctx.env);
-  if (checked) {
-    const early = refuseBeforeOpening(ctx, config);
-    if (early !== undefined) return early;
-  }
+  // Every command, read-only ones too: opening an embedded index on a shared environment
+  // would create the file the checks refuse.
+  const early = refuseBeforeOpening(ctx, config);
+  if (early !== undefined) return early;
   const index = await openPlatformIndex(config);
   try {
     const settings = await readPlatformSettings(index);
