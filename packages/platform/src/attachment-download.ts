@@ -44,7 +44,7 @@ export async function sendAttachment(
     return;
   }
   if (direct !== undefined && req.method === "GET") {
-    const url = await deps.attachments.downloadUrl(record.id, {
+    const url = await deps.attachments.downloadUrl(record, {
       expiresIn: direct.expiresIn,
       contentDisposition: contentDisposition(record.name),
     });

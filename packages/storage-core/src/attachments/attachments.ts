@@ -109,10 +109,11 @@ export interface Attachments {
   /**
    * A short-lived signed GET URL for an attachment kept in an object store (the download's
    * file name set), or `undefined` when its bytes are elsewhere or the store cannot sign.
+   * Takes the id, or the record a caller already read (`get`), which saves reading it again.
    * @throws StorageError `E_NOT_FOUND`
    */
   downloadUrl(
-    id: string,
+    attachment: string | AttachmentRecord,
     options?: DownloadUrlOptions,
   ): Promise<string | undefined>;
   /** Gives up a pending upload (its object too). False when there was none. */
@@ -207,8 +208,14 @@ export function createAttachments(options: AttachmentsOptions): Attachments {
     createUpload: (input) => createUpload(ctx, input, checkInput(input)),
     completeUpload: (id) => completeUpload(ctx, id),
     cancelUpload: (id) => cancelUpload(ctx, id),
-    downloadUrl: async (id, opts) =>
-      downloadUrl(ctx, await requireRecord(ctx, id), opts),
+    downloadUrl: async (attachment, opts) =>
+      downloadUrl(
+        ctx,
+        typeof attachment === "string"
+          ? await requireRecord(ctx, attachment)
+          : attachment,
+        opts,
+      ),
     collectExpiredUploads: () => collectExpiredUploads(ctx),
     get: (id) => requireRecord(ctx, id),
     list: (opts) => index.list(opts),
