@@ -94,7 +94,8 @@ const userContext: RequestHandler = (req, _res, next) => {
 export function chainHandlers(
   handlers: readonly RequestHandler[],
 ): RequestHandler {
-  if (handlers.length === 1) return handlers[0]!;
+  const [only] = handlers;
+  if (handlers.length === 1 && only !== undefined) return only;
   return function chained(req, res, next) {
     let at = 0;
     const step = (error?: unknown): void => {
