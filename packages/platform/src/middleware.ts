@@ -7,6 +7,7 @@ import {
 } from "@cloud-platform/logging-json";
 import { statsdMiddleware } from "@cloud-platform/metrics-statsd";
 import {
+  catchLateSessionErrors,
   deferSessionWithoutCookie,
   isSessionDeferred,
   RedisSessionStore,
@@ -199,16 +200,18 @@ export function installMiddleware(
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: "lax", secure: "auto" },
   });
-  const back: RequestHandler[] = [
-    deferSessionWithoutCookie(sessionMiddleware, {
-      cookieName: sessions.cookieName,
-    }),
-  ];
+  const deferred = deferSessionWithoutCookie(sessionMiddleware, {
+    cookieName: sessions.cookieName,
+  });
+  const back: RequestHandler[] = [];
   const store = platform.sessionStore;
   let onError: ErrorRequestHandler | undefined;
   if (store instanceof RedisSessionStore) {
     const [guard, handler] = sessionUnavailableHandler(store);
     onError = handler;
+    // A save that fails once the route answered goes to the guard's handler too, not to
+    // Express's final handler (which would break the connection of a complete answer).
+    back.push(catchLateSessionErrors(deferred, handler));
     back.push((req, res, next) => {
       // The usual case, Redis up: the guard passes every request, no closure needed.
       if (store.isAvailable) {
@@ -223,7 +226,7 @@ export function installMiddleware(
       // The guard answered 503 itself: a request refused for want of the session store.
       if (!seen.passed) platform.platformMetrics?.sessionError("unavailable");
     });
-  }
+  } else back.push(deferred);
   back.push(userContext);
   // A session error (Redis lost while the request waited) goes to the guard's error handler.
   if (onError) app.use(chainHandlers(back), onError);

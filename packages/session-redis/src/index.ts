@@ -29,6 +29,8 @@ export {
   type RedisSessionEnvOptions,
 } from "./options-from-env.js";
 export {
+  catchLateSessionErrors,
+  guardedSession,
   sessionUnavailableHandler,
   type SessionUnavailableHandlerOptions,
 } from "./unavailable-handler.js";

@@ -25,7 +25,9 @@ const DEFAULT_MESSAGE =
  * with `E_UNAVAILABLE` (express-session passed the error to `next(err)`). With `'fail'` the
  * request gets a 503 with `message`; with `'continue'` it goes on without a session
  * (`req.session` undefined). An `E_UNAVAILABLE` error from saving the session after the
- * answer was sent is swallowed: that answer is already complete. Other errors pass through.
+ * answer was sent is swallowed: express-session completes that answer. Other errors pass
+ * through. Such a late save error only reaches the error handler when the session middleware
+ * is wrapped by {@link catchLateSessionErrors}; {@link guardedSession} does both.
  * @returns a middleware and an error handler, to pass together to `app.use()`.
  */
 export function sessionUnavailableHandler(
@@ -57,9 +59,65 @@ export function sessionUnavailableHandler(
       next(err);
       return;
     }
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // The answer is out (express-session completes it); the change it made is not saved.
+      store.options.logger.warn(
+        "session-redis: a session change was not saved, Redis is unavailable",
+        { error: err.message },
+      );
+      return;
+    }
     if (policy === "continue") next();
     else reject(res);
   };
   return [guard, onError];
+}
+
+/**
+ * Wraps express-session's middleware so that an error it reports *after* it let the request
+ * through reaches `onError`. express-session saves a changed session when the response ends,
+ * and reports a failed save by calling its `next(err)` a second time, once the route has
+ * answered. Express's router has by then passed every layer, so the error skips the app's
+ * error handlers and lands in Express's final handler, which destroys the socket while
+ * express-session is still ending the response: the client got a complete answer or a
+ * broken connection, depending on which came first.
+ */
+export function catchLateSessionErrors<
+  M extends (req: never, res: never, next: never) => void,
+>(session: M, onError: ErrorRequestHandler): M {
+  const run = session as unknown as RequestHandler;
+  const wrapped: RequestHandler = (req, res, next) => {
+    let passed = false;
+    run(req, res, (error?: unknown) => {
+      if (!passed) {
+        passed = true;
+        next(error);
+      } else if (error !== undefined && error !== null) {
+        void onError(error, req, res, next);
+      }
+    });
+  };
+  return wrapped as unknown as M;
+}
+
+/**
+ * express-session's middleware with the policy of {@link sessionUnavailableHandler}, late
+ * save errors included ({@link catchLateSessionErrors}):
+ * `app.use(guardedSession(session({ store }), store))`.
+ * @returns a middleware and an error handler, to pass together to `app.use()`.
+ */
+export function guardedSession(
+  session: RequestHandler,
+  store: RedisSessionStore,
+  options: SessionUnavailableHandlerOptions = {},
+): [RequestHandler, ErrorRequestHandler] {
+  const [guard, onError] = sessionUnavailableHandler(store, options);
+  const caught = catchLateSessionErrors(session, onError);
+  const handler: RequestHandler = (req, res, next) => {
+    caught(req, res, (error?: unknown) => {
+      if (error !== undefined && error !== null) next(error);
+      else guard(req, res, next);
+    });
+  };
+  return [handler, onError];
 }

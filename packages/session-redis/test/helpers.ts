@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import session from "express-session";
 import {
-  sessionUnavailableHandler,
+  guardedSession,
   type RedisSessionStore,
   type SessionUnavailableHandlerOptions,
 } from "@cloud-platform/session-redis";
@@ -20,6 +20,8 @@ declare module "express-session" {
 /** A running Express app with the store: login/logout/visit/me routes. */
 export interface TestApp {
   url: string;
+  /** Errors that got past every handler of the app (to Express's final handler). */
+  unhandled: unknown[];
   close(): Promise<void>;
 }
 
@@ -27,18 +29,24 @@ export interface TestApp {
 export async function startApp(
   store: RedisSessionStore,
   policy: SessionUnavailableHandlerOptions = {},
+  routes: (app: express.Express) => void = () => undefined,
 ): Promise<TestApp> {
   const app = express();
+  const unhandled: unknown[] = [];
   app.use(
-    session({
+    guardedSession(
+      session({
+        store,
+        secret: "test-secret",
+        resave: false,
+        saveUninitialized: false,
+        name: "sid",
+      }),
       store,
-      secret: "test-secret",
-      resave: false,
-      saveUninitialized: false,
-      name: "sid",
-    }),
-    sessionUnavailableHandler(store, policy),
+      policy,
+    ),
   );
+  routes(app);
   app.post("/login", (req, res) => {
     req.session.uid = 42;
     res.json({ ok: true });
@@ -60,11 +68,23 @@ export async function startApp(
       err ? next(err) : res.json({ ok: true }),
     );
   });
+  app.use(
+    (
+      err: unknown,
+      _req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      unhandled.push(err);
+      next(err);
+    },
+  );
   const server: Server = app.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    unhandled,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

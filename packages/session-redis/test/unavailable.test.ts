@@ -73,6 +73,7 @@ describe("Redis unavailable", () => {
     expect(statuses).toContain(200);
     expect(statuses).toContain(503);
     const down = await createBrowser().call(`${app.url}/me`, "GET", 1500);
+    expect(app.unhandled).toEqual([]);
     expect(down.status).toBe(503);
     expect(down.body).toContain("Sessions are temporarily unavailable");
   });
@@ -91,6 +92,46 @@ describe("Redis unavailable", () => {
     expect(
       JSON.parse((await browser.call(`${app.url}/me`)).body),
     ).toMatchObject({ uid: 42 });
+  });
+});
+
+describe("A session save that fails after the route answered", () => {
+  it("completes the answer, logs the lost change, and passes no error to Express's final handler", async () => {
+    const redis = await startRedisServer();
+    const warnings: string[] = [];
+    const store = createRedisSessionStore({
+      connection: { mode: "url", url: redis.url },
+      commandTimeout: 300,
+      logger: { warn: (message) => void warnings.push(message) },
+    });
+    const admin = new Redis(redis.port, "127.0.0.1");
+    const app = await startApp(store, {}, (express) => {
+      // Redis holds writes from here on: the session was read, its save at the end times out.
+      express.post("/visit-then-pause", async (req, res) => {
+        req.session.views = (req.session.views ?? 0) + 1;
+        await admin.call("CLIENT", "PAUSE", "1500", "WRITE");
+        res.json({ views: req.session.views });
+      });
+    });
+    try {
+      const browser = createBrowser();
+      await browser.call(`${app.url}/login`, "POST");
+      const res = await browser.call(`${app.url}/visit-then-pause`, "POST");
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ views: 1 });
+      // express-session reports the failed save after the answer: it must reach the guard.
+      await sleep(100);
+      expect(app.unhandled).toEqual([]);
+      expect(warnings).toContain(
+        "session-redis: a session change was not saved, Redis is unavailable",
+      );
+    } finally {
+      await admin.call("CLIENT", "UNPAUSE");
+      admin.disconnect();
+      await app.close();
+      await store.close();
+      await redis.stop();
+    }
   });
 });
 
