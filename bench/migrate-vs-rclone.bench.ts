@@ -3,7 +3,10 @@
  * the same local Swift, in the same run:
  * - 10,000 × 10 KB files from the filestore → S3 API: rclone with default flags and with
  *   `--transfers 16`, our CLI with its defaults (targets: ≥ 1.5× rclone default files/s,
- *   ≥ 1.0× rclone tuned), and with the flags of BENCH_OURS_TUNED when set;
+ *   ≥ 1.0× rclone tuned), a raw PUT loop (AWS SDK PutObject, 16 at a time, no index; target
+ *   ≥ 0.9× of it), and our CLI with the flags of BENCH_OURS_TUNED when set;
+ * - the same files → Swift API: rclone default, our CLI, a raw `fetch` PUT loop (targets
+ *   ≥ 1.5× and ≥ 0.9×);
  * - 20 × 100 MB files → S3 API and → Swift API (targets: ≥ 1.0× rclone MB/s, our peak RSS
  *   under 200 MB).
  * rclone copies the filestore folder without our store's sidecars (`.cp-meta`, `.cp-tmp`), so
@@ -46,6 +49,7 @@ import {
   installPlatform,
   rcloneVersion,
   runMigrate,
+  runRawPut,
   runRclone,
   type Api,
 } from "./lib/tools.js";
@@ -57,7 +61,7 @@ const MB = 1e6;
 /** One way of copying the files. */
 interface Variant {
   id: string;
-  tool: "ours" | "rclone";
+  tool: "ours" | "rclone" | "raw";
   api: Api;
   flags: string[];
 }
@@ -73,6 +77,9 @@ interface Sample {
   migrateMs?: number;
 }
 
+/** The raw PUT loop runs at our CLI's default concurrency ("the same concurrency"). */
+const RAW_CONCURRENCY = 16;
+
 const prefix = `bench-cmp-${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
 
 function flagsOf(name: string, fallback: string): string[] {
@@ -86,6 +93,22 @@ async function measure(
   container: string,
   work: string,
 ): Promise<Sample> {
+  if (variant.tool === "raw") {
+    const offset = await proxyLogOffset();
+    const cpu = await swiftServerCpu();
+    const { run, report } = await runRawPut(
+      state,
+      variant.api,
+      container,
+      RAW_CONCURRENCY,
+    );
+    return {
+      ...run,
+      serverCpuSeconds: (await swiftServerCpu()) - cpu,
+      requests: await countRequests(offset, container),
+      migrateMs: report.durationMs,
+    };
+  }
   if (variant.tool === "rclone") {
     const offset = await proxyLogOffset();
     const cpu = await swiftServerCpu();
@@ -215,11 +238,19 @@ async function smallFiles(
     { id: "rc", tool: "rclone", api: "s3", flags: [] },
     { id: "rc16", tool: "rclone", api: "s3", flags: ["--transfers", "16"] },
     { id: "ours", tool: "ours", api: "s3", flags: [] },
+    { id: "raw", tool: "raw", api: "s3", flags: [] },
+    { id: "rcsw", tool: "rclone", api: "swift", flags: [] },
+    { id: "oursw", tool: "ours", api: "swift", flags: [] },
+    { id: "rawsw", tool: "raw", api: "swift", flags: [] },
   ];
   const labels = [
     "rclone copy (defaults)",
     "rclone copy --transfers 16",
     "cloud-platform migrate (defaults)",
+    `raw PUT loop (AWS SDK PutObject, ${RAW_CONCURRENCY} at a time, no index)`,
+    "rclone copy (defaults)",
+    "cloud-platform migrate (defaults)",
+    `raw PUT loop (fetch PUT, ${RAW_CONCURRENCY} at a time, no index)`,
   ];
   if (tuned) {
     variants.push({ id: "tuned", tool: "ours", api: "s3", flags: tuned });
@@ -234,18 +265,21 @@ async function smallFiles(
   const s = variants.map((v, i) =>
     summarise(v, labels[i]!, samples.get(v.id)!, state, "files"),
   );
-  const [rc, rc16, ours] = s.map((x) => x.rate) as [number, number, number];
+  const [rc, rc16, ours, raw, rcSwift, oursSwift, rawSwift] = s.map(
+    (x) => x.rate,
+  ) as [number, number, number, number, number, number, number];
   const lines = [
-    `### ${files} × 10 KB files, filestore → S3 API (files/s, medians)`,
+    `### ${files} × 10 KB files, filestore → S3 API and → Swift API (files/s, medians)`,
     "",
     markdownTable(
       HEADER,
       s.map((x) => x.row),
     ),
     "",
-    `Ours (defaults) ÷ rclone default: **${fixed(ours / rc, 2)}×** (target ≥ 1.5×); ÷ rclone --transfers 16: **${fixed(ours / rc16, 2)}×** (target ≥ 1.0×).`,
+    `S3 API: ours (defaults) ÷ rclone default: **${fixed(ours / rc, 2)}×** (target ≥ 1.5×); ÷ rclone --transfers 16: **${fixed(ours / rc16, 2)}×** (target ≥ 1.0×); ÷ raw PUT loop: **${fixed(ours / raw, 2)}×** (target ≥ 0.9×).`,
+    `Swift API: ours (defaults) ÷ rclone default: **${fixed(oursSwift / rcSwift, 2)}×** (target ≥ 1.5×); ÷ raw PUT loop: **${fixed(oursSwift / rawSwift, 2)}×** (target ≥ 0.9×).`,
   ];
-  const oursTuned = s[3]?.rate;
+  const oursTuned = s[7]?.rate;
   if (tuned && oursTuned !== undefined)
     lines.push(
       `Ours (${tuned.join(" ")}) ÷ rclone default: **${fixed(oursTuned / rc, 2)}×**; ÷ rclone --transfers 16: **${fixed(oursTuned / rc16, 2)}×**.`,

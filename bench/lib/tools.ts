@@ -201,6 +201,48 @@ export async function runRclone(
   return run;
 }
 
+/** What a raw PUT loop (`raw-put.ts`) reported. */
+export interface RawReport {
+  files: number;
+  bytes: number;
+  durationMs: number;
+}
+
+/**
+ * The plain PUT loop of `raw-put.ts` over the filestore files (sidecars excluded), into a new
+ * `container`, `concurrency` at a time, measured: the floor the migration is compared with.
+ */
+export async function runRawPut(
+  state: SeededState,
+  api: Api,
+  container: string,
+  concurrency: number,
+): Promise<{ run: MeasuredRun; report: RawReport }> {
+  const run = await runMeasured(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(ROOT, "bench", "lib", "raw-put.ts"),
+      api,
+      state.filestorePath,
+      container,
+      String(concurrency),
+    ],
+    { env: { ...process.env }, cwd: ROOT },
+  );
+  assertOk(run, `raw PUT loop (${api})`);
+  const line = run.stdout
+    .split("\n")
+    .find((l) => l.includes('"type":"report"'));
+  const report = JSON.parse(line ?? "{}") as RawReport;
+  if (report.files !== state.files)
+    throw new Error(
+      `raw PUT loop sent ${report.files} files, not ${state.files}`,
+    );
+  return { run, report };
+}
+
 /** The rclone version line, for the table's caption. */
 export async function rcloneVersion(): Promise<string> {
   const run = await runMeasured("rclone", ["version"], { env: rcloneEnv() });

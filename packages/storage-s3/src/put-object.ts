@@ -78,15 +78,21 @@ export async function putObject(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }
+  // A body of known size gets parts large enough for S3's 10,000 to hold it.
+  const length = Buffer.isBuffer(body) ? body.length : announced;
+  const partSize =
+    length === undefined
+      ? o.partSize
+      : Math.max(o.partSize, Math.ceil(length / MAX_PARTS));
   const parts = Buffer.isBuffer(body)
-    ? bufferParts(body, o.partSize)
-    : streamParts(body, o.partSize);
+    ? bufferParts(body, partSize)
+    : streamParts(body, partSize);
   try {
     const first = await parts.next();
     if (
       first === undefined ||
-      first.length < o.partSize ||
-      (Buffer.isBuffer(body) && body.length === o.partSize)
+      first.length < partSize ||
+      (Buffer.isBuffer(body) && body.length === partSize)
     ) {
       const data = first ?? Buffer.alloc(0);
       const out = await client.send(

@@ -26,7 +26,7 @@ export function resolveS3Options(options: S3StoreOptions): ResolvedS3Options {
     serverSideEncryption: options.serverSideEncryption,
     sseKmsKeyId: options.sseKmsKeyId,
     deleteBatchSize: options.deleteBatchSize ?? 1000,
-    partSize: options.multipart?.partSize ?? 8 * 1024 * 1024,
+    partSize: options.multipart?.partSize ?? MIN_PART_SIZE,
     queueSize: options.multipart?.queueSize ?? 4,
     singleRequestMax: options.multipart?.singleRequestMax ?? 200 * 1024 * 1024,
     compat: {

@@ -505,8 +505,13 @@ export function describeStoreContract(options: StoreContractOptions): void {
         );
         expect(get.result).toBe(hashIn.digest("hex"));
         if (!options.inMemory) {
-          expect(put.growth).toBeLessThan(64 * MiB);
-          expect(get.growth).toBeLessThan(64 * MiB);
+          // What the store holds: a few parts or chunks, never the object.
+          expect(put.buffers).toBeLessThan(64 * MiB);
+          expect(get.buffers).toBeLessThan(64 * MiB);
+          // The process as the system sees it, with room for the allocator's retention;
+          // an object held whole would still be far above it.
+          expect(put.growth).toBeLessThan(128 * MiB);
+          expect(get.growth).toBeLessThan(128 * MiB);
         }
         await store.delete("large/object");
       }, 600_000);
