@@ -71,6 +71,25 @@ describe("the liveness and readiness probes", () => {
     });
   });
 
+  it("the probes match as Express routes do: any case, an optional trailing slash, GET and HEAD", async () => {
+    for (const path of [
+      "/monitoring/live/",
+      "/Monitoring/LIVE",
+      "/MONITORING/live/",
+    ])
+      expect(await probe(app!.url, path)).toEqual({
+        status: 200,
+        body: { status: 1 },
+      });
+    const head = await fetch(`${app!.url}/monitoring/live`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    // Same length, another path; another method: not a probe.
+    expect((await fetch(`${app!.url}/xonitoring/live`)).status).toBe(404);
+    const post = await fetch(`${app!.url}/monitoring/live`, { method: "POST" });
+    await post.arrayBuffer();
+    expect(post.status).toBe(404);
+  });
+
   it("the probes set no cookie and stay out of the access log", async () => {
     for (const path of ["/monitoring/live", "/monitoring/ready"]) {
       const response = await fetch(`${app!.url}${path}`);

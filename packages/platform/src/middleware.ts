@@ -127,6 +127,8 @@ export function chainHandlers(
 function exactGetRoutes(
   routes: ReadonlyMap<string, RequestHandler>,
 ): RequestHandler {
+  // Most requests are for other paths: a length test turns them away without a look-up.
+  const lengths = new Set([...routes.keys()].map((path) => path.length));
   return function monitoringRoutes(req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") {
       next();
@@ -134,6 +136,10 @@ function exactGetRoutes(
     }
     let path = req.path;
     if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
+    if (!lengths.has(path.length)) {
+      next();
+      return;
+    }
     const handler = routes.get(path) ?? routes.get(path.toLowerCase());
     if (handler === undefined) {
       next();
