@@ -1,6 +1,6 @@
 /**
  * CPU profile of `cloud-platform migrate` moving small files from the filestore into the local
- * Swift: seeds BENCH_PROFILE_FILES (2,000) × 10 KB files, installs the kind, runs the built CLI
+ * Swift: seeds BENCH_PROFILE_FILES (2,000) × BENCH_PROFILE_KB (10) KB files, installs the kind, runs the built CLI
  * under `node --cpu-prof` and prints the top self times by function and package, and the
  * top inclusive times (busy samples only), with the CPU milliseconds per file.
  *
@@ -20,10 +20,11 @@ import { envNumber, fixed } from "./lib/stats.js";
 
 const api = process.argv[2] === "s3" ? "s3" : "swift";
 const files = envNumber("BENCH_PROFILE_FILES", 2000);
+const sizeKb = envNumber("BENCH_PROFILE_KB", 10);
 const dir = await mkdtemp(join(tmpdir(), "cp-profile-migrate-"));
 const container = `bench-prof-${randomBytes(4).toString("hex")}`;
 try {
-  const state = await seedFilestore(join(dir, "state"), files, 10 * 1024);
+  const state = await seedFilestore(join(dir, "state"), files, sizeKb * 1024);
   await installPlatform(state, api, container);
   const profiles = join(dir, "profiles");
   const cli = join(
@@ -44,7 +45,7 @@ try {
   if (file === undefined) throw new Error("no profile written");
   const summary = await summariseProfile(join(profiles, file));
   console.log(
-    `${files} × 10 KB → ${api}: wall ${fixed(run.wallMs / 1000, 1)} s, CPU ${fixed((run.cpuSeconds * 1000) / files, 2)} ms/file, ${summary.samples} busy samples`,
+    `${files} × ${sizeKb} KB → ${api}: wall ${fixed(run.wallMs / 1000, 1)} s, CPU ${fixed((run.cpuSeconds * 1000) / files, 2)} ms/file, ${summary.samples} busy samples`,
   );
   const show = (title: string, rows: { name: string; share: number }[]) => {
     console.log(`\n${title}`);
