@@ -15,10 +15,8 @@ import { pathToFileURL } from "node:url";
 import { loadavg } from "node:os";
 import { createS3Store } from "@cloud-platform/storage-s3";
 import { testEndpoints, uniqueName } from "@cloud-platform/test-services";
-import {
-  garbageCollector,
-  patternStream,
-} from "../tooling/storage-contract/src/helpers.js";
+import { patternStream } from "../tooling/storage-contract/src/helpers.js";
+import { sampleMemory, type MemoryPeak } from "./lib/memory.js";
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env["BENCH_TOTAL_MIB"] ?? 200) * MiB;
@@ -32,44 +30,7 @@ const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 2);
 /** Garbage is collected every this many 20 ms samples (the contract's sampler). */
 const GC_EVERY = Number(process.env["BENCH_GC_EVERY"] ?? 1);
 
-interface Peak {
-  rss: number;
-  arrayBuffers: number;
-  heap: number;
-}
-
-async function sampled(work: () => Promise<unknown>): Promise<Peak> {
-  const gc = garbageCollector();
-  gc();
-  const before = process.memoryUsage();
-  const peak = {
-    rss: before.rss,
-    arrayBuffers: before.arrayBuffers,
-    heap: before.heapUsed,
-  };
-  let ticks = 0;
-  const sample = (): void => {
-    const now = process.memoryUsage();
-    peak.rss = Math.max(peak.rss, now.rss);
-    peak.arrayBuffers = Math.max(peak.arrayBuffers, now.arrayBuffers);
-    peak.heap = Math.max(peak.heap, now.heapUsed);
-  };
-  const timer = setInterval(() => {
-    if (++ticks % GC_EVERY === 0) gc();
-    sample();
-  }, 20);
-  try {
-    await work();
-    sample();
-  } finally {
-    clearInterval(timer);
-  }
-  return {
-    rss: peak.rss - before.rss,
-    arrayBuffers: peak.arrayBuffers - before.arrayBuffers,
-    heap: peak.heap - before.heapUsed,
-  };
-}
+type Peak = MemoryPeak;
 
 const mb = (n: number): string => (n / MiB).toFixed(1);
 
@@ -97,7 +58,10 @@ async function main(): Promise<void> {
     for (const [i, row] of rows.entries()) {
       const key = `large/${round}-${i}`;
       row.peaks.push(
-        await sampled(() => stores[i]!.put(key, patternStream(TOTAL))),
+        await sampleMemory(
+          () => stores[i]!.put(key, patternStream(TOTAL)),
+          GC_EVERY,
+        ),
       );
       await stores[i]!.delete(key);
     }

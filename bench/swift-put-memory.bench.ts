@@ -13,10 +13,8 @@ import { pathToFileURL } from "node:url";
 import { loadavg } from "node:os";
 import { createSwiftStore } from "@cloud-platform/storage-swift";
 import { testEndpoints, uniqueName } from "@cloud-platform/test-services";
-import {
-  garbageCollector,
-  patternStream,
-} from "../tooling/storage-contract/src/helpers.js";
+import { patternStream } from "../tooling/storage-contract/src/helpers.js";
+import { sampleMemory, type MemoryPeak } from "./lib/memory.js";
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env["BENCH_TOTAL_MIB"] ?? 200) * MiB;
@@ -25,37 +23,7 @@ const SEGMENTS = (process.env["BENCH_SEGMENT_MIB"] ?? "8,64")
   .map((s) => Number(s) * MiB);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 2);
 
-interface Peak {
-  rss: number;
-  arrayBuffers: number;
-}
-
-async function sampled(work: () => Promise<unknown>): Promise<Peak> {
-  const gc = garbageCollector();
-  gc();
-  const before = process.memoryUsage();
-  const peak = { rss: before.rss, arrayBuffers: before.arrayBuffers };
-  let ticks = 0;
-  const sample = (): void => {
-    const now = process.memoryUsage();
-    peak.rss = Math.max(peak.rss, now.rss);
-    peak.arrayBuffers = Math.max(peak.arrayBuffers, now.arrayBuffers);
-  };
-  const timer = setInterval(() => {
-    if (++ticks % 5 === 0) gc();
-    sample();
-  }, 20);
-  try {
-    await work();
-    sample();
-  } finally {
-    clearInterval(timer);
-  }
-  return {
-    rss: peak.rss - before.rss,
-    arrayBuffers: peak.arrayBuffers - before.arrayBuffers,
-  };
-}
+type Peak = MemoryPeak;
 
 const mb = (n: number): string => (n / MiB).toFixed(1);
 
@@ -85,7 +53,9 @@ async function main(): Promise<void> {
     for (const [i, row] of rows.entries()) {
       const store = stores[i]!;
       const key = `large/${round}-${i}`;
-      row.peaks.push(await sampled(() => store.put(key, patternStream(TOTAL))));
+      row.peaks.push(
+        await sampleMemory(() => store.put(key, patternStream(TOTAL)), 5),
+      );
       await store.delete(key);
     }
   }
