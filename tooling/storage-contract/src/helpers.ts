@@ -73,7 +73,7 @@ export function garbageCollector(): () => void {
  * collection, so it is what the work holds
  * (a stream that buffers grows by the object's size), not how lazily V8 frees its garbage.
  * The RSS also keeps what the C allocator has not returned to the system yet: on a 200 MiB
- * S3 put holding 30 MiB of parts, it grew by 37–70 MiB from one run to the next
+ * S3 put holding 30 MiB of parts, it grew by 25–70 MiB from one run to the next
  * (bench/s3-put-memory.bench.ts), so bounds on it need room above the buffers.
  */
 export async function sampleRss<T>(
