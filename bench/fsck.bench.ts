@@ -10,6 +10,13 @@
  * BENCH_FSCK_OBJECTS objects written into the bucket with Swift's bulk `extract-archive` (a
  * tar per 10,000) and one index row each, plus BENCH_GC_ORPHANS objects no row references.
  *
+ * The reference row `raw bulk delete` is the server's own bound: as many fresh orphans, written
+ * the same way, deleted with no index and no listing, by the bulk requests alone (S3
+ * DeleteObjects of 250 keys, 4 in flight, as gc sends them, through the AWS SDK: one request
+ * of 1,000 keys was slower on the local s3api, which deletes them one by one; Swift one
+ * `?bulk-delete` POST of up to 10,000 names, the local proxy's limit). gc ÷ raw says what gc
+ * adds.
+ *
  * Run: `node --import tsx bench/fsck.bench.ts` (after the build, with the services running).
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -18,7 +25,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { DeleteObjectsCommand, S3Client } from "@aws-sdk/client-s3";
 import { openIndex } from "@cloud-platform/storage-sql";
+// The store's own Content-MD5 step (the local s3api refuses DeleteObjects without it).
+import {
+  contentMd5Middleware,
+  contentMd5MiddlewareOptions,
+} from "../packages/storage-s3/src/content-md5.js";
 import { runMeasured } from "./lib/measured-run.js";
 import type { SeededState } from "./lib/seed.js";
 import {
@@ -120,6 +133,70 @@ function uniqueKey(): string {
   return `u/${id.slice(0, 2)}/${id}`;
 }
 
+/** Deletes `keys` by bulk requests alone (the server's bound for gc); returns the seconds. */
+async function rawDelete(
+  api: Api,
+  container: string,
+  keys: readonly string[],
+): Promise<number> {
+  const started = performance.now();
+  if (api === "s3") {
+    const client = new S3Client({
+      endpoint: endpoints.s3.endpoint,
+      region: endpoints.s3.region,
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: endpoints.s3.accessKeyId,
+        secretAccessKey: endpoints.s3.secretAccessKey,
+      },
+    });
+    client.middlewareStack.add(
+      contentMd5Middleware,
+      contentMd5MiddlewareOptions,
+    );
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += 250)
+      batches.push(keys.slice(i, i + 250));
+    const worker = async (): Promise<void> => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        const answer = await client.send(
+          new DeleteObjectsCommand({
+            Bucket: container,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+        if ((answer.Errors?.length ?? 0) > 0)
+          throw new Error(`DeleteObjects: ${JSON.stringify(answer.Errors)}`);
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    client.destroy();
+  } else {
+    const { url, token } = await authenticate(endpoints.swift);
+    for (let i = 0; i < keys.length; i += 10_000) {
+      const names = keys
+        .slice(i, i + 10_000)
+        .map((key) => `/${encodeURIComponent(container)}/${encodeURI(key)}`);
+      const response = await fetch(`${url}?bulk-delete`, {
+        method: "POST",
+        headers: {
+          "X-Auth-Token": token,
+          Accept: "application/json",
+          "Content-Type": "text/plain",
+        },
+        body: names.join("\n"),
+      });
+      const answer = (await response.json()) as {
+        "Number Deleted"?: number;
+        Errors?: unknown[];
+      };
+      if (answer["Number Deleted"] !== names.length)
+        throw new Error(`bulk-delete: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+  }
+  return (performance.now() - started) / 1000;
+}
+
 interface Row {
   api: Api;
   op: string;
@@ -216,6 +293,19 @@ async function runOne(api: Api, work: string): Promise<Row[]> {
       `${api} ${op}: ${fixed(run.wallMs / 1000, 1)} s, RSS ${fixed(run.peakRssMb)} MB`,
     );
   }
+  const fresh = Array.from({ length: ORPHANS }, uniqueKey);
+  await writeObjects(container, fresh);
+  const offset = await proxyLogOffset();
+  const seconds = await rawDelete(api, container, fresh);
+  rows.push({
+    api,
+    op: "raw bulk delete",
+    objects: ORPHANS,
+    seconds,
+    requests: await countRequests(offset, container),
+    peakRssMb: Number.NaN,
+  });
+  log(`${api} raw bulk delete: ${fixed(seconds, 1)} s`);
   return rows;
 }
 
@@ -251,7 +341,7 @@ export async function run(): Promise<string> {
           : Number.NaN;
         return [
           r.api === "s3" ? "S3 (exoscale)" : "Swift (ovh)",
-          `\`${r.op}\``,
+          r.op === "raw bulk delete" ? r.op : `\`${r.op}\``,
           r.objects.toLocaleString("en-US"),
           fixed(r.seconds, 1),
           `**${fixed(r.objects / r.seconds)}**`,
@@ -261,7 +351,7 @@ export async function run(): Promise<string> {
                 .join(", ")
             : "n/a",
           fixed(r.objects / total),
-          fixed(r.peakRssMb),
+          Number.isNaN(r.peakRssMb) ? "n/a" : fixed(r.peakRssMb),
         ];
       }),
     ),
