@@ -25,7 +25,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DeleteObjectsCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
 import { openIndex } from "@cloud-platform/storage-sql";
 // The store's own Content-MD5 step (the local s3api refuses DeleteObjects without it).
 import {
@@ -49,6 +49,7 @@ import {
 import {
   endpoints,
   installPlatform,
+  localS3Client,
   platformEnv,
   type Api,
 } from "./lib/tools.js";
@@ -141,15 +142,7 @@ async function rawDelete(
 ): Promise<number> {
   const started = performance.now();
   if (api === "s3") {
-    const client = new S3Client({
-      endpoint: endpoints.s3.endpoint,
-      region: endpoints.s3.region,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: endpoints.s3.accessKeyId,
-        secretAccessKey: endpoints.s3.secretAccessKey,
-      },
-    });
+    const client = localS3Client();
     client.middlewareStack.add(
       contentMd5Middleware,
       contentMd5MiddlewareOptions,

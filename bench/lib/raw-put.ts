@@ -12,13 +12,9 @@ import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Readable } from "node:stream";
-import {
-  CreateBucketCommand,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { authenticate } from "./swift-server.js";
-import { endpoints } from "./tools.js";
+import { endpoints, localS3Client } from "./tools.js";
 
 /** Files up to this size are read whole before their PUT; larger ones are streamed. */
 const WHOLE = 8 * 1024 * 1024;
@@ -47,17 +43,7 @@ async function body(
 }
 
 async function s3Put(container: string): Promise<Put> {
-  const client = new S3Client({
-    endpoint: endpoints.s3.endpoint,
-    region: endpoints.s3.region,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: endpoints.s3.accessKeyId,
-      secretAccessKey: endpoints.s3.secretAccessKey,
-    },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const client = localS3Client();
   await client.send(new CreateBucketCommand({ Bucket: container }));
   return async (key, path) => {
     const { data, size } = await body(path);

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
  * only, both run under {@link runMeasured}.
  */
 import { existsSync } from "node:fs";
+import { S3Client } from "@aws-sdk/client-s3";
 import { join } from "node:path";
 import { assertOk, runMeasured, type MeasuredRun } from "./measured-run.js";
 import type { SeededState } from "./seed.js";
@@ -32,6 +33,24 @@ export const endpoints = {
 
 /** Where a copy goes. */
 export type Api = "s3" | "swift";
+
+/**
+ * An AWS SDK client of the local S3 API, path style, checksums only where an operation
+ * requires one (what the raw reference loops use).
+ */
+export function localS3Client(): S3Client {
+  return new S3Client({
+    endpoint: endpoints.s3.endpoint,
+    region: endpoints.s3.region,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: endpoints.s3.accessKeyId,
+      secretAccessKey: endpoints.s3.secretAccessKey,
+    },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
 
 /** One signing secret for every process of a benchmark run. */
 const SESSION_SECRET = randomBytes(24).toString("hex");
