@@ -45,6 +45,7 @@ import {
 } from "./lib/stats.js";
 import {
   authenticate,
+  bulkDelete,
   countRequests,
   deleteContainers,
   proxyLogOffset,
@@ -174,24 +175,10 @@ async function rawDelete(
   } else {
     const { url, token } = await authenticate(endpoints.swift);
     for (let i = 0; i < keys.length; i += 10_000) {
-      const names = keys
-        .slice(i, i + 10_000)
-        .map((key) => `/${encodeURIComponent(container)}/${encodeURI(key)}`);
-      const response = await fetch(`${url}?bulk-delete`, {
-        method: "POST",
-        headers: {
-          "X-Auth-Token": token,
-          Accept: "application/json",
-          "Content-Type": "text/plain",
-        },
-        body: names.join("\n"),
-      });
-      const answer = (await response.json()) as {
-        "Number Deleted"?: number;
-        Errors?: unknown[];
-      };
-      if (answer["Number Deleted"] !== names.length)
-        throw new Error(`bulk-delete: ${JSON.stringify(answer).slice(0, 300)}`);
+      const names = keys.slice(i, i + 10_000);
+      const deleted = await bulkDelete(url, token, container, names);
+      if (deleted !== names.length)
+        throw new Error(`bulk-delete deleted ${deleted} of ${names.length}`);
     }
   }
   return (performance.now() - started) / 1000;

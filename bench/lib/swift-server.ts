@@ -118,6 +118,31 @@ async function listNames(
 }
 
 /**
+ * One `?bulk-delete` POST of `names` in `container` (the local proxy takes up to 10,000);
+ * resolves to how many the server says it deleted.
+ */
+export async function bulkDelete(
+  url: string,
+  token: string,
+  container: string,
+  names: readonly string[],
+): Promise<number> {
+  const response = await fetch(`${url}?bulk-delete`, {
+    method: "POST",
+    headers: {
+      "X-Auth-Token": token,
+      "Content-Type": "text/plain",
+      Accept: "application/json",
+    },
+    body: names
+      .map((n) => `/${encodeURIComponent(container)}/${encodeURIComponent(n)}`)
+      .join("\n"),
+  });
+  const answer = (await response.json()) as { "Number Deleted"?: number };
+  return answer["Number Deleted"] ?? 0;
+}
+
+/**
  * Deletes every container whose name starts with `prefix` (buckets of the S3 API are
  * containers too), objects first, through bulk delete: cheap for the server.
  */
@@ -138,24 +163,8 @@ export async function deleteContainers(
       token,
       "",
     );
-    for (let i = 0; i < names.length; i += 1000) {
-      const body = names
-        .slice(i, i + 1000)
-        .map(
-          (n) => `/${encodeURIComponent(container)}/${encodeURIComponent(n)}`,
-        )
-        .join("\n");
-      const response = await fetch(`${url}?bulk-delete`, {
-        method: "POST",
-        headers: {
-          "X-Auth-Token": token,
-          "Content-Type": "text/plain",
-          Accept: "application/json",
-        },
-        body,
-      });
-      await response.arrayBuffer();
-    }
+    for (let i = 0; i < names.length; i += 1000)
+      await bulkDelete(url, token, container, names.slice(i, i + 1000));
     objects += names.length;
     await (
       await fetch(`${url}/${encodeURIComponent(container)}`, {
