@@ -19,8 +19,9 @@
  *
  * Env: BENCH_SMALL_FILES (10000), BENCH_SMALL_ROUNDS (2), BENCH_LARGE_FILES (20),
  * BENCH_LARGE_MB (100), BENCH_LARGE_ROUNDS (3), BENCH_OURS_TUNED (flags of an extra row),
- * BENCH_MIGRATE_SWEEP=1 (instead: our CLI under several --concurrency/--verify/--batch-size
- * settings, to choose defaults).
+ * BENCH_MIGRATE_SWEEP=1 (instead: our CLI under several --concurrency/--batch-size settings,
+ * to choose defaults; BENCH_SWEEP_API=swift sweeps into the Swift API, BENCH_SWEEP_SETTINGS
+ * replaces the settings, `;`-separated).
  *
  * Run: `node --import tsx bench/migrate-vs-rclone.bench.ts` (after the build, with the
  * services of `scripts/services.sh` running).
@@ -341,7 +342,8 @@ async function sweep(work: string): Promise<string> {
   const files = envNumber("BENCH_SMALL_FILES", 2_000);
   log(`sweep: seeding ${files} × 10 KB files`);
   const state = await seedFilestore(join(work, "sweep"), files, 10 * KB);
-  const settings = [
+  const chosen = process.env["BENCH_SWEEP_SETTINGS"]?.split(";");
+  const settings = chosen ?? [
     "",
     "--concurrency 8",
     "--concurrency 16",
@@ -351,10 +353,11 @@ async function sweep(work: string): Promise<string> {
     "--concurrency 16 --batch-size 1000",
     "--concurrency 32 --batch-size 500",
   ];
+  const api: Api = process.env["BENCH_SWEEP_API"] === "swift" ? "swift" : "s3";
   const variants = settings.map((flags, i): Variant => ({
     id: `sw${i}`,
     tool: "ours",
-    api: "s3",
+    api,
     flags: flags.split(" ").filter((f) => f !== ""),
   }));
   const samples = await measureAll(
@@ -374,7 +377,7 @@ async function sweep(work: string): Promise<string> {
       ).row,
   );
   return [
-    `### Sweep: ${files} × 10 KB files → S3 API, our CLI's settings (files/s, medians)`,
+    `### Sweep: ${files} × 10 KB files → ${api === "s3" ? "S3" : "Swift"} API, our CLI's settings (files/s, medians)`,
     "",
     markdownTable(HEADER, rows),
   ].join("\n");

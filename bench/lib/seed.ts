@@ -18,7 +18,7 @@ import { createDatabaseStore, openIndex } from "@cloud-platform/storage-sql";
 
 const exec = promisify(execFile);
 
-/** A seeded platform state in `dir`: `index.sqlite` and `filestore/`. */
+/** A seeded platform state in `dir`: the index (`index.sqlite`, or a PostgreSQL database) and `filestore/`. */
 export interface SeededState {
   dir: string;
   databaseUrl: string;
@@ -51,18 +51,20 @@ function generated(size: number): Readable {
 /**
  * Creates `files` attachments of `size` bytes on the filestore under `dir`: small ones from
  * buffers (content-addressed, as an app stores uploads it has in memory), large ones
- * streamed. `concurrency` creations at a time.
+ * streamed. `concurrency` creations at a time. The index is `dir/index.sqlite`, or the
+ * (empty) PostgreSQL database `databaseUrl` names.
  */
 export async function seedFilestore(
   dir: string,
   files: number,
   size: number,
   concurrency = 8,
+  databaseUrl?: string,
 ): Promise<SeededState> {
   await mkdir(dir, { recursive: true });
   const state: SeededState = {
     dir,
-    databaseUrl: join(dir, "index.sqlite"),
+    databaseUrl: databaseUrl ?? join(dir, "index.sqlite"),
     filestorePath: join(dir, "filestore"),
     files,
     bytes: files * size,
@@ -71,7 +73,8 @@ export async function seedFilestore(
   try {
     // Seeding only: commits need not wait for the disk (thousands of them otherwise take
     // minutes on a busy machine). The CLI reopens the file with its own durable settings.
-    await index.driver.run("PRAGMA synchronous = OFF");
+    if (index.driver.dialect === "sqlite")
+      await index.driver.run("PRAGMA synchronous = OFF");
     const attachments = createAttachments({
       index,
       location: "file",

@@ -139,17 +139,25 @@ export interface MigrateReport {
   durationMs: number;
 }
 
-/** `cloud-platform migrate --json [flags]`, measured. @throws when it fails or moves nothing */
+/**
+ * `cloud-platform migrate --json [flags]`, measured, killed after `timeoutMs` (10 min by
+ * default). @throws when it fails or moves nothing
+ */
 export async function runMigrate(
   state: SeededState,
   api: Api,
   container: string,
   flags: string[],
+  timeoutMs?: number,
 ): Promise<{ run: MeasuredRun; report: MigrateReport }> {
   const run = await runMeasured(
     process.execPath,
     cliArgs(["migrate", "--json", ...flags]),
-    { env: platformEnv(state, api, container), cwd: ROOT },
+    {
+      env: platformEnv(state, api, container),
+      cwd: ROOT,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    },
   );
   assertOk(run, `cloud-platform migrate ${flags.join(" ")}`);
   const line = run.stdout
