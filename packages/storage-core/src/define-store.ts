@@ -110,8 +110,16 @@ export function defineStore(driver: StoreDriver): ObjectStore {
     Object.assign(store, { container: driver.container });
   if (driver.signedPutHeaders !== undefined)
     Object.assign(store, { signedPutHeaders: driver.signedPutHeaders });
-  const { deleteMany, signedUrl, close, listLeftovers, removeLeftover } =
-    driver;
+  const {
+    deleteMany,
+    signedUrl,
+    close,
+    listLeftovers,
+    removeLeftover,
+    bufferedBytes,
+  } = driver;
+  if (bufferedBytes)
+    store.bufferedBytes = (size) => bufferedBytes.call(driver, size);
   if (listLeftovers) store.listLeftovers = (o) => listLeftovers.call(driver, o);
   if (removeLeftover)
     store.removeLeftover = async (leftover) =>

@@ -223,19 +223,17 @@ export function createFilesystemStore(
     },
     async getStream(key, opts = {}) {
       const { file, size } = await statFile(key);
-      if (!opts.range)
-        return createReadStream(
-          file,
-          opts.signal ? { signal: opts.signal } : {},
-        );
+      const stream = {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.chunkSize !== undefined && opts.chunkSize > 0
+          ? { highWaterMark: Math.floor(opts.chunkSize) }
+          : {}),
+      };
+      if (!opts.range) return createReadStream(file, stream);
       const r = resolveRange(opts.range, size, key);
       // An empty object (Node refuses `end: -1`): nothing to read.
       if (!r) return Readable.from([], { objectMode: false });
-      return createReadStream(file, {
-        start: r.start,
-        end: r.end,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      return createReadStream(file, { ...stream, start: r.start, end: r.end });
     },
     async head(key) {
       const { size, mtime } = await statFile(key);

@@ -72,6 +72,13 @@ export interface ByteRange {
 export interface GetStreamOptions {
   range?: ByteRange;
   signal?: AbortSignal;
+  /**
+   * A hint: how many bytes to read at a time, for a store that reads from its own disk (the
+   * filesystem store). A bulk reader (the migration) asks for large chunks; a download keeps
+   * the default, so each slow client holds little. Never changes the bytes; network stores
+   * yield what the network gives.
+   */
+  chunkSize?: number;
 }
 
 /** Options of {@link ObjectStore.list}. */
@@ -153,6 +160,12 @@ export interface ObjectStore {
    * (S3's server-side encryption, which S3 takes from headers only, never from the query).
    */
   readonly signedPutHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Bytes a put of a stream of `size` bytes holds in memory beyond a few chunks (an S3
+   * multipart upload's parts in flight), where the store buffers any: a bulk writer (the
+   * migration) takes them from its memory budget before it starts such a put.
+   */
+  bufferedBytes?(size: number): number;
   /** Leftovers of cut uploads ({@link Leftover}), where the store can have any. */
   listLeftovers?(options?: { signal?: AbortSignal }): AsyncIterable<Leftover>;
   /** Removes a leftover (aborts the multipart upload, deletes the segments); idempotent. */

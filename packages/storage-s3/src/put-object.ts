@@ -39,6 +39,24 @@ const result = (
   return clean === undefined ? { size } : { size, etag: clean };
 };
 
+/** The part size of an upload of `length` bytes: large enough for S3's 10,000 parts to hold it. */
+function partSizeFor(o: ResolvedS3Options, length: number | undefined): number {
+  return length === undefined
+    ? o.partSize
+    : Math.max(o.partSize, Math.ceil(length / MAX_PARTS));
+}
+
+/**
+ * Bytes a put of a stream of `size` bytes holds in memory beyond a few chunks: none in one
+ * request; a multipart upload's `queueSize` parts in flight, one being filled and one being
+ * read.
+ */
+export function bufferedBytes(o: ResolvedS3Options, size: number): number {
+  return size > o.singleRequestMax
+    ? partSizeFor(o, size) * (o.queueSize + 2)
+    : 0;
+}
+
 /**
  * Stores `body` under the bucket key `objectKey`. A body that fits in one part, or a stream
  * of announced size up to `singleRequestMax`, goes as a single PutObject; a longer one as a
@@ -78,12 +96,10 @@ export async function putObject(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }
-  // A body of known size gets parts large enough for S3's 10,000 to hold it.
-  const length = Buffer.isBuffer(body) ? body.length : announced;
-  const partSize =
-    length === undefined
-      ? o.partSize
-      : Math.max(o.partSize, Math.ceil(length / MAX_PARTS));
+  const partSize = partSizeFor(
+    o,
+    Buffer.isBuffer(body) ? body.length : announced,
+  );
   const parts = Buffer.isBuffer(body)
     ? bufferParts(body, partSize)
     : streamParts(body, partSize);

@@ -19,7 +19,7 @@ import { encryptionParams } from "./encryption.js";
 import { listObjects } from "./list-objects.js";
 import { mapS3Error } from "./map-error.js";
 import type { ResolvedS3Options } from "./options.js";
-import { putObject } from "./put-object.js";
+import { bufferedBytes, putObject } from "./put-object.js";
 import { openObject } from "./read-object.js";
 import { encryptionHeaders } from "./signed-put.js";
 import { signUrl } from "./signed-url.js";
@@ -62,6 +62,7 @@ export function createS3Driver(parts: S3DriverParts): StoreDriver {
     ...(o.serverSideEncryption === undefined
       ? {}
       : { signedPutHeaders: encryptionHeaders(encryptionParams(o)) }),
+    bufferedBytes: (size) => bufferedBytes(o, size),
     put: async (key, body, put) => {
       await bucketGuard.beforeWrite().catch(fail("put", key));
       const stored = await putObject(

@@ -47,6 +47,28 @@ describe("createS3Store against the local S3 API", () => {
     expect(store.container).toBe(bucket);
   });
 
+  it("tells a bulk writer what a streamed put buffers: nothing in one request, the parts of a multipart upload", () => {
+    const small = createS3Store({
+      bucket,
+      clientConfig: testClientConfig(),
+      multipart: {
+        singleRequestMax: 50 * MiB,
+        partSize: 6 * MiB,
+        queueSize: 3,
+      },
+    });
+    expect(small.bufferedBytes?.(50 * MiB)).toBe(0);
+    // 3 parts in flight, one being filled, one being read.
+    expect(small.bufferedBytes?.(50 * MiB + 1)).toBe(5 * 6 * MiB);
+    // S3's 10,000 parts hold 100 GiB only with larger parts.
+    expect(small.bufferedBytes?.(100 * 1024 * MiB)).toBe(
+      5 * Math.ceil((100 * 1024 * MiB) / 10_000),
+    );
+    // This suite's store: the default 200 MiB cutoff, 5 MiB parts, 2 in flight.
+    expect(store.bufferedBytes?.(200 * MiB)).toBe(0);
+    expect(store.bufferedBytes?.(300 * MiB)).toBe(4 * 5 * MiB);
+  });
+
   it("round-trips a buffer with its content type and metadata", async () => {
     const put = await store.put("a/b.txt", "hello", {
       contentType: "text/plain",

@@ -248,6 +248,57 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
     expect(sha(await cloud.read(fromDb.id))).toBe(fromDb.checksum);
   });
 
+  it("streams large files in 1 MiB chunks, never more at once than its memory budget allows", async () => {
+    const MiB = 1024 * 1024;
+    const records: AttachmentRecord[] = [];
+    for (let i = 0; i < 6; i++)
+      records.push(
+        await local.create({
+          name: `large-${i}.bin`,
+          body: Buffer.alloc(9 * MiB, i),
+        }),
+      );
+    const chunkSizes: Array<number | undefined> = [];
+    const source: TestStores["file"] = {
+      ...stores.file,
+      getStream: async (key, options) => {
+        chunkSizes.push(options?.chunkSize);
+        return stores.file.getStream(key, options);
+      },
+    };
+    let inFlight = 0;
+    let most = 0;
+    const target: TestStores["ours"] = {
+      ...stores.ours,
+      put: async (key, body, options) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          // A slow link: every copy that holds its share is still sending.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return await stores.ours.put(key, body, options);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+    const slow = testAttachments(
+      index,
+      { ...stores, file: source, ours: target },
+      "s3",
+    );
+    // 8 MiB: two streamed copies' shares (4 MiB each), whatever the concurrency.
+    const report = await slow.migrate({
+      concurrency: 6,
+      bytesInFlight: 8 * MiB,
+    });
+    expect(report).toMatchObject({ moved: 6, failed: [] });
+    expect(most).toBe(2);
+    // Each file read twice (proved, then sent), both times in 1 MiB chunks.
+    expect(chunkSizes).toEqual(Array.from({ length: 12 }, () => MiB));
+    for (const r of records)
+      expect(sha(await cloud.read(r.id))).toBe(r.checksum);
+  });
+
   it("keeps a local file until the last attachment using it has moved", async () => {
     const a = await local.create({
       name: "a",

@@ -137,6 +137,26 @@ export function describeStoreContract(options: StoreContractOptions): void {
         );
       });
 
+      it("streams the same bytes whatever chunk size is asked for, whole or in a range", async () => {
+        const data = Buffer.alloc(3 * MiB + 17, "x");
+        await store.put("rt/chunks", patternStream(data.length, { seed: 8 }));
+        const expected = await sha256Hex(
+          patternStream(data.length, { seed: 8 }),
+        );
+        for (const chunkSize of [1000, MiB, 8 * MiB])
+          expect(
+            await sha256Hex(await store.getStream("rt/chunks", { chunkSize })),
+          ).toBe(expected);
+        const whole = await collect(await store.getStream("rt/chunks"));
+        const part = await collect(
+          await store.getStream("rt/chunks", {
+            range: { start: 5, end: MiB + 9 },
+            chunkSize: 4096,
+          }),
+        );
+        expect(part.equals(whole.subarray(5, MiB + 10))).toBe(true);
+      });
+
       it("replaces an object on overwrite, with its content type and metadata", async () => {
         await store.put("rt/over", "first", {
           contentType: "text/plain",

@@ -7,9 +7,11 @@ export interface MigrateOptions {
   /** Files copied at the same time. @default 4 */
   concurrency?: number;
   /**
-   * Bytes of file contents the whole run holds in memory at once (files up to 8 MiB are read
-   * once into memory; larger ones are streamed, a few chunks each): peak memory stays flat
-   * whatever the file sizes and the concurrency. At least 8 MiB. @default 32 MiB
+   * Bytes of file contents the whole run holds in memory at once: a file up to 8 MiB is read
+   * once into memory and takes its size; a larger one is streamed in 1 MiB chunks and takes
+   * 4 MiB, plus what the target buffers for it (an S3 multipart upload's parts in flight).
+   * Copies wait for their share, so peak memory stays flat whatever the file sizes and the
+   * concurrency (at the default, 8 large files stream at once). At least 8 MiB. @default 32 MiB
    */
   bytesInFlight?: number;
   /** `migrate` only: also move `db:` attachments the force-DB rule does not keep in the database. @default false */
