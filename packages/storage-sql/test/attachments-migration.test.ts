@@ -299,6 +299,49 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
       expect(sha(await cloud.read(r.id))).toBe(r.checksum);
   });
 
+  it("copies the next batch while a batch's slowest file is still on its way", async () => {
+    const records = await seed(4);
+    const events: string[] = [];
+    const target: TestStores["ours"] = {
+      ...stores.ours,
+      put: async (key, body, options) => {
+        const name = Buffer.isBuffer(body) ? body.toString() : key;
+        events.push(`put ${name}`);
+        // The first file is slow: its batch cannot commit before it is in.
+        if (name === "file number 0")
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        return stores.ours.put(key, body, options);
+      },
+    };
+    const watched = new Proxy(index, {
+      get(object, property, receiver) {
+        const value: unknown = Reflect.get(object, property, receiver);
+        if (property === "commitClaim" && typeof value === "function")
+          return (...args: unknown[]) => {
+            events.push("commit");
+            return (value as (...a: unknown[]) => unknown).apply(object, args);
+          };
+        return typeof value === "function"
+          ? (value as (...a: unknown[]) => unknown).bind(object)
+          : value;
+      },
+    });
+    const overlapping = testAttachments(
+      watched,
+      { ...stores, ours: target },
+      "s3",
+    );
+    const report = await overlapping.migrate({ batchSize: 2, concurrency: 2 });
+    expect(report).toMatchObject({ moved: 4, failed: [] });
+    // The second batch (files 2 and 3) was claimed and copied while file 0 was still going.
+    expect(events.indexOf("put file number 2")).toBeLessThan(
+      events.indexOf("commit"),
+    );
+    expect(events.filter((e) => e === "commit")).toHaveLength(2);
+    for (const r of records)
+      expect(sha(await cloud.read(r.id))).toBe(r.checksum);
+  });
+
   it("keeps a local file until the last attachment using it has moved", async () => {
     const a = await local.create({
       name: "a",

@@ -45,9 +45,10 @@ function namesItsBytes(key: string, record: AttachmentRecord): boolean {
 }
 
 /**
- * The keys of one batch's copies in their target, with the bytes each will hold: two rows
- * that share a legacy key with different bytes never both write it (the second gets a
- * fresh key), and a failed copy is not deleted while another row of the batch still needs it.
+ * The keys of a run's copies in flight (in every batch not yet committed) in their target,
+ * with the bytes each will hold: two rows that share a legacy key with different bytes
+ * never both write it (the second gets a fresh key), and a failed copy is not deleted while
+ * another row still needs it. A key is given back when its copy fails or its batch commits.
  */
 export class BatchKeys {
   private readonly keys = new Map<string, { checksum: string; rows: number }>();
@@ -72,10 +73,6 @@ export class BatchKeys {
     if (held.rows > 0) return false;
     this.keys.delete(ref);
     return true;
-  }
-
-  clear(): void {
-    this.keys.clear();
   }
 }
 

@@ -158,6 +158,18 @@ export async function runPlan(
   return finish(report, started);
 }
 
+/** One claimed batch on its way through a run. */
+interface Batch {
+  rows: readonly AttachmentRecord[];
+  ids: string[];
+  /** The ref change of each row copied so far. */
+  moves: Map<string, RefMove>;
+  /** Refs failed copies may have left bytes under: collected once the claim ends. */
+  leftovers: string[];
+  /** Copies not finished yet. */
+  left: number;
+}
+
 class Run {
   private done = 0;
   constructor(
@@ -226,59 +238,150 @@ class Run {
   }
 
   /**
-   * claim → reserve → copy → commit, batch by batch. Invariants: a claimed row is a committed
-   * lease (no transaction is open while bytes move); every ref a copy may write is reserved
-   * in the index before the write, so no collection deletes it before the commit (a ref
-   * being collected at that moment is not used: the row goes to a fresh key); the source
-   * is proven before the target is touched; old bytes are collected only after the commit.
+   * claim → reserve → copy → commit, batch by batch, the batches overlapping: the next batch
+   * is claimed while the last files of one are still copying, and a batch commits while the
+   * next one copies, so the workers never wait for the index (on PostgreSQL a batch's
+   * claim, reservations and commit are some 200 statements) nor for a batch's slowest file.
+   * Invariants: a claimed row is a committed lease (no transaction is open while bytes move);
+   * every ref a copy may write is reserved in the index before the write, so no collection
+   * deletes it before the commit (a ref being collected at that moment is not used: the row
+   * goes to a fresh key); two copies in flight never write other bytes under one key, in one
+   * batch or two; the source is proven before the target is touched; old bytes are collected
+   * only after the commit. When anything fails or the run is aborted, no further file
+   * starts, no batch commits after that, and every claim still open is released.
    */
   async move(): Promise<void> {
     const { index } = this.ctx;
     const claimant = randomUUID();
-    let after: string | undefined;
     const limit = this.options.batchSize ?? 100;
-    for (;;) {
-      this.signal.throwIfAborted();
+    const concurrency = Math.max(1, this.options.concurrency ?? 4);
+    const queue: Array<{ plan: PlannedCopy; batch: Batch }> = [];
+    /** Claimed and not yet committed, in claim order. */
+    const open: Batch[] = [];
+    let after: string | undefined;
+    let exhausted = false;
+    let claiming: Promise<void> | undefined;
+    let stopped: { error: unknown } | undefined;
+    let commits: Promise<void> = Promise.resolve();
+    // Idle workers wait for a change: a batch claimed or committed, the run stopped.
+    let wake = (): void => undefined;
+    let changed = new Promise<void>((resolve) => (wake = resolve));
+    const notify = (): void => {
+      const woken = wake;
+      changed = new Promise<void>((resolve) => (wake = resolve));
+      woken();
+    };
+    const stop = (error: unknown): void => {
+      stopped ??= { error };
+      notify();
+    };
+
+    const commit = async (batch: Batch): Promise<void> => {
+      if (stopped) return;
+      const moves = [...batch.moves.values()];
+      const applied = await index.commitClaim(claimant, batch.ids, moves);
+      open.splice(open.indexOf(batch), 1);
+      // Committed: the index now holds every ref these copies wrote.
+      for (const move of moves) this.keys.release(move.to);
+      notify();
+      await this.committed(batch, new Set(applied));
+    };
+    const copied = (batch: Batch): void => {
+      commits = commits.then(() => commit(batch)).catch(stop);
+    };
+    const claim = async (): Promise<void> => {
       const query =
         after === undefined
           ? { locations: this.plan.sources, limit }
           : { locations: this.plan.sources, after, limit };
       // We hold the migration lock: any other claim is a lost run's.
       const rows = await index.claimRows(query, { claimant, takeOver: true });
-      if (rows.length === 0) return;
-      const ids = rows.map((r) => r.id);
-      let applied: string[];
-      try {
-        const planned = this.planAll(rows);
-        const busy = new Set(
-          await index.reserveRefs(
-            claimant,
-            planned.map((p) => ({ id: p.record.id, ref: p.target.ref(p.key) })),
-          ),
-        );
-        const plans = planned.map((p) =>
-          busy.has(p.target.ref(p.key)) ? toFreshKey(p, this.keys) : p,
-        );
-        const moves = await this.copyAll(plans);
-        applied = await index.commitClaim(claimant, ids, moves);
-      } catch (error) {
-        await index.releaseClaim(claimant, ids).catch(() => undefined);
-        throw error;
+      if (rows.length === 0) {
+        exhausted = true;
+        return;
       }
-      await this.committed(rows, new Set(applied));
       after = rows.at(-1)?.id;
+      const batch: Batch = {
+        rows,
+        ids: rows.map((r) => r.id),
+        moves: new Map(),
+        leftovers: [],
+        left: 0,
+      };
+      open.push(batch);
+      const planned = this.planAll(rows);
+      const busy = new Set(
+        await index.reserveRefs(
+          claimant,
+          planned.map((p) => ({ id: p.record.id, ref: p.target.ref(p.key) })),
+        ),
+      );
+      for (const p of planned)
+        queue.push({
+          plan: busy.has(p.target.ref(p.key)) ? toFreshKey(p, this.keys) : p,
+          batch,
+        });
+      batch.left = planned.length;
+      if (batch.left === 0) copied(batch);
+    };
+    // The next batch is claimed once the queue holds fewer files than there are workers;
+    // at most three batches are open (one copying, one starting, one committing).
+    const refill = (): void => {
+      if (
+        stopped ||
+        exhausted ||
+        claiming !== undefined ||
+        queue.length >= concurrency ||
+        open.length >= 3
+      )
+        return;
+      claiming = claim()
+        .catch(stop)
+        .finally(() => {
+          claiming = undefined;
+          notify();
+        });
+    };
+    const worker = async (): Promise<void> => {
+      try {
+        for (;;) {
+          this.signal.throwIfAborted();
+          if (stopped) return;
+          refill();
+          const next = queue.shift();
+          if (next === undefined) {
+            if (exhausted && claiming === undefined) return;
+            // A claim under way, or three batches open (one commits first).
+            await changed;
+            continue;
+          }
+          await this.copyOne(next.plan, next.batch);
+          next.batch.left -= 1;
+          if (next.batch.left === 0) copied(next.batch);
+        }
+      } catch (error) {
+        stop(error);
+      }
+    };
+    // Every worker settles, and every commit started ends, before the run returns or
+    // releases its claims: nothing keeps copying or committing after.
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    await claiming;
+    await commits;
+    if (stopped) {
+      await Promise.all(
+        open.map((batch) =>
+          index.releaseClaim(claimant, batch.ids).catch(() => undefined),
+        ),
+      );
+      throw stopped.error;
     }
   }
 
-  private pending = new Map<string, RefMove>();
-  private leftovers: string[] = [];
   private readonly keys = new BatchKeys();
 
   /** The rows to move, each with its target and key; the others are reported skipped. */
   private planAll(rows: readonly AttachmentRecord[]): PlannedCopy[] {
-    this.pending.clear();
-    this.leftovers = [];
-    this.keys.clear();
     const plans: PlannedCopy[] = [];
     for (const row of rows) {
       const want = this.plan.desired(row);
@@ -296,34 +399,14 @@ class Run {
     return plans;
   }
 
-  private async copyAll(plans: readonly PlannedCopy[]): Promise<RefMove[]> {
-    const queue = [...plans];
-    const worker = async (): Promise<void> => {
-      for (let plan = queue.shift(); plan; plan = queue.shift()) {
-        this.signal.throwIfAborted();
-        await this.copyOne(plan);
-      }
-    };
-    const workers = Array.from(
-      { length: Math.max(1, this.options.concurrency ?? 4) },
-      worker,
-    );
-    // Every worker settles before the batch commits or is released: none keeps copying after.
-    const failure = (await Promise.allSettled(workers)).find(
-      (r) => r.status === "rejected",
-    );
-    if (failure) throw failure.reason;
-    return [...this.pending.values()];
-  }
-
-  private async copyOne(plan: PlannedCopy): Promise<void> {
+  private async copyOne(plan: PlannedCopy, batch: Batch): Promise<void> {
     try {
-      this.pending.set(
+      batch.moves.set(
         plan.record.id,
         await copyToTarget(this.ctx, plan, {
           verify: this.options.verify ?? "size",
           keys: this.keys,
-          leftovers: this.leftovers,
+          leftovers: batch.leftovers,
           budget: this.budget,
           signal: this.signal,
         }),
@@ -344,13 +427,13 @@ class Run {
   }
 
   private async committed(
-    rows: readonly AttachmentRecord[],
+    batch: Batch,
     applied: ReadonlySet<string>,
   ): Promise<void> {
     // The claim has ended: what failed copies left is collected unless something uses it.
-    const unused: string[] = [...this.leftovers];
-    for (const row of rows) {
-      const move = this.pending.get(row.id);
+    const unused: string[] = [...batch.leftovers];
+    for (const row of batch.rows) {
+      const move = batch.moves.get(row.id);
       if (!move) continue;
       if (!applied.has(row.id)) {
         // Deleted or moved meanwhile: drop our copy unless something uses it.
