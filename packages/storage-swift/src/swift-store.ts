@@ -12,6 +12,7 @@ import {
   type ContainerConfiguration,
   type ContainerSettings,
 } from "./temp-url-key.js";
+import { httpFetch } from "./http-fetch.js";
 
 /**
  * An {@link ObjectStore} on OpenStack Swift (`kind` `swift`), with its own small client on
@@ -57,7 +58,7 @@ function storeContext(options: SwiftStoreOptions): {
   const client = createSwiftClient({
     auth: options.auth,
     retry: retryPolicy(options.retry),
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: options.fetch ?? httpFetch,
     now,
   });
   const ctx: StoreContext = {
