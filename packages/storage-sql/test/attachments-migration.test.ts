@@ -299,6 +299,44 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
       expect(sha(await cloud.read(r.id))).toBe(r.checksum);
   });
 
+  it("proves at most two streamed files at once, beside the uploads of the others", async () => {
+    const MiB = 1024 * 1024;
+    const records: AttachmentRecord[] = [];
+    for (let i = 0; i < 6; i++)
+      records.push(
+        await local.create({
+          name: `large-${i}.bin`,
+          body: Buffer.alloc(9 * MiB, i + 10),
+        }),
+      );
+    // Each file is read twice: first to prove it, then to send it.
+    const reads = new Map<string, number>();
+    let proving = 0;
+    let most = 0;
+    const source: TestStores["file"] = {
+      ...stores.file,
+      getStream: async (key, options) => {
+        const stream = await stores.file.getStream(key, options);
+        const nth = (reads.get(key) ?? 0) + 1;
+        reads.set(key, nth);
+        if (nth === 1) {
+          most = Math.max(most, ++proving);
+          stream.once("close", () => (proving -= 1));
+        }
+        return stream;
+      },
+    };
+    const gated = testAttachments(index, { ...stores, file: source }, "s3");
+    const report = await gated.migrate({
+      concurrency: 6,
+      bytesInFlight: 64 * MiB,
+    });
+    expect(report).toMatchObject({ moved: 6, failed: [] });
+    expect(most).toBe(2);
+    for (const r of records)
+      expect(sha(await cloud.read(r.id))).toBe(r.checksum);
+  });
+
   it("copies the next batch while a batch's slowest file is still on its way", async () => {
     const records = await seed(4);
     const events: string[] = [];

@@ -92,6 +92,16 @@ export const STREAM_CHUNK = 1024 * 1024;
  */
 export const STREAM_SHARE = 4 * STREAM_CHUNK;
 
+/**
+ * Streamed sources a run proves at once. Hashing runs on the one JavaScript thread, so
+ * proofs side by side only slow each other down, and they fell into step: with 8 large
+ * files in flight, all 8 hashed together while the server waited, then all 8 uploaded
+ * while the client waited. One or two at a time keep the proof of one file beside the
+ * uploads of the others: 20 × 100 MB moved 1.15–1.3× faster (BENCHMARKS.md, 2026-12-03);
+ * two rather than one, for a source whose reads wait on a network (the database store).
+ */
+export const STREAMED_PROOFS = 2;
+
 /** What reading the source found: its MD5, and its bytes when they were kept in memory. */
 interface ProvenSource {
   md5: string;
@@ -124,6 +134,7 @@ async function proveSource(
   source: ObjectStore,
   key: string,
   record: AttachmentRecord,
+  proofs: ByteBudget,
   signal?: AbortSignal,
 ): Promise<ProvenSource> {
   const options = signal ? { signal } : {};
@@ -136,14 +147,19 @@ async function proveSource(
     await hashInSlices(bytes, [sha, md5]);
     size = bytes.length;
   } else {
-    const stream = await source.getStream(key, {
-      ...options,
-      chunkSize: STREAM_CHUNK,
-    });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      sha.update(chunk);
-      md5.update(chunk);
-      size += chunk.length;
+    const done = await proofs.take(1);
+    try {
+      const stream = await source.getStream(key, {
+        ...options,
+        chunkSize: STREAM_CHUNK,
+      });
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        sha.update(chunk);
+        md5.update(chunk);
+        size += chunk.length;
+      }
+    } finally {
+      done();
     }
   }
   if (size !== record.size || sha.digest("hex") !== record.checksum)
@@ -199,6 +215,8 @@ export interface CopyOptions {
    * target's put buffers (an S3 multipart upload's parts).
    */
   budget: ByteBudget;
+  /** The run's slots for proving streamed sources ({@link STREAMED_PROOFS}), one taken per proof. */
+  proofs: ByteBudget;
   signal?: AbortSignal;
 }
 
@@ -245,7 +263,13 @@ async function copyProven(
   const give = (): void => void keys.release(target.ref(key));
   let proven: ProvenSource;
   try {
-    proven = await proveSource(source, from.key, record, signal);
+    proven = await proveSource(
+      source,
+      from.key,
+      record,
+      options.proofs,
+      signal,
+    );
   } catch (error) {
     give();
     throw error;

@@ -10,6 +10,7 @@ import { ByteBudget } from "./byte-budget.js";
 import {
   BatchKeys,
   IN_MEMORY_LIMIT,
+  STREAMED_PROOFS,
   copyToTarget,
   planCopy,
   toFreshKey,
@@ -186,6 +187,7 @@ class Run {
   }
 
   private readonly budget: ByteBudget;
+  private readonly proofs = new ByteBudget(STREAMED_PROOFS);
 
   private progress(
     record: AttachmentRecord,
@@ -408,6 +410,7 @@ class Run {
           keys: this.keys,
           leftovers: batch.leftovers,
           budget: this.budget,
+          proofs: this.proofs,
           signal: this.signal,
         }),
       );
