@@ -15,6 +15,8 @@ import {
 } from "./attachments-fixture.js";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "./helpers.js";
 
+const MiB = 1024 * 1024;
+
 const sha = (data: Buffer | string): string =>
   createHash("sha256").update(data).digest("hex");
 
@@ -50,6 +52,22 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
           name: `f${i}.txt`,
           mimetype: "text/plain",
           body: `file number ${i}`,
+        }),
+      );
+    return records;
+  }
+
+  /** `count` local files of 9 MiB (over the 8 MiB read whole: streamed), bytes `fill`, `fill + 1`… */
+  async function seedLarge(
+    count: number,
+    fill: number,
+  ): Promise<AttachmentRecord[]> {
+    const records: AttachmentRecord[] = [];
+    for (let i = 0; i < count; i++)
+      records.push(
+        await local.create({
+          name: `large-${i}.bin`,
+          body: Buffer.alloc(9 * MiB, fill + i),
         }),
       );
     return records;
@@ -249,15 +267,7 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
   });
 
   it("streams large files in 1 MiB chunks, never more at once than its memory budget allows", async () => {
-    const MiB = 1024 * 1024;
-    const records: AttachmentRecord[] = [];
-    for (let i = 0; i < 6; i++)
-      records.push(
-        await local.create({
-          name: `large-${i}.bin`,
-          body: Buffer.alloc(9 * MiB, i),
-        }),
-      );
+    const records = await seedLarge(6, 0);
     const chunkSizes: Array<number | undefined> = [];
     const source: TestStores["file"] = {
       ...stores.file,
@@ -300,15 +310,7 @@ describe.each(BACKENDS)("migration on %s", (backend) => {
   });
 
   it("proves at most two streamed files at once, beside the uploads of the others", async () => {
-    const MiB = 1024 * 1024;
-    const records: AttachmentRecord[] = [];
-    for (let i = 0; i < 6; i++)
-      records.push(
-        await local.create({
-          name: `large-${i}.bin`,
-          body: Buffer.alloc(9 * MiB, i + 10),
-        }),
-      );
+    const records = await seedLarge(6, 10);
     // Each file is read twice: first to prove it, then to send it.
     const reads = new Map<string, number>();
     let proving = 0;
