@@ -37,6 +37,7 @@ import {
   countRequests,
   deleteContainers,
   proxyLogOffset,
+  requestsPerFile,
   swiftServerCpu,
 } from "./lib/swift-server.js";
 import { endpoints, installPlatform, runMigrate } from "./lib/tools.js";
@@ -141,14 +142,6 @@ async function migrateOnce(
   }
 }
 
-function perFile(requests: Sample["requests"], files: number): string {
-  if (!requests) return "n/a";
-  return Object.entries(requests)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([method, n]) => `${method} ${fixed(n / files, 3)}`)
-    .join(", ");
-}
-
 /** Runs the comparison and returns its markdown. */
 export async function run(): Promise<string> {
   const small = envNumber("BENCH_SCALE_SMALL", 10_000);
@@ -196,7 +189,7 @@ export async function run(): Promise<string> {
       fixed(s.peakRssMb),
       fixed((s.cpuSeconds * 1000) / s.files, 2),
       fixed((s.serverCpuSeconds * 1000) / s.files, 2),
-      perFile(s.requests, s.files),
+      requestsPerFile(s.requests, s.files, 3),
     ]);
     const shortRuns = samples.filter((s) => s.files === small);
     const long = samples.find((s) => s.files === large)!;

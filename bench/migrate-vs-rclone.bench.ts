@@ -43,6 +43,7 @@ import {
   countRequests,
   deleteContainers,
   proxyLogOffset,
+  requestsPerFile,
   swiftServerCpu,
 } from "./lib/swift-server.js";
 import {
@@ -166,15 +167,6 @@ async function measureAll(
   return samples;
 }
 
-function requestsPerFile(samples: Sample[], files: number): string {
-  const last = samples.at(-1)?.requests;
-  if (!last) return "n/a";
-  return Object.entries(last)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([method, n]) => `${method} ${fixed(n / files, 2)}`)
-    .join(", ");
-}
-
 interface Summary {
   rate: number;
   row: string[];
@@ -210,7 +202,7 @@ function summarise(
         median(samples.map((s) => (s.serverCpuSeconds * 1000) / state.files)),
         unit === "files" ? 2 : 0,
       ),
-      requestsPerFile(samples, state.files),
+      requestsPerFile(samples.at(-1)?.requests, state.files),
       String(samples.length),
     ],
   };

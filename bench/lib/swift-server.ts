@@ -75,6 +75,19 @@ export async function countRequests(
   }
 }
 
+/** Requests by method divided by `files`, e.g. `PUT 1.00, GET 0.01`; `n/a` when not counted. */
+export function requestsPerFile(
+  requests: Record<string, number> | undefined,
+  files: number,
+  digits = 2,
+): string {
+  if (!requests) return "n/a";
+  return Object.entries(requests)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([method, n]) => `${method} ${(n / files).toFixed(digits)}`)
+    .join(", ");
+}
+
 /** Credentials of the Swift API with tempauth (auth v1). */
 export interface SwiftV1 {
   authUrl: string;
