@@ -162,7 +162,6 @@ export async function runPlan(
 /** One claimed batch on its way through a run. */
 interface Batch {
   rows: readonly AttachmentRecord[];
-  ids: string[];
   /** The ref change of each row copied so far. */
   moves: Map<string, RefMove>;
   /** Refs failed copies may have left bytes under: collected once the claim ends. */
@@ -281,7 +280,8 @@ class Run {
     const commit = async (batch: Batch): Promise<void> => {
       if (stopped) return;
       const moves = [...batch.moves.values()];
-      const applied = await index.commitClaim(claimant, batch.ids, moves);
+      const ids = batch.rows.map((r) => r.id);
+      const applied = await index.commitClaim(claimant, ids, moves);
       open.splice(open.indexOf(batch), 1);
       // Committed: the index now holds every ref these copies wrote.
       for (const move of moves) this.keys.release(move.to);
@@ -305,7 +305,6 @@ class Run {
       after = rows.at(-1)?.id;
       const batch: Batch = {
         rows,
-        ids: rows.map((r) => r.id),
         moves: new Map(),
         leftovers: [],
         left: 0,
@@ -373,7 +372,12 @@ class Run {
     if (stopped) {
       await Promise.all(
         open.map((batch) =>
-          index.releaseClaim(claimant, batch.ids).catch(() => undefined),
+          index
+            .releaseClaim(
+              claimant,
+              batch.rows.map((r) => r.id),
+            )
+            .catch(() => undefined),
         ),
       );
       throw stopped.error;
