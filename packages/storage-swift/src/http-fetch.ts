@@ -59,17 +59,18 @@ export async function httpFetch(
   if (input instanceof Request)
     throw new TypeError("httpFetch takes a URL and an init, not a Request");
   const url = new URL(input);
-  const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new TypeError(`httpFetch: unsupported protocol ${url.protocol}`);
+  const agent = agents[url.protocol];
   const { signal } = init;
   if (signal?.aborted) throw abortError(signal);
   const headers = headerRecord(init.headers);
   const body = init.body;
   let source: Readable | undefined;
   let bytes: Buffer | undefined;
-  if (body === undefined || body === null) bytes = undefined;
-  else if (typeof body === "string") bytes = Buffer.from(body);
+  if (body === undefined || body === null) {
+    // No body: nothing to send.
+  } else if (typeof body === "string") bytes = Buffer.from(body);
   else if (body instanceof ArrayBuffer) bytes = Buffer.from(body);
   else if (ArrayBuffer.isView(body))
     bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
