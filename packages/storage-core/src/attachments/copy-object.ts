@@ -97,7 +97,8 @@ export const STREAM_SHARE = 4 * STREAM_CHUNK;
  * proofs side by side only slow each other down, and they fell into step: with 8 large
  * files in flight, all 8 hashed together while the server waited, then all 8 uploaded
  * while the client waited. One or two at a time keep the proof of one file beside the
- * uploads of the others: 20 × 100 MB moved 1.15–1.3× faster (BENCHMARKS.md, 2026-12-03);
+ * uploads of the others: 20 × 100 MB moved 1.16× (S3) and 1.20× (Swift) faster, medians
+ * of two rounds (BENCHMARKS.md, 2026-12-03);
  * two rather than one, for a source whose reads wait on a network (the database store).
  */
 export const STREAMED_PROOFS = 2;
