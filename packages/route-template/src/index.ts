@@ -1,2 +1,8 @@
-export { requestStartNs, responseEndNs } from "./request-timing.js";
+export {
+  findRequestRecord,
+  requestRecord,
+  requestStartNs,
+  responseEndNs,
+  type RequestRecord,
+} from "./request-timing.js";
 export { routeTemplate, UNKNOWN_MOUNT } from "./route-template.js";

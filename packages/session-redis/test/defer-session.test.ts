@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { once } from "node:events";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import session from "express-session";
@@ -10,6 +10,7 @@ import {
   deferSessionWithoutCookie,
   isSessionDeferred,
   RedisSessionStore,
+  type SessionMiddleware,
 } from "@cloud-platform/session-redis";
 import { createBrowser, sessionIdOf } from "./helpers.js";
 
@@ -83,5 +84,53 @@ describe("deferSessionWithoutCookie on express-session and Redis", () => {
     expect(JSON.parse(body)).toMatchObject({ uid: 42 });
     const plain = await browser.call(`${url}/plain`);
     expect(JSON.parse(plain.body)).toEqual({ deferred: false });
+  });
+
+  it("defers on a request whose prototype is Node's own (a framework's request), and still materializes", async () => {
+    const deferredSession = deferSessionWithoutCookie(
+      session({
+        store,
+        secret: "test-secret",
+        resave: false,
+        saveUninitialized: false,
+        name: "sid",
+      }) as unknown as SessionMiddleware,
+      { cookieName: "sid" },
+    );
+    // A framework that links the request to its response (as Express does) on Node's own
+    // prototypes: the accessors go on the request itself.
+    const bare = createServer((req, res) => {
+      (req as { res?: unknown }).res = res;
+      deferredSession(req, res, () => {
+        const before = isSessionDeferred(req);
+        const id = (req as unknown as { sessionID: unknown }).sessionID;
+        res.setHeader("content-type", "application/json");
+        res.end(
+          JSON.stringify({
+            before,
+            after: isSessionDeferred(req),
+            id,
+            own: Object.hasOwn(req, "sessionID"),
+          }),
+        );
+      });
+    });
+    bare.listen(0, "127.0.0.1");
+    await once(bare, "listening");
+    try {
+      const stored = await store.length();
+      const port = (bare.address() as AddressInfo).port;
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await response.json()).toEqual({
+        before: true,
+        after: false,
+        id: expect.any(String),
+        own: true,
+      });
+      expect(await store.length()).toBe(stored);
+    } finally {
+      bare.closeAllConnections();
+      await new Promise((resolve) => bare.close(resolve));
+    }
   });
 });
