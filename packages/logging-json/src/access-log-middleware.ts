@@ -119,25 +119,26 @@ function pendingOf(res: ServerResponse): Pending | undefined {
 const COUNTING = Symbol("logging-json.counting-prototype");
 
 /**
- * Counts the body bytes of `res` as they are written. An Express app gives every response
- * its own prototype (`app.response`): its `write` and `end` are wrapped once, so a request
- * adds no property to its response (each one added cost about 4 µs per request on Node 20).
- * A bare Node response, or one whose `write`/`end` another middleware already replaced, is
- * wrapped on its own.
+ * Counts the body bytes of `res` as they are written. Express gives every response its
+ * app's prototype (`app.response`, which inherits from Express's own `response`): the
+ * `write` and `end` of the prototype nearest to Node's `ServerResponse.prototype` are
+ * wrapped once, so a request adds no property to its response (each one added cost about
+ * 4 µs per request on Node 20), and a response that a sub-app hands back to its parent
+ * (Express swaps its prototype again) is still counted. A bare Node response, or one whose
+ * `write`/`end` another middleware already replaced, is wrapped on its own.
  */
 function countBytes(
   res: ServerResponse,
   state: Pending,
   previous: Pending | undefined,
 ): void {
-  const proto = Object.getPrototypeOf(res) as object | null;
+  const base = basePrototype(res);
   if (
-    proto !== null &&
-    proto !== ServerResponse.prototype &&
+    base !== undefined &&
     !Object.hasOwn(res, "write") &&
     !Object.hasOwn(res, "end")
   ) {
-    if (!Object.hasOwn(proto, COUNTING)) countOnPrototype(proto);
+    if (!Object.hasOwn(base, COUNTING)) countOnPrototype(base);
     return;
   }
   if (res.write === ownWrite && previous !== undefined) {
@@ -153,6 +154,21 @@ function countBytes(
   state.end = res.end;
   res.write = ownWrite as typeof res.write;
   res.end = ownEnd as typeof res.end;
+}
+
+/**
+ * The prototype of `res` just above `ServerResponse.prototype` (Express's `response`), or
+ * undefined when `res` is made from Node's own prototype directly.
+ */
+function basePrototype(res: ServerResponse): object | undefined {
+  let proto = Object.getPrototypeOf(res) as object | null;
+  if (proto === null || proto === ServerResponse.prototype) return undefined;
+  for (;;) {
+    const up = Object.getPrototypeOf(proto) as object | null;
+    if (up === null) return undefined;
+    if (up === ServerResponse.prototype) return proto;
+    proto = up;
+  }
 }
 
 function countOnPrototype(proto: object): void {

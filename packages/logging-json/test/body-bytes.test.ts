@@ -75,17 +75,22 @@ describe("access log: response body bytes", () => {
     return lines;
   }
 
+  /** GETs /stream `times` times: one line each, every one with the whole body counted once. */
+  async function streamTimes(times: number, path = "/stream"): Promise<void> {
+    for (let i = 1; i <= times; i++) {
+      const lines = await get(path);
+      expect(lines).toHaveLength(i);
+      expect(lines.at(-1)?.["http.response.body.bytes"]).toBe(STREAMED_BYTES);
+    }
+  }
+
   it("counts a streamed Express response, request after request", async () => {
     const app = express();
     app.use(requestContextMiddleware());
     app.use(accessLogMiddleware(logger));
     app.get("/stream", streamed);
     server = await listen(app);
-    for (let i = 1; i <= 3; i++) {
-      const lines = await get("/stream");
-      expect(lines).toHaveLength(i);
-      expect(lines.at(-1)?.["http.response.body.bytes"]).toBe(STREAMED_BYTES);
-    }
+    await streamTimes(3);
   });
 
   it("counts on a bare Node server, whose responses share Node's own prototype", async () => {
@@ -115,11 +120,7 @@ describe("access log: response body bytes", () => {
     app.use(wrapsWrite(after));
     app.get("/stream", streamed);
     server = await listen(app);
-    for (let i = 1; i <= 2; i++) {
-      const lines = await get("/stream");
-      expect(lines).toHaveLength(i);
-      expect(lines.at(-1)?.["http.response.body.bytes"]).toBe(STREAMED_BYTES);
-    }
+    await streamTimes(2);
     expect(before.bytes).toBe(2 * STREAMED_BYTES);
     expect(after.bytes).toBe(2 * STREAMED_BYTES);
   });
@@ -130,11 +131,7 @@ describe("access log: response body bytes", () => {
     app.use(accessLogMiddleware(logger));
     app.get("/stream", streamed);
     server = await listen(app);
-    for (let i = 1; i <= 2; i++) {
-      const lines = await get("/stream");
-      expect(lines).toHaveLength(i);
-      expect(lines.at(-1)?.["http.response.body.bytes"]).toBe(STREAMED_BYTES);
-    }
+    await streamTimes(2);
   });
 
   it("leaves an ignored path's response whole once the prototype counts", async () => {
@@ -150,5 +147,15 @@ describe("access log: response body bytes", () => {
     expect(
       out.records().filter((r) => r["url.path"] === "/quiet"),
     ).toHaveLength(0);
+  });
+
+  it("counts a response a sub-app hands back to its parent (Express swaps the prototype back)", async () => {
+    const sub = express();
+    sub.use(accessLogMiddleware(logger));
+    const app = express();
+    app.use("/sub", sub);
+    app.get("/sub/stream", streamed);
+    server = await listen(app);
+    await streamTimes(2, "/sub/stream");
   });
 });

@@ -133,4 +133,38 @@ describe("deferSessionWithoutCookie on express-session and Redis", () => {
       await new Promise((resolve) => bare.close(resolve));
     }
   });
+
+  it("materializes for a parent route after the sub-app that deferred it hands the request back", async () => {
+    const sub = express();
+    sub.use(
+      deferSessionWithoutCookie(
+        session({
+          store,
+          secret: "test-secret",
+          resave: false,
+          saveUninitialized: false,
+          name: "sid",
+        }),
+        { cookieName: "sid" },
+      ),
+    );
+    const app = express();
+    app.use("/sub", sub);
+    app.get("/sub/me", (req, res) => {
+      res.json({ deferred: isSessionDeferred(req), id: req.sessionID });
+    });
+    const parent = app.listen(0, "127.0.0.1");
+    await once(parent, "listening");
+    try {
+      const port = (parent.address() as AddressInfo).port;
+      const response = await fetch(`http://127.0.0.1:${port}/sub/me`);
+      expect(await response.json()).toEqual({
+        deferred: true,
+        id: expect.any(String),
+      });
+    } finally {
+      parent.closeAllConnections();
+      await new Promise((resolve) => parent.close(resolve));
+    }
+  });
 });
