@@ -122,8 +122,8 @@ const COUNTING = Symbol("logging-json.counting-prototype");
  * Counts the body bytes of `res` as they are written. Express gives every response its
  * app's prototype (`app.response`, which inherits from Express's own `response`): the
  * `write` and `end` of the prototype nearest to Node's `ServerResponse.prototype` are
- * wrapped once, so a request adds no property to its response (each one added cost about
- * 4 µs per request on Node 20), and a response that a sub-app hands back to its parent
+ * wrapped once, so a request adds no property to its response (beyond the first, each
+ * one costs about 6 µs per request on Node 20: bench/request-properties.bench.ts), and a response that a sub-app hands back to its parent
  * (Express swaps its prototype again) is still counted. A bare Node response, or one whose
  * `write`/`end` another middleware already replaced, is wrapped on its own.
  */

@@ -15,8 +15,9 @@ export interface RequestRecord {
 }
 
 // Shared through the process registry. One property per request, not one per value: on
-// Node 20 and Express 5 each property added to a request or a response cost about 4 µs
-// (their prototype is swapped on every request; bench/platform-middleware.bench.ts).
+// Node 20 and Express 5 (which swap their prototype on every request) each property added
+// to a request or a response beyond the first costs about 6 µs per request
+// (bench/request-properties.bench.ts).
 const RECORD: unique symbol = Symbol.for("@cloud-platform/request-record");
 const END: unique symbol = Symbol.for("@cloud-platform/response-end-ns");
 

@@ -104,8 +104,8 @@ const accessors = Object.fromEntries(
  * True when the accessors can live on a prototype of `req`. Express gives every request its
  * app's prototype (`app.request`, which inherits from Express's own `request`): the
  * accessors go once on the prototype nearest to Node's `IncomingMessage.prototype`, so a
- * deferred request adds one property instead of three (each one added cost about 4 µs per
- * request on Node 20), and a request that a sub-app hands back to its parent (Express swaps
+ * deferred request adds one property instead of three (beyond the first, each one costs
+ * about 6 µs per request on Node 20: bench/request-properties.bench.ts), and a request that a sub-app hands back to its parent (Express swaps
  * its prototype again) keeps them. Node's own `IncomingMessage.prototype` is never changed.
  */
 function onPrototype(req: IncomingMessage): boolean {

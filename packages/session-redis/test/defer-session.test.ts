@@ -3,7 +3,6 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import session from "express-session";
 import { Redis } from "ioredis";
 import { testEndpoints, uniqueName } from "@cloud-platform/test-services";
 import {
@@ -12,7 +11,7 @@ import {
   RedisSessionStore,
   type SessionMiddleware,
 } from "@cloud-platform/session-redis";
-import { createBrowser, sessionIdOf } from "./helpers.js";
+import { createBrowser, sessionIdOf, testSession } from "./helpers.js";
 
 describe("deferSessionWithoutCookie on express-session and Redis", () => {
   const redis = new Redis(testEndpoints().redisUrl);
@@ -24,16 +23,7 @@ describe("deferSessionWithoutCookie on express-session and Redis", () => {
   beforeAll(async () => {
     const app = express();
     app.use(
-      deferSessionWithoutCookie(
-        session({
-          store,
-          secret: "test-secret",
-          resave: false,
-          saveUninitialized: false,
-          name: "sid",
-        }),
-        { cookieName: "sid" },
-      ),
+      deferSessionWithoutCookie(testSession(store), { cookieName: "sid" }),
     );
     app.get("/plain", (req, res) => {
       res.json({ deferred: isSessionDeferred(req) });
@@ -88,13 +78,7 @@ describe("deferSessionWithoutCookie on express-session and Redis", () => {
 
   it("defers on a request whose prototype is Node's own (a framework's request), and still materializes", async () => {
     const deferredSession = deferSessionWithoutCookie(
-      session({
-        store,
-        secret: "test-secret",
-        resave: false,
-        saveUninitialized: false,
-        name: "sid",
-      }) as unknown as SessionMiddleware,
+      testSession(store) as unknown as SessionMiddleware,
       { cookieName: "sid" },
     );
     // A framework that links the request to its response (as Express does) on Node's own
@@ -137,16 +121,7 @@ describe("deferSessionWithoutCookie on express-session and Redis", () => {
   it("materializes for a parent route after the sub-app that deferred it hands the request back", async () => {
     const sub = express();
     sub.use(
-      deferSessionWithoutCookie(
-        session({
-          store,
-          secret: "test-secret",
-          resave: false,
-          saveUninitialized: false,
-          name: "sid",
-        }),
-        { cookieName: "sid" },
-      ),
+      deferSessionWithoutCookie(testSession(store), { cookieName: "sid" }),
     );
     const app = express();
     app.use("/sub", sub);

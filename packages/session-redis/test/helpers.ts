@@ -25,6 +25,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** express-session on `store` as the tests use it: cookie `sid`, nothing saved unless changed. */
+export function testSession(store: RedisSessionStore): express.RequestHandler {
+  return session({
+    store,
+    secret: "test-secret",
+    resave: false,
+    saveUninitialized: false,
+    name: "sid",
+  });
+}
+
 /** Starts an Express app on 127.0.0.1:0 using `store` for sessions. */
 export async function startApp(
   store: RedisSessionStore,
@@ -33,19 +44,7 @@ export async function startApp(
 ): Promise<TestApp> {
   const app = express();
   const unhandled: unknown[] = [];
-  app.use(
-    guardedSession(
-      session({
-        store,
-        secret: "test-secret",
-        resave: false,
-        saveUninitialized: false,
-        name: "sid",
-      }),
-      store,
-      policy,
-    ),
-  );
+  app.use(guardedSession(testSession(store), store, policy));
   routes(app);
   app.post("/login", (req, res) => {
     req.session.uid = 42;
