@@ -22,9 +22,14 @@ export function fromIoredis(client: Redis | Cluster): SessionRedisClient {
   client.on("ready", () => setUp(true));
   client.on("close", () => setUp(false));
   client.on("end", () => setUp(false));
-  const timeout = client.isCluster
-    ? (client as Cluster).options.redisOptions?.commandTimeout
-    : (client as Redis).options.commandTimeout;
+  // With auto-pipelining, a command issued while the previous batch still waits for its
+  // answer is queued, and ioredis starts its timer only when it sends it: up to twice its
+  // commandTimeout. Not reported then, so the store times each command from its call.
+  const timeout = client.options.enableAutoPipelining
+    ? undefined
+    : client.isCluster
+      ? (client as Cluster).options.redisOptions?.commandTimeout
+      : (client as Redis).options.commandTimeout;
 
   return {
     kind: "session-redis-client",
