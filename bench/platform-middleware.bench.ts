@@ -16,7 +16,9 @@
  * of the middleware pieces added one at a time, to see where the cost goes),
  * BENCH_BASELINE_DIR (another built checkout, e.g. of main: its platform server joins the
  * same rounds, so before and after are paired too). `bare Express + pino-http` is the
- * reference for what a request id and a JSON access line cost elsewhere.
+ * reference for what a request id and a JSON access line cost elsewhere; the reference stack
+ * (pino-http + express-session + connect-redis on node-redis) for what the usual parts cost
+ * together, without metrics.
  *
  * Run: `node --import tsx bench/platform-middleware.bench.ts` (after the build; Redis running).
  */
@@ -72,6 +74,37 @@ async function serve(kind: Kind): Promise<void> {
     const { pinoHttp } = await import("pino-http");
     app.use(pinoHttp());
     app.get("/hello", (_req, res) => res.send("hello"));
+  } else if (kind === "field") {
+    // What a team composes from the field's usual parts, without metrics: pino-http, then
+    // express-session with connect-redis on node-redis, with the settings their READMEs
+    // recommend (no save of an unmodified or uninitialised session). A floor for the
+    // platform's logged-in case, which adds statsd and Prometheus to the same work.
+    const { pinoHttp } = await import("pino-http");
+    const { default: session } = await import("express-session");
+    const { RedisStore } = await import("connect-redis");
+    const { createClient } = await import("redis");
+    const client = createClient({ url: `redis://${REDIS_HOST}:6379` });
+    await client.connect();
+    app.use(pinoHttp());
+    app.use(
+      session({
+        store: new RedisStore({
+          client,
+          prefix: `${process.env["BENCH_REDIS_PREFIX"] ?? "bench-field"}:`,
+        }),
+        secret: randomBytes(24).toString("hex"),
+        resave: false,
+        saveUninitialized: false,
+      }),
+    );
+    app.post("/login", (req, res) => {
+      (req.session as unknown as { uid: string }).uid = "bench-user";
+      res.json({ ok: true });
+    });
+    app.get("/hello", (_req, res) => res.send("hello"));
+    close = async () => {
+      await client.quit();
+    };
   } else if (kind !== "bare") {
     const { createPlatform, loadPlatformConfig } =
       await import("@cloud-platform/platform");
@@ -252,6 +285,10 @@ const LABELS: Record<string, string> = {
   bare: "bare Express",
   "pino-http":
     "bare Express + pino-http (reference: request id and JSON access line)",
+  "field-anonymous":
+    "reference stack (pino-http + express-session + connect-redis 9 on node-redis, no metrics), no session cookie",
+  "field-session":
+    "reference stack, logged-in Redis session, read-only route (GET, then EXPIRE at the end)",
   "anonymous-baseline":
     "baseline build: platform middleware, no session cookie",
   "session-baseline":
@@ -307,6 +344,26 @@ function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
       paired(samples, "session", (s) => s.rps),
       2,
     )}×** (target ≥ 0.55×).`,
+    "",
+    `Platform ÷ the reference stack (which has no metrics), paired rounds: anonymous ${fixed(
+      paired(samples, "anonymous", (s) => s.rps, "field-anonymous"),
+      2,
+    )}× req/s, ${fixed(
+      1 /
+        paired(
+          samples,
+          "anonymous",
+          (s) => s.cpuUsPerRequest,
+          "field-anonymous",
+        ),
+      2,
+    )}× by CPU/request; logged-in ${fixed(
+      paired(samples, "session", (s) => s.rps, "field-session"),
+      2,
+    )}× req/s, ${fixed(
+      1 / paired(samples, "session", (s) => s.cpuUsPerRequest, "field-session"),
+      2,
+    )}× by CPU/request.`,
     ...(samples.has("anonymous-baseline")
       ? [
           "",
@@ -369,9 +426,21 @@ export async function run(): Promise<string> {
       { PATH: process.env["PATH"] },
     );
     servers.push(pino);
+    const field = await startChildServer(
+      ["--import", "tsx", self, "--serve", "field"],
+      { PATH: process.env["PATH"], BENCH_REDIS_PREFIX: redisPrefix },
+    );
+    servers.push(field);
+    const fieldCookie = await login(field);
     const cases: Case[] = [
       { name: "bare", server: bare },
       { name: "pino-http", server: pino },
+      { name: "field-anonymous", server: field },
+      {
+        name: "field-session",
+        server: field,
+        headers: { Cookie: fieldCookie },
+      },
       { name: "anonymous", server: platform },
       { name: "session", server: platform, headers: { Cookie: cookie } },
     ];

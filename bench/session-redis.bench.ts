@@ -2,8 +2,9 @@
  * Requests/s and p99 latency of two Express routes (express-session, `resave: false`): one
  * that reads and updates a session (`/visit`: GET + SET per request for every store), and a
  * read-only one (`/read`: connect-redis sends GET + EXPIRE; ours, with its default lazy
- * touch, one EVALSHA). With `@cloud-platform/session-redis` on ioredis, the same store on
- * node-redis through `fromNodeRedis`, and connect-redis (latest, node-redis only) on
+ * touch, one EVALSHA). With `@cloud-platform/session-redis` on ioredis (as
+ * `createRedisClient` builds it, and the same client without its auto-pipelining), the same
+ * store on node-redis through `fromNodeRedis`, and connect-redis (latest, node-redis only) on
  * node-redis, all on the same Redis in the same run (targets on `/visit`: ≥ 1.0×
  * connect-redis on node-redis, ≥ 0.9× on ioredis; on `/read`: ≥ 1.3×). The apps
  * run in this process on loopback; the load comes from autocannon in a separate process
@@ -146,12 +147,21 @@ function autocannon(
 export async function run(): Promise<string> {
   const prefix = `bench-${Date.now().toString(36)}`;
   const ioredis = createRedisClient({ mode: "url", url: REDIS_URL });
+  // The same client as it was before auto-pipelining (one socket write per command).
+  const ioredisUnbatched = createRedisClient(
+    { mode: "url", url: REDIS_URL },
+    { redisOptions: { enableAutoPipelining: false } },
+  );
   const nodeRedisA = createClient({ url: REDIS_URL });
   const nodeRedisB = createClient({ url: REDIS_URL });
   await Promise.all([nodeRedisA.connect(), nodeRedisB.connect()]);
   const ours = new RedisSessionStore({
     client: ioredis,
     prefix: `${prefix}-io`,
+  });
+  const oursUnbatched = new RedisSessionStore({
+    client: ioredisUnbatched,
+    prefix: `${prefix}-io1`,
   });
   const oursNode = new RedisSessionStore({
     client: fromNodeRedis(nodeRedisB),
@@ -164,6 +174,10 @@ export async function run(): Promise<string> {
   const variants: { name: string; store: Store }[] = [
     { name: "connect-redis 9 + node-redis", store: theirs },
     { name: "@cloud-platform/session-redis + ioredis", store: ours },
+    {
+      name: "@cloud-platform/session-redis + ioredis without auto-pipelining",
+      store: oursUnbatched,
+    },
     {
       name: "@cloud-platform/session-redis + node-redis (fromNodeRedis)",
       store: oursNode,
@@ -199,8 +213,13 @@ export async function run(): Promise<string> {
       s.server.closeAllConnections();
       s.server.close();
     }
-    await Promise.all([ours.clear(), oursNode.clear(), theirs.clear()]);
-    await ioredis.quit();
+    await Promise.all([
+      ours.clear(),
+      oursUnbatched.clear(),
+      oursNode.clear(),
+      theirs.clear(),
+    ]);
+    await Promise.all([ioredis.quit(), ioredisUnbatched.quit()]);
     await Promise.all([nodeRedisA.close(), nodeRedisB.close()]);
   }
   const rows = cases.map((c, i) => {
