@@ -2,14 +2,14 @@
  * Memory of one streamed multipart upload of unknown length on the local Swift's S3 API, by
  * part size × parts in flight: the peak growth of the resident set size, of
  * `process.memoryUsage().arrayBuffers` (the Buffer bytes alive) and of the V8 heap over the
- * level just before the put, garbage collected as in the shared store contract (`sampleRss`).
+ * level just before the put, read after two garbage collections (bench/lib/memory.ts).
  * Its buffers are about `partSize × (queueSize + 2)` (the pool, plus the first part); the
  * column "expected" shows that figure beside what was measured.
  *
  * Run: `node --expose-gc --import tsx bench/s3-put-memory.bench.ts` (after the build), under
  * another Node with `bash scripts/with-node.sh 24.22.3 node --expose-gc --import tsx …`.
  * Env: BENCH_TOTAL_MIB (200), BENCH_PARTS ("8x4,8x2,5x4": MiB × queue size), BENCH_ROUNDS (2),
- * BENCH_GC_EVERY (1: garbage collected at every 20 ms sample, as the contract's sampler does).
+ * BENCH_GC_EVERY (1: garbage collected at every 20 ms sample).
  */
 import { pathToFileURL } from "node:url";
 import { loadavg } from "node:os";

@@ -1,8 +1,8 @@
 /**
  * Memory of one streamed Static Large Object upload on the local Swift (tempauth), by segment
  * size: the peak growth of the resident set size and of `process.memoryUsage().arrayBuffers`
- * (the Buffer bytes alive) over the level just before the put, garbage collected as in the
- * shared store contract (`sampleRss`). A streamed upload must hold a few chunks, whatever the
+ * (the Buffer bytes alive) over the level just before the put, read after two garbage
+ * collections (bench/lib/memory.ts). A streamed upload must hold a few chunks, whatever the
  * segment size: the ratio column compares each segment size with the smallest one, measured
  * side by side in this run.
  *
