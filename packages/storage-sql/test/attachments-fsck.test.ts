@@ -1,3 +1,5 @@
+import { rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import {
@@ -87,6 +89,59 @@ describe.each(BACKENDS)("fsck and gc on %s", (backend) => {
       ]),
     );
     expect(report.findings).toHaveLength(2);
+  });
+
+  it("streams the findings without keeping them when asked, the same across page boundaries", async () => {
+    const created = [];
+    for (const body of ["one", "two", "three", "four", "five", "six"])
+      created.push(await s3.create({ name: body, body: Buffer.from(body) }));
+    const key = (ref: string): string => ref.replace("s3://ours/", "");
+    await stores.ours.delete(key(created[1]?.ref ?? ""));
+    await stores.ours.put(key(created[4]?.ref ?? ""), "resized bytes");
+    await stores.ours.put("u/00/orphan-a", "a");
+    await stores.ours.put("u/ff/orphan-b", "b");
+    const kept = await s3.fsck();
+    const streamed: unknown[] = [];
+    const report = await s3.fsck({
+      pageSize: 2,
+      keepFindings: false,
+      onFinding: (finding) => streamed.push(finding),
+    });
+    expect(report.findings).toEqual([]);
+    expect(streamed).toEqual(kept.findings);
+    expect(kept.findings).toHaveLength(4);
+    expect(report.counts).toEqual({
+      missing: 1,
+      "size-mismatch": 1,
+      orphan: 2,
+    });
+    expect(report.counts).toEqual(kept.counts);
+    expect(report).toMatchObject({
+      broken: true,
+      refsChecked: 6,
+      objectsListed: 7,
+    });
+  });
+
+  it("reports every ref of a bucket whose listing fails as unreadable", async () => {
+    const ids: string[] = [];
+    for (const body of ["one", "two", "three"])
+      ids.push((await s3.create({ name: body, body: Buffer.from(body) })).id);
+    // The bucket's directory replaced by a link to itself: listing it fails for real (ELOOP).
+    const root = join(db.dir, "bucket-ours");
+    await rm(root, { recursive: true });
+    await symlink("bucket-ours", root);
+    const report = await s3.fsck({ pageSize: 2 });
+    expect(report.broken).toBe(true);
+    expect(report.findings).toEqual([
+      {
+        kind: "unreadable",
+        location: "s3://ours",
+        ids: expect.arrayContaining(ids),
+        reason: expect.any(String),
+      },
+    ]);
+    expect(report.findings[0]).toMatchObject({ ids: { length: 3 } });
   });
 
   it("reports refs into an unconfigured store as unreadable", async () => {

@@ -51,9 +51,7 @@ function describe(finding: FsckFinding): string {
 }
 
 function summary(report: FsckReport): string {
-  const counts: Record<string, number> = {};
-  for (const f of report.findings) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
-  const parts = Object.entries(counts).map(([k, n]) => `${n} ${k}`);
+  const parts = Object.entries(report.counts).map(([k, n]) => `${n} ${k}`);
   return `${report.refsChecked} refs checked against ${report.objectsListed} listed objects: ${parts.length === 0 ? "no problems" : parts.join(", ")}\n`;
 }
 
@@ -111,6 +109,8 @@ export async function fsckCommand(
   });
   return withAttachments(ctx, false, async (attachments) => {
     const report = await attachments.fsck({
+      // Each finding is printed as it is found, never kept: no memory per orphan.
+      keepFindings: false,
       onFinding: (f) => {
         ctx.out.write(
           values.json
@@ -120,10 +120,11 @@ export async function fsckCommand(
       },
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    const { findings: _findings, ...totals } = report;
+    const { findings: _findings, counts, ...totals } = report;
+    const findings = Object.values(counts).reduce((a, n) => a + n, 0);
     ctx.out.write(
       values.json
-        ? `${JSON.stringify({ type: "summary", ...totals, findings: report.findings.length })}\n`
+        ? `${JSON.stringify({ type: "summary", ...totals, findings })}\n`
         : summary(report),
     );
     return report.broken ? 1 : 0;

@@ -34,8 +34,13 @@ export interface FsckReport {
   refsChecked: number;
   /** Objects listed in the stores. */
   objectsListed: number;
-  /** The problems, in location then key order. */
+  /**
+   * The problems, in location then key order. Empty when {@link FsckOptions.keepFindings} is
+   * false (then only {@link FsckOptions.onFinding} sees them, and {@link counts} counts them).
+   */
   findings: FsckFinding[];
+  /** How many findings of each kind, kept or not. */
+  counts: Partial<Record<FsckFinding["kind"], number>>;
   /** True when an attachment's bytes are missing, of the wrong size or unreadable. */
   broken: boolean;
 }
@@ -51,6 +56,12 @@ export interface FsckOptions {
   }) => void;
   /** Listing page size. @default 1000 */
   pageSize?: number;
+  /**
+   * Keep every finding in {@link FsckReport.findings}. A caller that streams them through
+   * {@link onFinding} passes `false`: a bucket with millions of orphans then costs no memory
+   * per orphan. @default true
+   */
+  keepFindings?: boolean;
   signal?: AbortSignal;
 }
 
@@ -63,25 +74,47 @@ function refPrefix(location: string): string {
   return location.includes("://") ? `${location}/` : `${location}:`;
 }
 
-/** The index's refs of one location, paged, in key order. */
-async function* indexedRefs(
+/**
+ * The index's refs of one location, paged, in key order: `next()` is synchronous within a
+ * page and awaits only to fetch the next one (the merge calls it once per ref).
+ */
+function indexedRefs(
   ctx: AttachmentsContext,
   prefix: string,
   pageSize: number,
-): AsyncGenerator<IndexedRef> {
+): { next: () => IndexedRef | Promise<IndexedRef | undefined> | undefined } {
   const listRefs = ctx.index.listRefs?.bind(ctx.index);
   if (!listRefs) throw new Error("this attachment index cannot list refs");
+  let page: IndexedRef[] = [];
+  let at = 0;
+  let last = false;
   let after: string | undefined;
-  for (;;) {
-    const page = await listRefs(
+  const fetchPage = async (): Promise<IndexedRef | undefined> => {
+    page = await listRefs(
       after === undefined
         ? { prefix, limit: pageSize }
         : { prefix, after, limit: pageSize },
     );
-    yield* page;
-    if (page.length < pageSize) return;
+    at = 0;
+    last = page.length < pageSize;
     after = page.at(-1)?.ref;
-  }
+    return page.length > 0 ? page[at++] : undefined;
+  };
+  return {
+    next: () => {
+      if (at < page.length) return page[at++];
+      if (last) return undefined;
+      return fetchPage();
+    },
+  };
+}
+
+/** Every remaining ref of `refs`. */
+async function* remaining(
+  refs: ReturnType<typeof indexedRefs>,
+): AsyncGenerator<IndexedRef> {
+  for (let ref = await refs.next(); ref !== undefined; ref = await refs.next())
+    yield ref;
 }
 
 function reasonOf(error: unknown): string {
@@ -95,6 +128,10 @@ function reasonOf(error: unknown): string {
  * object. Reports missing objects, size mismatches and locations that cannot be read; in our
  * own stores only, objects no attachment references (orphans). Foreign buckets (an
  * integration copy reading prod's) are listed read-only and never yield orphans.
+ *
+ * Memory: one listing page and one index page at a time, whatever the bucket's size; the
+ * findings too unless {@link FsckOptions.keepFindings} is false. The merge is called once per
+ * object, so it allocates as little as it can per call (the index side awaits only per page).
  */
 export async function checkStorage(
   ctx: AttachmentsContext,
@@ -104,10 +141,13 @@ export async function checkStorage(
     refsChecked: 0,
     objectsListed: 0,
     findings: [],
+    counts: {},
     broken: false,
   };
+  const keep = options.keepFindings ?? true;
   const found = (finding: FsckFinding): void => {
-    report.findings.push(finding);
+    if (keep) report.findings.push(finding);
+    report.counts[finding.kind] = (report.counts[finding.kind] ?? 0) + 1;
     if (finding.kind !== "orphan" && finding.kind !== "leftover")
       report.broken = true;
     options.onFinding?.(finding);
@@ -138,7 +178,7 @@ async function checkLocation(
     store = ctx.router.forRead(ref);
   } catch (error) {
     const ids: string[] = [];
-    for await (const indexed of indexedRefs(ctx, prefix, pageSize))
+    for await (const indexed of remaining(indexedRefs(ctx, prefix, pageSize)))
       ids.push(...indexed.ids);
     if (ids.length > 0)
       found({ kind: "unreadable", location, ids, reason: reasonOf(error) });
@@ -160,30 +200,38 @@ async function checkLocation(
     if (report.objectsListed % pageSize === 0) options.onProgress?.(report);
     return next.value;
   };
-  const nextRef = async (): Promise<IndexedRef | undefined> => {
-    const next = await refs.next();
-    if (next.done === true) return undefined;
-    report.refsChecked += 1;
-    return next.value;
+  // Once per ref, and synchronous within a page: a promise only when a page is fetched.
+  const nextRef = ():
+    IndexedRef | Promise<IndexedRef | undefined> | undefined => {
+    const next = refs.next();
+    if (next instanceof Promise)
+      return next.then((fetched) => {
+        if (fetched !== undefined) report.refsChecked += 1;
+        return fetched;
+      });
+    if (next !== undefined) report.refsChecked += 1;
+    return next;
   };
   let object: ListEntry | undefined;
-  let indexed: IndexedRef | undefined;
   try {
-    [object, indexed] = await Promise.all([nextObject(), nextRef()]);
+    object = await nextObject();
   } catch (error) {
     // The listing itself failed (no such bucket, no permission): every ref here is unreadable.
-    const ids: string[] = [...(indexed?.ids ?? [])];
-    for await (const rest of refs) ids.push(...rest.ids);
+    const ids: string[] = [];
+    for await (const rest of remaining(refs)) ids.push(...rest.ids);
     found({ kind: "unreadable", location, ids, reason: reasonOf(error) });
     return;
   }
+  const first = nextRef();
+  let indexed = first instanceof Promise ? await first : first;
   // Invariant: `object` and `indexed` are the smallest keys not yet merged on each side.
   while (object !== undefined || indexed !== undefined) {
     const refKey = indexed?.ref.slice(prefix.length);
     if (object === undefined || (refKey !== undefined && refKey < object.key)) {
       if (indexed)
         found({ kind: "missing", ref: indexed.ref, ids: indexed.ids });
-      indexed = await nextRef();
+      const next = nextRef();
+      indexed = next instanceof Promise ? await next : next;
     } else if (refKey === undefined || object.key < refKey) {
       if (owned)
         found({
@@ -202,7 +250,9 @@ async function checkLocation(
           recorded: indexed.sizes,
           stored: object.size,
         });
-      [object, indexed] = await Promise.all([nextObject(), nextRef()]);
+      object = await nextObject();
+      const next = nextRef();
+      indexed = next instanceof Promise ? await next : next;
     }
   }
   options.onProgress?.(report);
