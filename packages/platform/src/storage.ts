@@ -18,9 +18,13 @@ import {
 import type { PlatformConfig } from "./config.js";
 import { openObjectStorage, type ObjectStorage } from "./object-storage.js";
 
-/** Opens the index database named by `DATABASE_URL` (creating a SQLite file's folder). */
+/**
+ * Opens the index database named by `DATABASE_URL` (creating a SQLite file's folder).
+ * `sqliteCacheKiB`: the SQLite page cache, for commands that scan the whole index once.
+ */
 export async function openPlatformIndex(
   config: Pick<PlatformConfig, "databaseUrl">,
+  options: { sqliteCacheKiB?: number } = {},
 ): Promise<SqlIndex> {
   const url = config.databaseUrl;
   if (!/^postgres(ql)?:/i.test(url) && url !== ":memory:") {
@@ -28,7 +32,7 @@ export async function openPlatformIndex(
       recursive: true,
     });
   }
-  return openIndex(url);
+  return openIndex(url, options);
 }
 
 /** The attachments of a platform and the object storage they use. */

@@ -26,6 +26,8 @@ export interface OpenIndexOptions {
   busyTimeoutMs?: number;
   /** How long a lock holder stays valid without a heartbeat, in ms. @default 30000 */
   lockTtlMs?: number;
+  /** SQLite: the connection's page cache, in KiB. @default better-sqlite3's (16 MiB) */
+  sqliteCacheKiB?: number;
 }
 
 /** The SQLite file used when `DATABASE_URL` is not set. */
@@ -53,12 +55,14 @@ function driverFor(
   target: IndexTarget,
   options: OpenIndexOptions,
 ): Promise<SqlDriver> {
-  const sqlite = (path: string): Promise<SqlDriver> =>
-    openSqliteDriver(
-      options.busyTimeoutMs === undefined
-        ? { path }
-        : { path, busyTimeoutMs: options.busyTimeoutMs },
-    );
+  const sqlite = (path: string): Promise<SqlDriver> => {
+    const o: Parameters<typeof openSqliteDriver>[0] = { path };
+    if (options.busyTimeoutMs !== undefined)
+      o.busyTimeoutMs = options.busyTimeoutMs;
+    if (options.sqliteCacheKiB !== undefined)
+      o.cacheSizeKiB = options.sqliteCacheKiB;
+    return openSqliteDriver(o);
+  };
   const postgres = (connection: string | PoolConfig): Promise<SqlDriver> => {
     const o: Parameters<typeof openPostgresDriver>[0] = { connection };
     if (options.schema !== undefined) o.schema = options.schema;
