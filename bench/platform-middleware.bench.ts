@@ -311,6 +311,23 @@ function paired(
   );
 }
 
+/** The platform's two cases ÷ two reference cases, paired: req/s and CPU per request. */
+function against(
+  samples: Map<string, Sample[]>,
+  anonymous: string,
+  session: string,
+): string {
+  const both = (name: string, reference: string): string =>
+    `${fixed(
+      paired(samples, name, (s) => s.rps, reference),
+      2,
+    )}× req/s, ${fixed(
+      1 / paired(samples, name, (s) => s.cpuUsPerRequest, reference),
+      2,
+    )}× by CPU/request`;
+  return `anonymous ${both("anonymous", anonymous)}; logged-in ${both("session", session)}`;
+}
+
 /** The comparison's table and its ratio lines. */
 function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
   const rows = cases.map((c) => [
@@ -345,53 +362,19 @@ function mainTable(cases: Case[], samples: Map<string, Sample[]>): string {
       2,
     )}×** (target ≥ 0.55×).`,
     "",
-    `Platform ÷ the reference stack (which has no metrics), paired rounds: anonymous ${fixed(
-      paired(samples, "anonymous", (s) => s.rps, "field-anonymous"),
-      2,
-    )}× req/s, ${fixed(
-      1 /
-        paired(
-          samples,
-          "anonymous",
-          (s) => s.cpuUsPerRequest,
-          "field-anonymous",
-        ),
-      2,
-    )}× by CPU/request; logged-in ${fixed(
-      paired(samples, "session", (s) => s.rps, "field-session"),
-      2,
-    )}× req/s, ${fixed(
-      1 / paired(samples, "session", (s) => s.cpuUsPerRequest, "field-session"),
-      2,
-    )}× by CPU/request.`,
+    `Platform ÷ the reference stack (which has no metrics), paired rounds: ${against(
+      samples,
+      "field-anonymous",
+      "field-session",
+    )}.`,
     ...(samples.has("anonymous-baseline")
       ? [
           "",
-          `This build ÷ the baseline build, paired rounds: anonymous ${fixed(
-            paired(samples, "anonymous", (s) => s.rps, "anonymous-baseline"),
-            2,
-          )}× req/s, ${fixed(
-            1 /
-              paired(
-                samples,
-                "anonymous",
-                (s) => s.cpuUsPerRequest,
-                "anonymous-baseline",
-              ),
-            2,
-          )}× by CPU/request; logged-in ${fixed(
-            paired(samples, "session", (s) => s.rps, "session-baseline"),
-            2,
-          )}× req/s, ${fixed(
-            1 /
-              paired(
-                samples,
-                "session",
-                (s) => s.cpuUsPerRequest,
-                "session-baseline",
-              ),
-            2,
-          )}× by CPU/request.`,
+          `This build ÷ the baseline build, paired rounds: ${against(
+            samples,
+            "anonymous-baseline",
+            "session-baseline",
+          )}.`,
         ]
       : []),
   ].join("\n");
