@@ -26,7 +26,7 @@ export interface OpenIndexOptions {
   busyTimeoutMs?: number;
   /** How long a lock holder stays valid without a heartbeat, in ms. @default 30000 */
   lockTtlMs?: number;
-  /** SQLite: the connection's page cache, in KiB. @default better-sqlite3's (16 MiB) */
+  /** SQLite: the connection's page cache, in KiB. @default better-sqlite3's (16000) */
   sqliteCacheKiB?: number;
 }
 

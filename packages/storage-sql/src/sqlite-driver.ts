@@ -17,9 +17,9 @@ export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
   /**
-   * Page cache of the connection, in KiB. better-sqlite3 builds SQLite with 16 MiB; a
+   * Page cache of the connection, in KiB. better-sqlite3 builds SQLite with 16,000 KiB; a
    * one-shot scan of the whole index (fsck, gc) fills it for nothing, the file's pages being
-   * in the operating system's cache anyway. @default better-sqlite3's (16384)
+   * in the operating system's cache anyway. @default better-sqlite3's (16000)
    */
   cacheSizeKiB?: number;
 }

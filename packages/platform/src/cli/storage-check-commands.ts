@@ -75,7 +75,7 @@ async function withAttachments(
   const early = refuseBeforeOpening(ctx, config);
   if (early !== undefined) return early;
   // One pass over the whole index: SQLite's own 2 MiB cache instead of better-sqlite3's
-  // 16 MiB, which a scan fills for nothing (about 15 MB of the fsck's peak RSS).
+  // 16,000 KiB, which a scan fills for nothing (about 15 MB of the fsck's peak RSS).
   const index = await openPlatformIndex(config, {
     sqliteCacheKiB: SCAN_CACHE_KIB,
   });
