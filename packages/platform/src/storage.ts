@@ -13,6 +13,7 @@ import {
 import {
   createDatabaseStore,
   openIndex,
+  type OpenIndexOptions,
   type SqlIndex,
 } from "@cloud-platform/storage-sql";
 import type { PlatformConfig } from "./config.js";
@@ -24,7 +25,7 @@ import { openObjectStorage, type ObjectStorage } from "./object-storage.js";
  */
 export async function openPlatformIndex(
   config: Pick<PlatformConfig, "databaseUrl">,
-  options: { sqliteCacheKiB?: number } = {},
+  options: Pick<OpenIndexOptions, "sqliteCacheKiB"> = {},
 ): Promise<SqlIndex> {
   const url = config.databaseUrl;
   if (!/^postgres(ql)?:/i.test(url) && url !== ":memory:") {

@@ -62,7 +62,9 @@ describe("commands of one event-loop turn", () => {
       // The connection stays up; nothing is answered.
       await admin.call("CLIENT", "PAUSE", "3000", "ALL");
       const first = store.get("first").catch((e: unknown) => e);
-      await sleep(250);
+      // Early in the first batch's wait: queued behind it, the second would wait ~300 ms
+      // more than its own timeout if its clock started only when it is sent.
+      await sleep(100);
       // Queued while the first batch waits for its answer: its clock starts now all the same.
       const issued = Date.now();
       const err = await store.get("second").catch((e: unknown) => e);

@@ -75,7 +75,8 @@ async function withAttachments(
   const early = refuseBeforeOpening(ctx, config);
   if (early !== undefined) return early;
   // One pass over the whole index: SQLite's own 2 MiB cache instead of better-sqlite3's
-  // 16,000 KiB, which a scan fills for nothing (about 15 MB of the fsck's peak RSS).
+  // 16,000 KiB, which a scan fills for nothing (outside the V8 heap at 70,000 refs: 60 MB
+  // with 2 MiB against 77 MB, measured; BENCHMARKS.md).
   const index = await openPlatformIndex(config, {
     sqliteCacheKiB: SCAN_CACHE_KIB,
   });
